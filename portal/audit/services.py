@@ -1,0 +1,143 @@
+"""Writing and verifying the hash-chained audit log."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import has_request_context, request
+from flask_login import current_user
+
+from portal.audit.models import AuditEvent, AuditHead
+from portal.extensions import db
+from portal.timeutil import utcnow
+
+GENESIS_HASH = "0" * 64
+
+
+def _digest(event: AuditEvent) -> str:
+    payload = json.dumps(
+        [
+            event.seq,
+            event.occurred_at.isoformat(timespec="microseconds"),
+            event.actor_id,
+            event.actor_name,
+            event.action,
+            event.object_type,
+            event.object_id,
+            event.summary,
+            event.changes,
+            event.ip,
+            event.prev_hash,
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _request_actor():
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user._get_current_object()
+    return None
+
+
+def _request_ip() -> str | None:
+    return request.remote_addr if has_request_context() else None
+
+
+def record(
+    action: str,
+    obj=None,
+    summary: str = "",
+    changes: dict | None = None,
+    actor=None,
+    actor_name: str | None = None,
+) -> AuditEvent:
+    """Append an event in the caller's transaction, so it commits with the change it describes."""
+    actor = actor or _request_actor()
+    # Claiming the head row first takes its write lock, so concurrent writers queue here
+    # and each links to the hash its predecessor committed.
+    seq, prev_hash = db.session.execute(
+        sa.update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(seq=AuditHead.seq + 1)
+        .returning(AuditHead.seq, AuditHead.last_hash)
+    ).one()
+    event = AuditEvent(
+        seq=seq,
+        occurred_at=utcnow(),
+        actor_id=actor.id if actor else None,
+        actor_name=actor_name or (actor.username if actor else "system"),
+        action=action,
+        object_type=type(obj).__name__ if obj is not None else None,
+        object_id=str(obj.id) if obj is not None and obj.id is not None else None,
+        summary=summary,
+        changes=json.dumps(changes or {}, ensure_ascii=False, sort_keys=True, default=str),
+        ip=_request_ip(),
+        prev_hash=prev_hash,
+    )
+    event.hash = _digest(event)
+    db.session.add(event)
+    db.session.execute(
+        sa.update(AuditHead).where(AuditHead.id == 1).values(last_hash=event.hash)
+    )
+    return event
+
+
+def diff(obj, fields: list[str], before: dict) -> dict:
+    """The fields of obj whose value differs from `before`, as {field: [old, new]}."""
+    changes = {}
+    for field in fields:
+        new = getattr(obj, field)
+        if before.get(field) != new:
+            changes[field] = [_plain(before.get(field)), _plain(new)]
+    return changes
+
+
+def snapshot(obj, fields: list[str]) -> dict:
+    return {field: getattr(obj, field) for field in fields}
+
+
+def _plain(value):
+    if hasattr(value, "name") and hasattr(value, "value"):
+        return value.name
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    checked: int
+    broken_seq: int | None
+    reason: str | None
+
+    @property
+    def intact(self) -> bool:
+        return self.broken_seq is None
+
+
+def verify_chain() -> ChainReport:
+    """Walk the chain in order and report the first event whose link or content is wrong."""
+    prev_hash = GENESIS_HASH
+    expected_seq = 1
+    checked = 0
+    rows = db.session.execute(sa.select(AuditEvent).order_by(AuditEvent.seq)).scalars()
+    for event in rows.yield_per(1000):
+        if event.seq != expected_seq:
+            return ChainReport(checked, expected_seq, "missing event")
+        if event.prev_hash != prev_hash:
+            return ChainReport(checked, event.seq, "link to previous event broken")
+        if _digest(event) != event.hash:
+            return ChainReport(checked, event.seq, "content altered")
+        prev_hash = event.hash
+        expected_seq += 1
+        checked += 1
+    head = db.session.get(AuditHead, 1)
+    if head is not None and (head.seq != checked or head.last_hash != prev_hash):
+        return ChainReport(checked, checked + 1, "events removed from the end")
+    return ChainReport(checked, None, None)

@@ -1,0 +1,86 @@
+"""`portal doctor`: checks a deployment's moving parts and says what to fix."""
+
+from __future__ import annotations
+
+import shutil
+import smtplib
+import subprocess
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import current_app
+
+from portal.config import INSECURE_SECRET_KEY
+from portal.extensions import db
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def run_checks() -> list[Check]:
+    return [_database(), _migrations(), _fonts(), _mail(), _secret_key()]
+
+
+def _database() -> Check:
+    url = db.engine.url.render_as_string(hide_password=True)
+    try:
+        with db.engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+    except Exception as error:  # noqa: BLE001 - any failure is the finding
+        return Check("database", False, f"{url}: {error.__class__.__name__}: {error}",
+                     "Check DATABASE_URL and that the database server is running.")
+    return Check("database", True, url)
+
+
+def _migrations() -> Check:
+    script = ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
+    heads = set(script.get_heads())
+    try:
+        with db.engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+    except Exception as error:  # noqa: BLE001
+        return Check("migrations", False, str(error), "Fix the database connection first.")
+    if current == heads:
+        return Check("migrations", True, f"at head {', '.join(sorted(heads))}")
+    return Check("migrations", False,
+                 f"database at {', '.join(sorted(current)) or 'nothing'}, code at "
+                 f"{', '.join(sorted(heads))}", "Run: portal db upgrade")
+
+
+def _fonts() -> Check:
+    if not shutil.which("fc-list"):
+        return Check("CJK fonts", False, "fontconfig is not installed",
+                     "apt-get install fontconfig fonts-noto-cjk")
+    found = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True,
+                           check=False).stdout
+    if "Noto" in found:
+        return Check("CJK fonts", True, "Noto CJK found")
+    return Check("CJK fonts", False, "no Noto CJK font; PDFs would show empty boxes",
+                 "apt-get install fonts-noto-cjk")
+
+
+def _mail() -> Check:
+    host, port = current_app.config["MAIL_SERVER"], current_app.config["MAIL_PORT"]
+    try:
+        with smtplib.SMTP(host, port, timeout=3) as smtp:
+            smtp.noop()
+    except (TimeoutError, OSError, smtplib.SMTPException) as error:
+        return Check("mail", False, f"{host}:{port} unreachable ({error})",
+                     "Set MAIL_SERVER/MAIL_PORT (and MAIL_USERNAME, MAIL_PASSWORD, "
+                     "MAIL_USE_TLS) to your SMTP relay; mail waits in the outbox meanwhile.")
+    return Check("mail", True, f"{host}:{port} answers")
+
+
+def _secret_key() -> Check:
+    key = current_app.config.get("SECRET_KEY")
+    if not key or key == INSECURE_SECRET_KEY:
+        return Check("secret key", False, "the development default is in use",
+                     "Set SECRET_KEY to a long random value (required in production).")
+    return Check("secret key", True, "set")

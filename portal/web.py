@@ -1,0 +1,136 @@
+"""Wiring: extensions, blueprints, request hooks, template helpers."""
+
+import os
+
+import sqlalchemy as sa
+from flask import Flask, has_request_context, session
+from flask_babel import format_datetime, get_locale
+from flask_login import current_user
+
+from portal.config import ROOT
+from portal.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+from portal.permissions import can
+from portal.timeutil import utcnow
+
+MIGRATIONS = str(ROOT / "migrations")
+
+
+def init_app(app: Flask) -> None:
+    os.makedirs(app.instance_path, exist_ok=True)
+    from portal import models  # noqa: F401 - registers the schema
+
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            _tune_sqlite(db.engine)
+    migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    babel.init_app(app, locale_selector=_locale, timezone_selector=_timezone)
+    app.config.setdefault("RATELIMIT_ENABLED", True)
+    limiter.init_app(app)
+    _init_login(app)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+
+    from portal.cli import register_commands
+    from portal.main.views import register_error_pages
+
+    register_commands(app)
+    register_error_pages(app)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+
+def _tune_sqlite(engine) -> None:
+    @sa.event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, record):
+        # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own is deferred).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        if engine.url.database and engine.url.database != ":memory:":
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def on_begin(connection):
+        # Taking the write lock up front means concurrent requests queue instead of
+        # failing with "database is locked" when a reader later tries to write.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _locale() -> str:
+    languages = ("zh_CN", "en")
+    if not has_request_context():
+        return "zh_CN"
+    if current_user and current_user.is_authenticated and current_user.language in languages:
+        return current_user.language
+    if session.get("lang") in languages:
+        return session["lang"]
+    return "zh_CN"
+
+
+def _timezone() -> str | None:
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user.timezone
+    return None
+
+
+def _init_login(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from portal.auth.views import enforce_session_rules
+    from portal.orgs.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(token: str):
+        ident, _, session_token = token.partition(":")
+        if not ident.isdigit():
+            return None
+        user = db.session.get(User, int(ident))
+        if user is None or user.session_token != session_token:
+            return None
+        return user
+
+    app.before_request(enforce_session_rules)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.audit.views import bp as audit_bp
+    from portal.auth.views import bp as auth_bp
+    from portal.main.views import bp as main_bp
+    from portal.orgs.views import bp as admin_bp
+
+    for blueprint in (main_bp, auth_bp, admin_bp, audit_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    @app.template_filter("localtime")
+    def localtime(value, fmt: str = "short"):
+        return format_datetime(value, fmt) if value else "—"
+
+    @app.context_processor
+    def helpers():
+        return {
+            "can": lambda action, obj=None: can(current_user, action, obj),
+            "now_utc": utcnow,
+            "get_locale": get_locale,
+        }

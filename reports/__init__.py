@@ -1,0 +1,1 @@
+"""Documents and figures (PDF, charts, exports); knows nothing of Flask."""

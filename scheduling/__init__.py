@@ -1,0 +1,1 @@
+"""Calendar logic for conference scheduling; knows nothing of Flask."""

@@ -1,0 +1,135 @@
+"""The test world: one migrated database per test worker, emptied after every test.
+
+PORTAL_TEST_DB selects the backend: "sqlite" (default) or "postgres"; for PostgreSQL a
+fresh database is created per worker on the server at PORTAL_TEST_DATABASE_URL.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+import sqlalchemy as sa
+from flask import has_app_context
+from flask.testing import FlaskClient
+from sqlalchemy.engine import make_url
+
+from tests.factories import Factory
+
+BACKEND = os.environ.get("PORTAL_TEST_DB", "sqlite")
+SERVER_URL = os.environ.get(
+    "PORTAL_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def _worker() -> str:
+    return re.sub(r"\W", "", os.environ.get("PYTEST_XDIST_WORKER", "main"))
+
+
+def _postgres_database() -> str:
+    name = f"portal_test_{_worker()}"
+    server = make_url(SERVER_URL)
+    admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return server.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    if BACKEND == "postgres":
+        return _postgres_database()
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    from flask_migrate import upgrade
+
+    from portal import create_app
+
+    app = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=database_url,
+        WTF_CSRF_ENABLED=False,
+        PASSWORD_HASH_METHOD="pbkdf2:sha256:1000",
+        SERVER_NAME=None,
+    )
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _clean_world(request):
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    from portal.extensions import db, limiter
+
+    with app.app_context():
+        db.session.remove()
+        tables = [t for t in reversed(db.metadata.sorted_tables) if t.name != "audit_head"]
+        with db.engine.begin() as connection:
+            for table in tables:
+                connection.execute(table.delete())
+            connection.execute(sa.text(
+                "UPDATE audit_head SET seq = 0, last_hash = :genesis"), {"genesis": "0" * 64})
+        limiter.reset()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context for calling services directly."""
+    with app.app_context():
+        yield
+        from portal.extensions import db
+
+        db.session.remove()
+
+
+@pytest.fixture
+def make(app, ctx) -> Factory:
+    return Factory()
+
+
+class FreshRequestClient(FlaskClient):
+    """A test client whose every request starts like a request in production.
+
+    Tests keep an application context open to call services, and Flask lets requests reuse
+    it; without this, `g` (the signed-in user, the chosen locale) and the objects loaded by
+    one request would leak into the next.
+    """
+
+    def open(self, *args, **kwargs):
+        from flask import g
+
+        from portal.extensions import db
+
+        if has_app_context():
+            g.__dict__.clear()
+            db.session.expire_all()
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = FreshRequestClient
+    return app.test_client()
+
+
+@pytest.fixture
+def login(client):
+    """Sign a user in through the real login form."""
+
+    def sign_in(user, password: str = Factory.PASSWORD):
+        response = client.post("/login", data={"username": user.username,
+                                               "password": password})
+        assert response.status_code == 302, response.data.decode()[:500]
+        return client
+
+    return sign_in

@@ -1,0 +1,65 @@
+"""Builders for the objects tests need; each fills sensible defaults and commits."""
+
+from __future__ import annotations
+
+import itertools
+
+from portal.auth.passwords import hash_password
+from portal.auth.services import new_session_token
+from portal.extensions import db
+from portal.orgs.models import Organisation, OrgKind, Role, Room, User, Village
+
+_counter = itertools.count(1)
+
+
+class Factory:
+    PASSWORD = "Correct-horse-42"
+    _hash: str | None = None
+
+    def organisation(self, kind: OrgKind = OrgKind.POLICE_STATION, **values) -> Organisation:
+        values.setdefault("name", f"{kind.value} {next(_counter)}")
+        org = Organisation(kind=kind, **values)
+        db.session.add(org)
+        db.session.commit()
+        return org
+
+    def user(self, *roles: Role, organisation: Organisation | None = None,
+             password: str | None = None, **values) -> User:
+        number = next(_counter)
+        values.setdefault("username", f"user{number}")
+        values.setdefault("full_name", f"测试用户{number}")
+        values.setdefault("email", f"user{number}@example.cn")
+        if password is None:
+            if Factory._hash is None:
+                Factory._hash = hash_password(self.PASSWORD)
+            password_hash = Factory._hash
+        else:
+            password_hash = hash_password(password)
+        user = User(
+            organisation=organisation or self.organisation(),
+            password_hash=password_hash,
+            session_token=new_session_token(),
+            **values,
+        )
+        user.set_roles(roles or [Role.OBSERVER])
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    def village(self, **values) -> Village:
+        number = next(_counter)
+        values.setdefault("name", f"测试村{number}")
+        values.setdefault("police_grid", f"警格{number}")
+        values.setdefault("community_grid", f"网格{number}")
+        village = Village(**values)
+        db.session.add(village)
+        db.session.commit()
+        return village
+
+    def room(self, **values) -> Room:
+        values.setdefault("name", f"会议室{next(_counter)}")
+        values.setdefault("location", "二楼")
+        room = Room(**values)
+        db.session.add(room)
+        db.session.commit()
+        return room
