@@ -1,0 +1,180 @@
+"""Minutes of a joint conference: the document, its signed content and its PDF."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from jinja2 import Environment
+
+from reports.pdf import DEFAULT_TIMEOUT, qr_data_url, render_pdf, template_environment
+from reports.pdf_record import record_xmp
+from reports.verify import canonical_document, sha256_hex
+
+# Bumped whenever the canonical form changes, so old and new hashes never collide.
+CONTENT_SCHEMA = "minutes/1"
+# The issue state, the verification link and the signatures are about the
+# content, not part of it: signers attest to everything else.
+UNSIGNED_FIELDS = frozenset({"signatures", "issued", "verify_url", "time_zone"})
+
+
+class AttendanceStatus(enum.StrEnum):
+    PRESENT = "present"
+    LATE = "late"
+    ABSENT = "absent"
+    APOLOGIES = "apologies"
+
+    @property
+    def label(self) -> str:
+        return {"present": "出席", "late": "迟到", "absent": "缺席", "apologies": "请假"}[self]
+
+
+class Outcome(enum.StrEnum):
+    AGREEMENT = "agreement"
+    PARTIAL = "partial"
+    NONE = "none"
+
+    @property
+    def label(self) -> str:
+        return {"agreement": "达成调解协议", "partial": "部分达成协议", "none": "未达成协议"}[self]
+
+
+@dataclass(frozen=True, slots=True)
+class Attendee:
+    """One row of the attendance list; ``delegate_of`` names the head they stand in for."""
+
+    name: str
+    body: str
+    role: str
+    status: AttendanceStatus = AttendanceStatus.PRESENT
+    delegate_of: str = ""
+    signed_in_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FourAccounts:
+    """The four accounts (算四笔帐) worked through with one party."""
+
+    party: str
+    psychological: str  # 心理帐
+    emotional: str  # 感情帐
+    consequences: str  # 后果帐
+    interests: str  # 利益帐
+
+
+@dataclass(frozen=True, slots=True)
+class Opinion:
+    body: str
+    speaker: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ActionItem:
+    owner_body: str
+    owner: str
+    task: str
+    due: date
+    feedback: str
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """A signer's confirmation, or their refusal with the reason they gave."""
+
+    name: str
+    body: str
+    signed_at: datetime | None = None
+    refusal_reason: str = ""
+
+    def __post_init__(self) -> None:
+        if (self.signed_at is None) == (not self.refusal_reason):
+            raise ValueError("a signature has either a time or a refusal reason")
+        if self.signed_at is not None and self.signed_at.tzinfo is None:
+            raise ValueError("signature times must be timezone-aware")
+
+
+@dataclass(frozen=True, slots=True)
+class Minutes:
+    """Minutes of a joint conference (会议纪要), one version of them.
+
+    ``body`` and ``case_summary`` are Markdown typed by the secretary; every
+    other text is printed as is. Times are timezone-aware and printed in
+    ``time_zone``.
+    """
+
+    number: str
+    version: int
+    title: str
+    issuer: str
+    starts_at: datetime
+    ends_at: datetime | None
+    place: str
+    convener: str
+    secretary: str
+    case_summary: str
+    attendance: Sequence[Attendee]
+    accounts: Sequence[FourAccounts]
+    opinions: Sequence[Opinion]
+    outcome: Outcome
+    agreed_terms: Sequence[str] = ()
+    referral: str = ""
+    action_items: Sequence[ActionItem] = ()
+    next_steps: Sequence[str] = ()
+    body: str = ""
+    signatures: Sequence[Signature] = ()
+    issued: bool = False
+    verify_url: str = ""
+    time_zone: str = "Asia/Shanghai"
+
+    def __post_init__(self) -> None:
+        if self.starts_at.tzinfo is None:
+            raise ValueError("conference times must be timezone-aware")
+        if self.issued and not self.verify_url:
+            raise ValueError("issued minutes need a verification URL")
+
+
+def canonical_content(doc: Minutes) -> bytes:
+    """The signed content of ``doc`` as canonical JSON (see :func:`canonical_json`)."""
+    return canonical_document(doc, schema=CONTENT_SCHEMA, unsigned=UNSIGNED_FIELDS)
+
+
+def content_hash(doc: Minutes) -> str:
+    """SHA-256 (hex) of :func:`canonical_content`."""
+    return sha256_hex(canonical_content(doc))
+
+
+def render_minutes_html(doc: Minutes, *, environment: Environment | None = None) -> str:
+    """The minutes as HTML for the PDF renderer (relative URLs point at the assets)."""
+    environment = environment or template_environment()
+    return environment.get_template("reports/minutes.html").render(
+        doc=doc,
+        draft=not doc.issued,
+        content_hash=content_hash(doc),
+        qr_url=qr_data_url(doc.verify_url) if doc.issued else "",
+        AttendanceStatus=AttendanceStatus,
+        Outcome=Outcome,
+    )
+
+
+def render_minutes_pdf(
+    doc: Minutes,
+    *,
+    environment: Environment | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
+) -> bytes:
+    """The minutes as a PDF/A-3u file whose XMP carries number, version and hash."""
+    record = record_xmp(
+        {
+            "documentKind": "minutes",
+            "documentNumber": doc.number,
+            "documentVersion": str(doc.version),
+            "documentStatus": "issued" if doc.issued else "draft",
+            "contentHash": content_hash(doc),
+        }
+    )
+    return render_pdf(
+        render_minutes_html(doc, environment=environment), xmp=record, timeout=timeout
+    )

@@ -1,0 +1,284 @@
+"""Sealing issued PDFs with the portal's PAdES signature, and checking a seal.
+
+The portal seals a document on behalf of the issuing organisation (an
+electronic seal, not a personal signature: attendees confirm inside the
+portal). A deployment without a certificate from a recognised CA can create
+its own chain with :func:`create_local_ca`; verifiers then trust its root.
+
+Files written by :func:`create_local_ca` (all PEM):
+
+====================  =====================================================
+``root-ca.key.pem``    root CA private key — keep offline once created
+``root-ca.cert.pem``   root CA certificate — the trust anchor verifiers use
+``issuing-ca.key.pem`` issuing CA private key
+``issuing-ca.cert.pem`` issuing CA certificate (shipped in every seal)
+``seal.key.pem``       the seal's private key — the one the portal uses
+``seal.cert.pem``      the seal certificate (digital signature + non-repudiation)
+====================  =====================================================
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from io import BytesIO
+from pathlib import Path
+
+from asn1crypto import pem
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID, ObjectIdentifier
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers
+from pyhanko.sign.general import load_cert_from_pemder
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
+
+SEAL_FIELD = "PortalSeal"
+# id-kp-documentSigning (RFC 9336); older validators ignore it.
+DOCUMENT_SIGNING = ObjectIdentifier("1.3.6.1.5.5.7.3.36")
+
+
+@dataclass(frozen=True, slots=True)
+class LocalCA:
+    """Paths of the PEM files written by :func:`create_local_ca`."""
+
+    root_key: Path
+    root_cert: Path
+    issuing_key: Path
+    issuing_cert: Path
+    seal_key: Path
+    seal_cert: Path
+
+
+@dataclass(frozen=True, slots=True)
+class SealCheck:
+    """What :func:`validate_sealed_pdf` found.
+
+    ``intact``: the signed bytes hash to the signed digest; ``valid``: the
+    signature over that digest verifies; ``trusted``: the signer chains to the
+    given root; ``untouched``: nothing was added to the file after sealing.
+    """
+
+    intact: bool
+    valid: bool
+    trusted: bool
+    untouched: bool
+    signer: str
+    signed_at: datetime | None
+    problem: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.intact and self.valid and self.trusted and self.untouched
+
+
+def create_local_ca(
+    directory: Path | str, org_name: str, *, passphrase: bytes | None = None
+) -> LocalCA:
+    """Create root CA → issuing CA → seal certificate in ``directory``.
+
+    Existing files are never overwritten. Keys are encrypted with
+    ``passphrase`` if one is given and are readable by the owner only.
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = LocalCA(*(directory / name for name in _FILE_NAMES))
+    now = datetime.now(UTC) - timedelta(minutes=5)
+
+    root_key = ec.generate_private_key(ec.SECP384R1())
+    root_name = _name(org_name, f"{org_name} 根证书")
+    root = _certificate(root_name, root_key, root_name, root_key, now, years=20, ca_depth=1)
+
+    issuing_key = ec.generate_private_key(ec.SECP384R1())
+    issuing_name = _name(org_name, f"{org_name} 签发证书")
+    issuing = _certificate(
+        issuing_name, issuing_key, root_name, root_key, now, years=10, ca_depth=0
+    )
+
+    seal_key = ec.generate_private_key(ec.SECP256R1())
+    seal_name = _name(org_name, f"{org_name} 电子印章")
+    seal = _certificate(seal_name, seal_key, issuing_name, issuing_key, now, years=3)
+
+    for key, path in (
+        (root_key, paths.root_key),
+        (issuing_key, paths.issuing_key),
+        (seal_key, paths.seal_key),
+    ):
+        _write(path, _key_pem(key, passphrase), mode=0o600)
+    for cert, path in (
+        (root, paths.root_cert),
+        (issuing, paths.issuing_cert),
+        (seal, paths.seal_cert),
+    ):
+        _write(path, cert.public_bytes(serialization.Encoding.PEM), mode=0o644)
+    return paths
+
+
+_FILE_NAMES = (
+    "root-ca.key.pem",
+    "root-ca.cert.pem",
+    "issuing-ca.key.pem",
+    "issuing-ca.cert.pem",
+    "seal.key.pem",
+    "seal.cert.pem",
+)
+
+
+def _name(org_name: str, common_name: str) -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, org_name),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
+
+
+def _certificate(
+    subject: x509.Name,
+    subject_key: ec.EllipticCurvePrivateKey,
+    issuer: x509.Name,
+    issuer_key: ec.EllipticCurvePrivateKey,
+    not_before: datetime,
+    *,
+    years: int,
+    ca_depth: int | None = None,
+) -> x509.Certificate:
+    is_ca = ca_depth is not None
+    public_key = subject_key.public_key()
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_before + timedelta(days=365 * years))
+        .add_extension(x509.BasicConstraints(ca=is_ca, path_length=ca_depth), critical=True)
+        .add_extension(_key_usage(is_ca), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
+            critical=False,
+        )
+    )
+    if not is_ca:
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([DOCUMENT_SIGNING]),
+            critical=False,
+        )
+    return builder.sign(issuer_key, hashes.SHA384() if is_ca else hashes.SHA256())
+
+
+def _key_usage(is_ca: bool) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=not is_ca,
+        # Non-repudiation (content commitment) marks the key as one that
+        # commits its holder to what it signs, which a seal must.
+        content_commitment=not is_ca,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=is_ca,
+        crl_sign=is_ca,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def _key_pem(key: ec.EllipticCurvePrivateKey, passphrase: bytes | None) -> bytes:
+    encryption = (
+        serialization.BestAvailableEncryption(passphrase)
+        if passphrase
+        else serialization.NoEncryption()
+    )
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
+    )
+
+
+def _write(path: Path, data: bytes, *, mode: int) -> None:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(data)
+
+
+def load_signer(
+    key_path: Path | str,
+    cert_path: Path | str,
+    chain_paths: Sequence[Path | str] = (),
+    passphrase: bytes | None = None,
+) -> signers.SimpleSigner:
+    """The seal's key and certificate, with the CA certificates to ship with it."""
+    signer = signers.SimpleSigner.load(
+        str(key_path),
+        str(cert_path),
+        ca_chain_files=[str(path) for path in chain_paths],
+        key_passphrase=passphrase,
+    )
+    if signer is None:
+        raise ValueError(f"could not load the seal key {key_path} and certificate {cert_path}")
+    return signer
+
+
+def seal_pdf(pdf_bytes: bytes, signer: signers.Signer, reason: str, location: str) -> bytes:
+    """``pdf_bytes`` with one PAdES B-B signature appended as an incremental update.
+
+    The original bytes stay untouched in front of the signature, so a PDF/A
+    file keeps its conformance claims and its embedded record.
+    """
+    writer = IncrementalPdfFileWriter(BytesIO(pdf_bytes))
+    metadata = signers.PdfSignatureMetadata(
+        field_name=SEAL_FIELD,
+        reason=reason,
+        location=location,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+    )
+    output = signers.PdfSigner(metadata, signer=signer).sign_pdf(writer)
+    return output.getvalue()
+
+
+def validate_sealed_pdf(pdf_bytes: bytes, trust_root_cert: Path | str | bytes) -> SealCheck:
+    """Check the portal seal of ``pdf_bytes`` against a trusted root certificate."""
+    root = (
+        load_cert_from_pemder(str(trust_root_cert))
+        if isinstance(trust_root_cert, Path | str)
+        else _cert_from_bytes(trust_root_cert)
+    )
+    try:
+        reader = PdfFileReader(BytesIO(pdf_bytes), strict=False)
+        seals = [sig for sig in reader.embedded_signatures if sig.field_name == SEAL_FIELD]
+        if not seals:
+            return _failed("no portal seal in the document")
+        context = ValidationContext(
+            trust_roots=[root], allow_fetching=False, revocation_mode="soft-fail"
+        )
+        status = validate_pdf_signature(seals[0], context)
+    except Exception as error:  # a damaged file can fail anywhere in the parser
+        return _failed(f"{type(error).__name__}: {error}")
+    return SealCheck(
+        intact=status.intact,
+        valid=status.valid,
+        trusted=status.trusted,
+        untouched=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
+        signer=status.signing_cert.subject.human_friendly,
+        signed_at=status.signer_reported_dt,
+    )
+
+
+def _failed(problem: str) -> SealCheck:
+    return SealCheck(False, False, False, False, signer="", signed_at=None, problem=problem)
+
+
+def _cert_from_bytes(data: bytes) -> asn1_x509.Certificate:
+    if pem.detect(data):
+        _, _, data = pem.unarmor(data)
+    return asn1_x509.Certificate.load(data)
