@@ -18,6 +18,7 @@ MIGRATIONS = str(ROOT / "migrations")
 def init_app(app: Flask) -> None:
     os.makedirs(app.instance_path, exist_ok=True)
     from portal import models  # noqa: F401 - registers the schema
+    from portal.disputes import policy  # noqa: F401 - registers the dispute rules
 
     db.init_app(app)
     with app.app_context():

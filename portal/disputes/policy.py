@@ -1,0 +1,108 @@
+"""Who may see and act on disputes: rules for the shared permission mechanism."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from portal.conferences.models import Conference, ConferenceState, Invitee
+from portal.disputes.models import Dispute, Status
+from portal.extensions import db
+from portal.orgs.models import Role, User, Village
+from portal.permissions import rule
+
+STAFF = (Role.ADMIN, Role.CONVENER, Role.SECRETARY)
+REPORTERS = (Role.ADMIN, Role.CONVENER, Role.SECRETARY, Role.GRID_WORKER,
+             Role.COMMUNITY_POLICE, Role.MEDIATOR)
+TAKERS = (Role.CONVENER, Role.GRID_WORKER, Role.COMMUNITY_POLICE, Role.MEDIATOR)
+
+
+def _participant_disputes(user: User):
+    """Disputes whose (non-draft) conference invites this user or their organisation."""
+    body = sa.and_(Invitee.organisation_id == user.organisation_id,
+                   sa.literal(user.has_role(Role.HEAD, Role.MEDIATOR, Role.LAWYER)))
+    return (
+        sa.select(Conference.dispute_id)
+        .join(Invitee, Invitee.conference_id == Conference.id)
+        .where(Conference.state != ConferenceState.DRAFT,
+               sa.or_(Invitee.user_id == user.id, body))
+    )
+
+
+def _village_ids(user: User):
+    return sa.select(Village.id).where(
+        sa.or_(Village.grid_worker_id == user.id, Village.community_police_id == user.id))
+
+
+def visible_to(user: User):
+    """A WHERE clause limiting disputes to those the user may open: the list's scope."""
+    if user.has_role(*STAFF):
+        return sa.true()
+    return sa.or_(
+        Dispute.reporter_id == user.id,
+        Dispute.handler_id == user.id,
+        Dispute.village_id.in_(_village_ids(user)),
+        Dispute.id.in_(_participant_disputes(user)),
+    )
+
+
+def _is_participant(user: User, dispute: Dispute) -> bool:
+    query = _participant_disputes(user).where(Conference.dispute_id == dispute.id).limit(1)
+    return db.session.scalar(query) is not None
+
+
+@rule("dispute.create")
+def _create(user, obj=None) -> bool:
+    return user.has_role(*REPORTERS)
+
+
+@rule("dispute.view")
+def _view(user, dispute) -> bool:
+    if user.has_role(*STAFF) or user.id in (dispute.reporter_id, dispute.handler_id):
+        return True
+    village = dispute.village
+    if village and user.id in (village.grid_worker_id, village.community_police_id):
+        return True
+    return _is_participant(user, dispute)
+
+
+@rule("dispute.personal_data")
+def _personal_data(user, dispute) -> bool:
+    return (user.has_role(Role.ADMIN) or user.id == dispute.handler_id
+            or _is_participant(user, dispute))
+
+
+@rule("dispute.edit")
+def _edit(user, dispute) -> bool:
+    if dispute.status is Status.CLOSED:
+        return False
+    return (user.has_role(Role.ADMIN, Role.CONVENER) or user.id == dispute.handler_id
+            or (user.id == dispute.reporter_id and dispute.status is Status.REPORTED))
+
+
+@rule("dispute.assign")
+def _assign(user, dispute=None) -> bool:
+    return user.has_role(Role.ADMIN, Role.CONVENER)
+
+
+@rule("dispute.take_over")
+def _take_over(user, dispute) -> bool:
+    return (user.has_role(*TAKERS) and dispute.handler_id != user.id
+            and _view(user, dispute))
+
+
+@rule("dispute.work")
+def _work(user, dispute) -> bool:
+    return user.has_role(Role.ADMIN, Role.CONVENER) or user.id == dispute.handler_id
+
+
+@rule("dispute.reopen")
+def _reopen(user, dispute) -> bool:
+    return user.has_role(Role.ADMIN, Role.CONVENER)
+
+
+@rule("conference.view")
+def _conference_view(user, conference) -> bool:
+    if user.has_role(Role.ADMIN, Role.CONVENER, Role.SECRETARY):
+        return True
+    return (conference.state is not ConferenceState.DRAFT
+            and _is_participant(user, conference.dispute))

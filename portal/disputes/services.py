@@ -1,0 +1,367 @@
+"""The dispute register and its closed loop: 排查 screen → 上报 report → 处置 handle
+→ 反馈 feedback.
+
+Every function takes the acting user, checks the shared policy, changes the dispute,
+writes its timeline and the audit log, and commits once; a refusal raises DomainError
+and leaves the database untouched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from flask_babel import gettext as _
+
+from portal.audit.services import record
+from portal.disputes import references
+from portal.disputes.models import (
+    CLOSED_STATES,
+    Category,
+    Dispute,
+    DisputeEvent,
+    Party,
+    PartyRole,
+    Referral,
+    Risk,
+    Source,
+    Status,
+)
+from portal.errors import DomainError, NotAllowed
+from portal.extensions import db
+from portal.orgs.models import Role, User, Village
+from portal.permissions import can
+from portal.timeutil import local_zone, utcnow
+
+# Days a tier has, by default, before a dispute counts as overdue.
+DEFAULT_DAYS = {1: 7, 2: 15, 3: 30}
+
+# action -> statuses it may start from; the target status is decided by the action.
+TRANSITIONS: dict[str, frozenset[Status]] = {
+    "assign": frozenset(Status) - {Status.CLOSED},
+    "handle": frozenset({Status.REPORTED, Status.HANDLING}),
+    "escalate": frozenset({Status.REPORTED, Status.HANDLING}),
+    "resolve": frozenset({Status.HANDLING, Status.ESCALATED, Status.IN_CONFERENCE}),
+    "refer": frozenset({Status.HANDLING, Status.ESCALATED, Status.IN_CONFERENCE}),
+    "feedback": frozenset({Status.RESOLVED, Status.REFERRED}),
+    "close": frozenset({Status.RESOLVED, Status.REFERRED}),
+    "reopen": frozenset({Status.RESOLVED, Status.REFERRED, Status.CLOSED}),
+}
+
+
+@dataclass
+class PartyInput:
+    name: str
+    role: PartyRole
+    id_number: str | None = None
+    phone: str | None = None
+    address: str | None = None
+
+
+@dataclass
+class DisputeInput:
+    title: str
+    category: Category
+    village_id: int
+    source: Source
+    description: str
+    risk: Risk = Risk.LOW
+    tier: int = 1
+    claims: str = ""
+    amount: Decimal | None = None
+    occurred_on: date | None = None
+    due_on: date | None = None
+    external_ref: str | None = None
+    parties: list[PartyInput] = field(default_factory=list)
+
+
+def _today() -> date:
+    return utcnow().astimezone(local_zone()).date()
+
+
+def _check(actor: User, action: str, dispute: Dispute | None = None) -> None:
+    if not can(actor, action, dispute):
+        raise NotAllowed(_("You are not allowed to do this with this dispute."))
+
+
+def _check_state(dispute: Dispute, action: str) -> None:
+    if dispute.status not in TRANSITIONS[action]:
+        raise DomainError(_("This cannot be done while the dispute is “%(status)s”.",
+                            status=dispute.status.label))
+
+
+def _log(actor: User, dispute: Dispute, action: str, note: str = "",
+         before: Status | None = None, changes: dict | None = None) -> None:
+    dispute.events.append(DisputeEvent(
+        actor_id=actor.id, action=action, from_status=before, to_status=dispute.status,
+        note=note, at=utcnow()))
+    if before is not None and before is not dispute.status:
+        changes = {"status": [before.name, dispute.status.name], **(changes or {})}
+    record(f"dispute.{action}", dispute, summary=note[:500], changes=changes, actor=actor)
+
+
+def _validate(data: DisputeInput, today: date) -> None:
+    if not data.title.strip():
+        raise DomainError(_("Give the dispute a title."), "title")
+    if data.tier not in DEFAULT_DAYS:
+        raise DomainError(_("The tier must be 1, 2 or 3."), "tier")
+    if db.session.get(Village, data.village_id) is None:
+        raise DomainError(_("Unknown village or community."), "village_id")
+    if data.amount is not None and data.amount < 0:
+        raise DomainError(_("The amount cannot be negative."), "amount")
+    if data.occurred_on and data.occurred_on > today:
+        raise DomainError(_("The date it happened cannot be in the future."), "occurred_on")
+    if data.due_on and data.due_on < today:
+        raise DomainError(_("The deadline cannot be in the past."), "due_on")
+    if not data.parties:
+        raise DomainError(_("Name at least one party."), "parties")
+
+
+def _external_ref_taken(ref: str | None, exclude_id: int | None) -> bool:
+    if not ref:
+        return False
+    query = db.select(Dispute.id).where(Dispute.external_ref == ref)
+    if exclude_id:
+        query = query.where(Dispute.id != exclude_id)
+    return db.session.scalar(query) is not None
+
+
+def create_dispute(actor: User, data: DisputeInput) -> Dispute:
+    _check(actor, "dispute.create")
+    today = _today()
+    _validate(data, today)
+    if _external_ref_taken(data.external_ref, None):
+        raise DomainError(_("A dispute with this city-platform number is already registered."),
+                          "external_ref")
+    now = utcnow()
+    year = now.astimezone(local_zone()).year
+    serial, reference = references.issue(year)
+    dispute = Dispute(
+        reference=reference, year=year, serial=serial, title=data.title.strip(),
+        category=data.category, tier=data.tier, status=Status.REPORTED,
+        village_id=data.village_id, source=data.source, risk=data.risk,
+        description=data.description.strip(), claims=data.claims.strip(), amount=data.amount,
+        occurred_on=data.occurred_on,
+        due_on=data.due_on or today + timedelta(days=DEFAULT_DAYS[data.tier]),
+        reporter_id=actor.id, external_ref=data.external_ref or None, reported_at=now,
+        parties=[Party(**vars(p)) for p in data.parties],
+    )
+    db.session.add(dispute)
+    db.session.flush()
+    _log(actor, dispute, "reported", data.title, changes={"reference": reference})
+    db.session.commit()
+    return dispute
+
+
+EDITABLE = ["title", "category", "village_id", "source", "risk", "description", "claims",
+            "amount", "occurred_on", "due_on", "external_ref"]
+
+
+def update_dispute(actor: User, dispute: Dispute, data: DisputeInput) -> Dispute:
+    _check(actor, "dispute.edit", dispute)
+    today = _today()
+    if data.due_on == dispute.due_on:
+        today = min(today, dispute.due_on or today)  # an old deadline may stay as it was
+    _validate(data, today)
+    if _external_ref_taken(data.external_ref, dispute.id):
+        raise DomainError(_("A dispute with this city-platform number is already registered."),
+                          "external_ref")
+    changes = {}
+    for name in EDITABLE:
+        new = getattr(data, name)
+        if isinstance(new, str):
+            new = new.strip() or (None if name == "external_ref" else "")
+        old = getattr(dispute, name)
+        if old != new:
+            changes[name] = [str(old) if old is not None else None,
+                             str(new) if new is not None else None]
+            setattr(dispute, name, new)
+    old_parties = [(p.name, p.role, p.id_number, p.phone, p.address) for p in dispute.parties]
+    new_parties = [(p.name, p.role, p.id_number, p.phone, p.address) for p in data.parties]
+    if old_parties != new_parties:
+        dispute.parties = [Party(**vars(p)) for p in data.parties]
+        changes["parties"] = [len(old_parties), len(new_parties)]
+    if changes:
+        _log(actor, dispute, "edited", ", ".join(sorted(changes)), changes=changes)
+    db.session.commit()
+    return dispute
+
+
+def assign(actor: User, dispute: Dispute, handler: User, note: str = "") -> None:
+    _check(actor, "dispute.assign", dispute)
+    _check_state(dispute, "assign")
+    if not handler.active:
+        raise DomainError(_("This account is deactivated."), "handler_id")
+    _set_handler(actor, dispute, handler, "assigned", note)
+
+
+def take_over(actor: User, dispute: Dispute, note: str = "") -> None:
+    _check(actor, "dispute.take_over", dispute)
+    _check_state(dispute, "assign")
+    _set_handler(actor, dispute, actor, "taken_over", note)
+
+
+def _set_handler(actor, dispute, handler, action, note) -> None:
+    old = dispute.handler
+    dispute.handler = handler
+    _log(actor, dispute, action, note or handler.full_name,
+         changes={"handler": [old.username if old else None, handler.username]})
+    db.session.commit()
+
+
+def handle(actor: User, dispute: Dispute, note: str) -> None:
+    """Record handling at tier 1 or 2 (on site, or in the Zhihe mediation room)."""
+    _check(actor, "dispute.work", dispute)
+    _check_state(dispute, "handle")
+    if dispute.tier == 3:
+        raise DomainError(_("Tier-3 disputes are handled in a joint conference."))
+    if not note.strip():
+        raise DomainError(_("Describe what was done."), "note")
+    before = dispute.status
+    dispute.status = Status.HANDLING
+    if dispute.handler_id is None:
+        dispute.handler = actor
+    _log(actor, dispute, "handled", note.strip(), before)
+    db.session.commit()
+
+
+def escalate(actor: User, dispute: Dispute, to_tier: int, reason: str):
+    """Raise the tier; reaching tier 3 opens a draft conference with suggested invitees."""
+    from portal.conferences.services import open_draft_conference
+
+    _check(actor, "dispute.work", dispute)
+    _check_state(dispute, "escalate")
+    if to_tier not in (2, 3) or to_tier <= dispute.tier:
+        raise DomainError(_("A dispute can only be escalated to a higher tier."), "tier")
+    if not reason.strip():
+        raise DomainError(_("Give the reason for escalating."), "reason")
+    before = dispute.status
+    old_tier = dispute.tier
+    dispute.tier = to_tier
+    conference = None
+    if to_tier == 3:
+        dispute.status = Status.ESCALATED
+        dispute.escalated_at = utcnow()
+        dispute.due_on = max(dispute.due_on or _today(),
+                             _today() + timedelta(days=DEFAULT_DAYS[3]))
+        conference = open_draft_conference(actor, dispute)
+    else:
+        dispute.status = Status.HANDLING
+    _log(actor, dispute, "escalated", reason.strip(), before,
+         changes={"tier": [old_tier, to_tier]})
+    db.session.commit()
+    return conference
+
+
+def resolve(actor: User, dispute: Dispute, outcome: str) -> None:
+    _check(actor, "dispute.work", dispute)
+    _check_state(dispute, "resolve")
+    if not outcome.strip():
+        raise DomainError(_("Describe the agreement that was reached."), "outcome")
+    before = dispute.status
+    dispute.status = Status.RESOLVED
+    dispute.outcome = outcome.strip()
+    _log(actor, dispute, "resolved", dispute.outcome, before)
+    db.session.commit()
+
+
+def refer(actor: User, dispute: Dispute, kind: Referral, body: str, reference: str,
+          outcome: str = "") -> None:
+    _check(actor, "dispute.work", dispute)
+    _check_state(dispute, "refer")
+    if not body.strip():
+        raise DomainError(_("Name the body the dispute is referred to."), "referral_body")
+    before = dispute.status
+    dispute.status = Status.REFERRED
+    dispute.referral = kind
+    dispute.referral_body = body.strip()
+    dispute.referral_ref = reference.strip() or None
+    dispute.outcome = outcome.strip()
+    _log(actor, dispute, "referred", f"{kind.label}: {dispute.referral_body}", before,
+         changes={"referral": kind.name})
+    db.session.commit()
+
+
+def record_feedback(actor: User, dispute: Dispute, method: str, note: str,
+                    satisfaction: str) -> None:
+    """The last step of the loop: the parties were told the outcome (反馈)."""
+    _check(actor, "dispute.work", dispute)
+    _check_state(dispute, "feedback")
+    if not note.strip():
+        raise DomainError(_("Say what the parties were told."), "note")
+    dispute.feedback_at = utcnow()
+    dispute.feedback_method = method
+    dispute.feedback_note = note.strip()
+    dispute.satisfaction = satisfaction
+    _log(actor, dispute, "feedback", note.strip(),
+         changes={"method": method, "satisfaction": satisfaction})
+    db.session.commit()
+
+
+def close(actor: User, dispute: Dispute, note: str = "") -> None:
+    _check(actor, "dispute.work", dispute)
+    _check_state(dispute, "close")
+    if dispute.feedback_at is None:
+        raise DomainError(_("Record the feedback to the parties before closing."))
+    before = dispute.status
+    dispute.status = Status.CLOSED
+    dispute.closed_at = utcnow()
+    _log(actor, dispute, "closed", note.strip(), before)
+    db.session.commit()
+
+
+def reopen(actor: User, dispute: Dispute, reason: str) -> None:
+    _check(actor, "dispute.reopen", dispute)
+    _check_state(dispute, "reopen")
+    if not reason.strip():
+        raise DomainError(_("Give the reason for reopening."), "reason")
+    before = dispute.status
+    dispute.status = Status.HANDLING if dispute.tier < 3 else Status.ESCALATED
+    dispute.closed_at = None
+    dispute.feedback_at = None
+    _log(actor, dispute, "reopened", reason.strip(), before)
+    db.session.commit()
+
+
+def reveal_personal_data(actor: User, dispute: Dispute) -> None:
+    """Unmasked ID numbers and phones are shown only after this audited call."""
+    _check(actor, "dispute.personal_data", dispute)
+    record("dispute.personal_data_viewed", dispute, actor=actor)
+    db.session.commit()
+
+
+def allowed_actions(user: User, dispute: Dispute) -> set[str]:
+    """The workflow actions the detail page offers this user now."""
+    actions = set()
+    if can(user, "dispute.work", dispute):
+        actions |= {a for a in ("handle", "escalate", "resolve", "refer", "feedback", "close")
+                    if dispute.status in TRANSITIONS[a]}
+        if dispute.tier == 3:
+            actions.discard("handle")
+        if dispute.tier == 3:
+            actions.discard("escalate")
+        if dispute.feedback_at is None:
+            actions.discard("close")
+    if dispute.status in TRANSITIONS["assign"]:
+        if can(user, "dispute.assign", dispute):
+            actions.add("assign")
+        if can(user, "dispute.take_over", dispute):
+            actions.add("take_over")
+    if can(user, "dispute.reopen", dispute) and dispute.status in TRANSITIONS["reopen"]:
+        actions.add("reopen")
+    if can(user, "dispute.edit", dispute):
+        actions.add("edit")
+    return actions
+
+
+def handler_candidates() -> list[User]:
+    roles = (Role.GRID_WORKER, Role.COMMUNITY_POLICE, Role.MEDIATOR, Role.CONVENER)
+    from portal.orgs.models import UserRole
+
+    return list(db.session.scalars(
+        db.select(User).join(UserRole).where(UserRole.role.in_(roles), User.active)
+        .order_by(User.full_name).distinct()))
+
+
+__all__ = ["CLOSED_STATES"]
