@@ -116,10 +116,12 @@ def _init_login(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from portal.audit.views import bp as audit_bp
     from portal.auth.views import bp as auth_bp
+    from portal.conferences.views import bp as conferences_bp
+    from portal.disputes.views import bp as disputes_bp
     from portal.main.views import bp as main_bp
     from portal.orgs.views import bp as admin_bp
 
-    for blueprint in (main_bp, auth_bp, admin_bp, audit_bp):
+    for blueprint in (main_bp, auth_bp, admin_bp, audit_bp, disputes_bp, conferences_bp):
         app.register_blueprint(blueprint)
 
 

@@ -106,3 +106,8 @@ def _conference_view(user, conference) -> bool:
         return True
     return (conference.state is not ConferenceState.DRAFT
             and _is_participant(user, conference.dispute))
+
+
+@rule("dispute.import")
+def _import(user, obj=None) -> bool:
+    return user.has_role(Role.ADMIN, Role.CONVENER, Role.SECRETARY)

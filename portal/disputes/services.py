@@ -13,12 +13,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from portal.audit.services import record
 from portal.disputes import references
 from portal.disputes.models import (
-    CLOSED_STATES,
     Category,
+    CategorySector,
     Dispute,
     DisputeEvent,
     Party,
@@ -30,7 +31,7 @@ from portal.disputes.models import (
 )
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
-from portal.orgs.models import Role, User, Village
+from portal.orgs.models import OrgKind, Role, User, UserRole, Village
 from portal.permissions import can
 from portal.timeutil import local_zone, utcnow
 
@@ -76,7 +77,7 @@ class DisputeInput:
     parties: list[PartyInput] = field(default_factory=list)
 
 
-def _today() -> date:
+def local_today() -> date:
     return utcnow().astimezone(local_zone()).date()
 
 
@@ -129,7 +130,7 @@ def _external_ref_taken(ref: str | None, exclude_id: int | None) -> bool:
 
 def create_dispute(actor: User, data: DisputeInput) -> Dispute:
     _check(actor, "dispute.create")
-    today = _today()
+    today = local_today()
     _validate(data, today)
     if _external_ref_taken(data.external_ref, None):
         raise DomainError(_("A dispute with this city-platform number is already registered."),
@@ -160,7 +161,7 @@ EDITABLE = ["title", "category", "village_id", "source", "risk", "description", 
 
 def update_dispute(actor: User, dispute: Dispute, data: DisputeInput) -> Dispute:
     _check(actor, "dispute.edit", dispute)
-    today = _today()
+    today = local_today()
     if data.due_on == dispute.due_on:
         today = min(today, dispute.due_on or today)  # an old deadline may stay as it was
     _validate(data, today)
@@ -243,8 +244,8 @@ def escalate(actor: User, dispute: Dispute, to_tier: int, reason: str):
     if to_tier == 3:
         dispute.status = Status.ESCALATED
         dispute.escalated_at = utcnow()
-        dispute.due_on = max(dispute.due_on or _today(),
-                             _today() + timedelta(days=DEFAULT_DAYS[3]))
+        dispute.due_on = max(dispute.due_on or local_today(),
+                             local_today() + timedelta(days=DEFAULT_DAYS[3]))
         conference = open_draft_conference(actor, dispute)
     else:
         dispute.status = Status.HANDLING
@@ -357,11 +358,31 @@ def allowed_actions(user: User, dispute: Dispute) -> set[str]:
 
 def handler_candidates() -> list[User]:
     roles = (Role.GRID_WORKER, Role.COMMUNITY_POLICE, Role.MEDIATOR, Role.CONVENER)
-    from portal.orgs.models import UserRole
-
     return list(db.session.scalars(
-        db.select(User).join(UserRole).where(UserRole.role.in_(roles), User.active)
-        .order_by(User.full_name).distinct()))
+        db.select(User).options(joinedload(User.organisation))
+        .where(User.active, User.role_rows.any(UserRole.role.in_(roles)))
+        .order_by(User.full_name)))
 
 
-__all__ = ["CLOSED_STATES"]
+def set_category_sectors(actor: User, mapping: dict[Category, set[OrgKind]]) -> None:
+    """Replace the table that says which sector bodies each category calls for."""
+    before = {c.name: sorted(k.name for k in kinds) for c, kinds in current_sectors().items()}
+    db.session.execute(db.delete(CategorySector))
+    for category, kinds in mapping.items():
+        for kind in kinds:
+            if not kind.is_sector:
+                raise DomainError(_("Only sector mediation bodies can be mapped."))
+            db.session.add(CategorySector(category=category, sector=kind))
+    after = {c.name: sorted(k.name for k in kinds) for c, kinds in mapping.items() if kinds}
+    record("category_sectors.updated", actor=actor,
+           changes={c: [before.get(c, []), after.get(c, [])]
+                    for c in set(before) | set(after) if before.get(c) != after.get(c)})
+    db.session.commit()
+
+
+def current_sectors() -> dict[Category, set[OrgKind]]:
+    mapping: dict[Category, set[OrgKind]] = {c: set() for c in Category}
+    for row in db.session.scalars(db.select(CategorySector)):
+        mapping[row.category].add(row.sector)
+    return {c: kinds for c, kinds in mapping.items() if kinds}
+

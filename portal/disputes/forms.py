@@ -1,0 +1,180 @@
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    DateField,
+    DecimalField,
+    FieldList,
+    Form,
+    FormField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
+
+from portal import validators as check
+from portal.disputes.identity import id_number_problem, normalise_id
+from portal.disputes.models import Category, PartyRole, Referral, Risk, Source
+from portal.disputes.services import DisputeInput, PartyInput
+
+ID_PROBLEMS = {
+    "shape": _l("An ID number has 17 digits followed by a digit or X."),
+    "birth_date": _l("The birth date inside this ID number is impossible."),
+    "check_digit": _l("The check digit of this ID number is wrong; check for a typing error."),
+}
+
+
+def _choices(enum_cls, blank: str | None = None):
+    choices = [SelectChoice(member.name, member.label) for member in enum_cls]
+    return ([SelectChoice("", blank)] if blank is not None else []) + choices
+
+
+def id_number(form, field) -> None:
+    if field.data:
+        problem = id_number_problem(field.data)
+        if problem:
+            raise ValidationError(ID_PROBLEMS[problem])
+
+
+class PartyForm(Form):
+    """One party row; a row left entirely empty is ignored."""
+
+    name = StringField(_l("Name"), validators=[Optional(), check.length(60)])
+    role = SelectField(_l("Role"), choices=[])
+    id_number = StringField(_l("ID number"), validators=[Optional(), id_number])
+    phone = StringField(_l("Phone"), validators=[Optional(), check.phone])
+    address = StringField(_l("Address"), validators=[Optional(), check.length(200)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = _choices(PartyRole)
+
+    def is_blank(self) -> bool:
+        return not any((self.name.data or "").strip() or (f.data or "").strip()
+                       for f in (self.id_number, self.phone, self.address))
+
+    def validate(self, extra_validators=None) -> bool:
+        if self.is_blank():
+            return True
+        return super().validate(extra_validators)
+
+    def validate_name(self, field) -> None:
+        if not (field.data or "").strip():
+            raise ValidationError(_l("Give the party's name."))
+
+    def value(self) -> PartyInput:
+        return PartyInput(
+            name=self.name.data.strip(), role=PartyRole[self.role.data],
+            id_number=normalise_id(self.id_number.data) if self.id_number.data else None,
+            phone=(self.phone.data or "").strip() or None,
+            address=(self.address.data or "").strip() or None,
+        )
+
+
+def not_future(form, field) -> None:
+    if field.data and field.data > date.today():
+        raise ValidationError(_l("This date cannot be in the future."))
+
+
+class DisputeForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), check.length(120)])
+    category = SelectField(_l("Category"), choices=[])
+    tier = SelectField(_l("Tier"), coerce=int, choices=[
+        SelectChoice(1, _l("Tier 1 — simple")), SelectChoice(2, _l("Tier 2 — complex")),
+        SelectChoice(3, _l("Tier 3 — hard"))])
+    village_id = SelectField(_l("Village or community"), coerce=int, choices=[])
+    source = SelectField(_l("Source"), choices=[])
+    risk = SelectField(_l("Risk level"), choices=[])
+    occurred_on = DateField(_l("Date it happened"), validators=[Optional(), not_future])
+    description = TextAreaField(_l("Description"), validators=[DataRequired(),
+                                                               check.length(5000)])
+    claims = TextAreaField(_l("Claims"), validators=[Optional(), check.length(2000)])
+    amount = DecimalField(_l("Amount in dispute (yuan)"), places=2,
+                          validators=[Optional(), NumberRange(min=0, max=10**11)])
+    due_on = DateField(_l("Deadline"), validators=[Optional()])
+    external_ref = StringField(_l("City-platform number"), validators=[Optional(),
+                                                                        check.length(64)])
+    parties = FieldList(FormField(PartyForm), min_entries=3, max_entries=20)
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, villages=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = _choices(Category)
+        self.source.choices = _choices(Source)
+        self.risk.choices = _choices(Risk)
+        self.village_id.choices = [SelectChoice(v.id, v.name) for v in villages]
+
+    def validate_parties(self, field) -> None:
+        if all(entry.form.is_blank() for entry in field):
+            raise ValidationError(_l("Name at least one party."))
+
+    def value(self) -> DisputeInput:
+        return DisputeInput(
+            title=self.title.data, category=Category[self.category.data],
+            village_id=self.village_id.data, source=Source[self.source.data],
+            description=self.description.data, risk=Risk[self.risk.data],
+            tier=self.tier.data, claims=self.claims.data or "", amount=self.amount.data,
+            occurred_on=self.occurred_on.data, due_on=self.due_on.data,
+            external_ref=(self.external_ref.data or "").strip() or None,
+            parties=[e.form.value() for e in self.parties if not e.form.is_blank()],
+        )
+
+
+class NoteForm(FlaskForm):
+    note = TextAreaField(_l("Note"), validators=[DataRequired(), check.length(2000)])
+
+
+class OptionalNoteForm(FlaskForm):
+    note = TextAreaField(_l("Note"), validators=[Optional(), check.length(2000)])
+
+
+class AssignForm(FlaskForm):
+    handler_id = SelectField(_l("Handler"), coerce=int, choices=[])
+    note = TextAreaField(_l("Note"), validators=[Optional(), check.length(2000)])
+
+
+class EscalateForm(FlaskForm):
+    tier = SelectField(_l("Escalate to"), coerce=int, choices=[
+        SelectChoice(2, _l("Tier 2 — complex")), SelectChoice(3, _l("Tier 3 — hard"))])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), check.length(2000)])
+
+
+class ResolveForm(FlaskForm):
+    outcome = TextAreaField(_l("Agreement reached"), validators=[DataRequired(),
+                                                                 check.length(4000)])
+
+
+class ReferForm(FlaskForm):
+    kind = SelectField(_l("Referred to"), choices=[])
+    body = StringField(_l("Receiving body"), validators=[DataRequired(), check.length(120)])
+    reference = StringField(_l("Their reference"), validators=[Optional(), check.length(64)])
+    outcome = TextAreaField(_l("Outcome so far"), validators=[Optional(), check.length(4000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = _choices(Referral)
+
+
+FEEDBACK_METHODS = [("phone", _l("By phone")), ("visit", _l("Home visit")),
+                    ("in_person", _l("In person at the station")),
+                    ("message", _l("Text message"))]
+SATISFACTION = [("satisfied", _l("Satisfied")), ("neutral", _l("Neutral")),
+                ("dissatisfied", _l("Dissatisfied"))]
+
+
+class FeedbackForm(FlaskForm):
+    method = SelectField(_l("How"), choices=[SelectChoice(k, v) for k, v in FEEDBACK_METHODS])
+    satisfaction = SelectField(_l("Parties' satisfaction"),
+                               choices=[SelectChoice(k, v) for k, v in SATISFACTION])
+    note = TextAreaField(_l("What the parties were told"),
+                         validators=[DataRequired(), check.length(2000)])
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("CSV file from the city platform"), validators=[FileRequired()])
+    submit = SubmitField(_l("Import"))
