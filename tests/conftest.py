@@ -69,6 +69,7 @@ def _clean_world(request):
     if "app" not in request.fixturenames:
         return
     app = request.getfixturevalue("app")
+    from portal.disputes.models import DEFAULT_SECTORS, CategorySector
     from portal.extensions import db, limiter
 
     with app.app_context():
@@ -79,6 +80,9 @@ def _clean_world(request):
                 connection.execute(table.delete())
             connection.execute(sa.text(
                 "UPDATE audit_head SET seq = 0, last_hash = :genesis"), {"genesis": "0" * 64})
+            # Reference data that the migrations insert is part of the empty world too.
+            connection.execute(CategorySector.__table__.insert(), [
+                {"category": c, "sector": k} for c, k in DEFAULT_SECTORS.items()])
         limiter.reset()
 
 

@@ -63,3 +63,24 @@ class Factory:
         db.session.add(room)
         db.session.commit()
         return room
+
+    def bodies(self) -> dict[OrgKind, Organisation]:
+        """One organisation of every kind: the three heads' bodies and the sector bodies."""
+        return {kind: self.organisation(kind) for kind in OrgKind}
+
+    def dispute(self, reporter: User | None = None, village: Village | None = None,
+                parties: list | None = None, **values):
+        from portal.disputes import services
+        from portal.disputes.models import Category, PartyRole, Source
+
+        reporter = reporter or self.user(Role.GRID_WORKER)
+        village = village or self.village()
+        fields = dict(title="土地边界纠纷", category=Category.LAND_FOREST, village_id=village.id,
+                      source=Source.GRID_REPORT, description="两户因宅基地边界发生争执")
+        fields.update(values)
+        fields["parties"] = parties or [
+            services.PartyInput("张三", PartyRole.APPLICANT, "11010519491231002X",
+                                "13812345678", "米山村一组"),
+            services.PartyInput("李四", PartyRole.RESPONDENT, None, "13987654321", None),
+        ]
+        return services.create_dispute(reporter, services.DisputeInput(**fields))

@@ -19,3 +19,18 @@ def test_database_is_at_the_newest_migration(app, ctx):
     heads = set(ScriptDirectory.from_config(config).get_heads())
     with db.engine.connect() as connection:
         assert set(MigrationContext.configure(connection).get_current_heads()) == heads
+
+
+def test_a_fresh_database_starts_with_the_default_sector_table(tmp_path):
+    from flask_migrate import upgrade
+
+    from portal import create_app
+    from portal.disputes.models import DEFAULT_SECTORS, CategorySector
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'fresh.db'}")
+    with app.app_context():
+        upgrade()
+        rows = {(r.category, r.sector) for r in db.session.scalars(db.select(CategorySector))}
+        db.session.remove()
+        db.engine.dispose()
+    assert rows == set(DEFAULT_SECTORS.items())

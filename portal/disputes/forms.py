@@ -44,7 +44,8 @@ def id_number(form, field) -> None:
 class PartyForm(Form):
     """One party row; a row left entirely empty is ignored."""
 
-    name = StringField(_l("Name"), validators=[Optional(), check.length(60)])
+    # No Optional() here: it would stop the chain before validate_name sees a nameless row.
+    name = StringField(_l("Name"), validators=[check.length(60)])
     role = SelectField(_l("Role"), choices=[])
     id_number = StringField(_l("ID number"), validators=[Optional(), id_number])
     phone = StringField(_l("Phone"), validators=[Optional(), check.phone])

@@ -231,3 +231,17 @@ class CategorySector(db.Model):
     category: Mapped[Category] = mapped_column(_enum(Category), primary_key=True)
     sector: Mapped[OrgKind] = mapped_column(
         sa.Enum(OrgKind, native_enum=False, length=32), primary_key=True)
+
+
+# The table a fresh installation starts from (the migration inserts the same rows).
+DEFAULT_SECTORS = {
+    Category.LABOUR_WAGES: OrgKind.LABOUR_ARBITRATION,
+    Category.LAND_FOREST: OrgKind.NATURAL_RESOURCES,
+    Category.ENVIRONMENTAL_POLLUTION: OrgKind.ECOLOGY_ENVIRONMENT,
+    Category.MARRIAGE_FAMILY: OrgKind.WOMENS_FEDERATION,
+    Category.TRAFFIC_ACCIDENT: OrgKind.TRAFFIC_POLICE,
+    Category.CONSTRUCTION_PROPERTY: OrgKind.HOUSING_CONSTRUCTION,
+    Category.CONSUMER_QUALITY: OrgKind.QUALITY_SUPERVISION,
+    Category.MEDICAL: OrgKind.HEALTH_SPORTS,
+    Category.EDUCATION_CAMPUS: OrgKind.EDUCATION,
+}

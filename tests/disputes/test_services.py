@@ -1,0 +1,230 @@
+import pytest
+import sqlalchemy as sa
+
+from portal.audit.models import AuditEvent
+from portal.conferences.models import Conference, ConferenceState, InviteeGroup
+from portal.disputes import services
+from portal.disputes.models import Category, DisputeEvent, Referral, Status
+from portal.errors import DomainError, NotAllowed
+from portal.extensions import db
+from portal.orgs.models import OrgKind, Role
+
+
+@pytest.fixture
+def convener(make):
+    return make.user(Role.CONVENER)
+
+
+def test_reference_numbers_follow_the_station_style_without_gaps(make):
+    first = make.dispute()
+    second = make.dispute()
+    year = first.year
+    assert first.reference == f"南城矛〔{year}〕0001号"
+    assert second.reference == f"南城矛〔{year}〕0002号"
+
+
+def test_failed_creation_gives_its_number_back(make):
+    first = make.dispute()
+    with pytest.raises(DomainError):
+        make.dispute(village=None, title=" ")
+    db.session.rollback()
+    third = make.dispute()
+    assert third.serial == first.serial + 1
+
+
+def test_creation_writes_timeline_and_audit(make):
+    dispute = make.dispute()
+    assert [e.action for e in dispute.events] == ["reported"]
+    event = db.session.scalar(sa.select(AuditEvent).filter_by(action="dispute.reported"))
+    assert event.object_id == str(dispute.id) and dispute.reference in event.changes
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"amount": -5}, "amount"),
+    ({"tier": 4}, "tier"),
+    ({"parties": []}, "parties"),
+])
+def test_bad_input_is_refused_and_nothing_is_written(make, change, field):
+    reporter = make.user(Role.GRID_WORKER)
+    village = make.village()
+    before = db.session.scalar(sa.select(sa.func.count(DisputeEvent.id)))
+    values = dict(title="t", category=Category.NEIGHBOUR, village_id=village.id,
+                  source=services.Source.WALK_IN, description="d",
+                  parties=[services.PartyInput("王五", services.PartyRole.APPLICANT)])
+    values.update(change)
+    if values["parties"] == []:
+        values["parties"] = []
+    with pytest.raises(DomainError) as refused:
+        services.create_dispute(reporter, services.DisputeInput(**values))
+    db.session.rollback()
+    assert refused.value.field == field
+    assert db.session.scalar(sa.select(sa.func.count(DisputeEvent.id))) == before
+
+
+def test_future_occurrence_date_is_refused(make):
+    from datetime import timedelta
+
+    tomorrow = services.local_today() + timedelta(days=1)
+    with pytest.raises(DomainError, match="不能晚于今天"):
+        make.dispute(occurred_on=tomorrow)
+
+
+def test_unknown_village_is_refused(make):
+    reporter = make.user(Role.GRID_WORKER)
+    with pytest.raises(DomainError) as refused:
+        services.create_dispute(reporter, services.DisputeInput(
+            title="t", category=Category.NEIGHBOUR, village_id=999999,
+            source=services.Source.WALK_IN, description="d",
+            parties=[services.PartyInput("王五", services.PartyRole.APPLICANT)]))
+    assert refused.value.field == "village_id"
+
+
+def test_observer_cannot_register_disputes(make):
+    with pytest.raises(NotAllowed):
+        make.dispute(reporter=make.user(Role.OBSERVER))
+
+
+def test_tier_one_loop_from_report_to_close(make, convener):
+    grid = make.user(Role.GRID_WORKER)
+    dispute = make.dispute(reporter=grid)
+    services.take_over(grid, dispute)
+    services.handle(grid, dispute, "现场劝解，双方同意重新测量")
+    assert dispute.status is Status.HANDLING
+    services.resolve(grid, dispute, "双方按测量结果确认边界")
+    with pytest.raises(DomainError, match="反馈"):
+        services.close(grid, dispute)
+    services.record_feedback(grid, dispute, "phone", "电话告知双方结果", "satisfied")
+    services.close(grid, dispute)
+    assert dispute.status is Status.CLOSED and dispute.closed_at is not None
+    actions = [e.action for e in dispute.events]
+    assert actions == ["reported", "taken_over", "handled", "resolved", "feedback", "closed"]
+    assert all(e.actor_id == grid.id for e in dispute.events)
+    audited = db.session.scalars(sa.select(AuditEvent.action).where(
+        AuditEvent.object_type == "Dispute")).all()
+    assert {"dispute.handled", "dispute.resolved", "dispute.closed"} <= set(audited)
+
+
+def test_referral_records_the_receiving_body(make, convener):
+    dispute = make.dispute()
+    services.assign(convener, dispute, convener)
+    services.handle(convener, dispute, "调解未果")
+    services.refer(convener, dispute, Referral.LITIGATION, "高平市人民法院",
+                   "(2026)晋0581民初123号")
+    assert dispute.status is Status.REFERRED
+    assert dispute.referral_body == "高平市人民法院"
+
+
+@pytest.mark.parametrize("action, call", [
+    ("resolve", lambda u, d: services.resolve(u, d, "x")),
+    ("refer", lambda u, d: services.refer(u, d, Referral.ARBITRATION, "仲裁委", "")),
+    ("feedback", lambda u, d: services.record_feedback(u, d, "phone", "x", "neutral")),
+    ("close", lambda u, d: services.close(u, d)),
+    ("reopen", lambda u, d: services.reopen(u, d, "x")),
+])
+def test_illegal_transitions_from_reported_are_refused(make, convener, action, call):
+    dispute = make.dispute()
+    with pytest.raises(DomainError) as refused:
+        call(convener, dispute)
+    db.session.rollback()
+    assert "不能" in refused.value.message or "cannot" in refused.value.message
+    assert db.session.get(type(dispute), dispute.id).status is Status.REPORTED
+
+
+def test_escalation_needs_a_reason_and_a_higher_tier(make, convener):
+    dispute = make.dispute(tier=2)
+    with pytest.raises(DomainError):
+        services.escalate(convener, dispute, 3, "  ")
+    with pytest.raises(DomainError):
+        services.escalate(convener, dispute, 2, "原因")
+    assert dispute.tier == 2
+
+
+def test_only_handler_or_convener_may_work_a_dispute(make):
+    dispute = make.dispute()
+    stranger = make.user(Role.MEDIATOR)
+    with pytest.raises(NotAllowed):
+        services.handle(stranger, dispute, "x")
+    with pytest.raises(NotAllowed):
+        services.assign(stranger, dispute, stranger)
+
+
+def test_tier_three_is_not_handled_on_site(make, convener):
+    dispute = make.dispute(tier=3)
+    services.assign(convener, dispute, convener)
+    with pytest.raises(DomainError, match="联席会商"):
+        services.handle(convener, dispute, "x")
+
+
+def test_reopen_puts_a_closed_dispute_back_to_work(make, convener):
+    dispute = make.dispute()
+    services.assign(convener, dispute, convener)
+    services.handle(convener, dispute, "x")
+    services.resolve(convener, dispute, "y")
+    services.record_feedback(convener, dispute, "visit", "上门告知", "satisfied")
+    services.close(convener, dispute)
+    services.reopen(convener, dispute, "一方反悔")
+    assert dispute.status is Status.HANDLING and dispute.feedback_at is None
+
+
+EXPECTED_SECTOR = {
+    Category.LABOUR_WAGES: OrgKind.LABOUR_ARBITRATION,
+    Category.LAND_FOREST: OrgKind.NATURAL_RESOURCES,
+    Category.ENVIRONMENTAL_POLLUTION: OrgKind.ECOLOGY_ENVIRONMENT,
+    Category.MARRIAGE_FAMILY: OrgKind.WOMENS_FEDERATION,
+    Category.TRAFFIC_ACCIDENT: OrgKind.TRAFFIC_POLICE,
+    Category.CONSTRUCTION_PROPERTY: OrgKind.HOUSING_CONSTRUCTION,
+    Category.CONSUMER_QUALITY: OrgKind.QUALITY_SUPERVISION,
+    Category.MEDICAL: OrgKind.HEALTH_SPORTS,
+    Category.EDUCATION_CAMPUS: OrgKind.EDUCATION,
+    Category.NEIGHBOUR: None,
+    Category.DEBT_CONTRACT: None,
+    Category.OTHER: None,
+}
+
+
+@pytest.mark.parametrize("category", list(Category))
+def test_escalation_to_tier_three_suggests_heads_sector_and_village_people(
+        make, convener, category):
+    bodies = make.bodies()
+    grid, police, lawyer = (make.user(Role.GRID_WORKER), make.user(Role.COMMUNITY_POLICE),
+                            make.user(Role.LAWYER))
+    village = make.village(grid_worker=grid, community_police=police, resident_lawyer=lawyer)
+    dispute = make.dispute(village=village, category=category)
+    services.assign(convener, dispute, convener)
+    conference = services.escalate(convener, dispute, 3, "涉及多个部门")
+    assert dispute.status is Status.ESCALATED and dispute.tier == 3
+    assert conference.state is ConferenceState.DRAFT
+    required = {i.organisation.kind for i in conference.invitees if i.required}
+    expected = {OrgKind.COURT, OrgKind.JUDICIAL_BUREAU, OrgKind.POLICE_STATION}
+    if EXPECTED_SECTOR[category]:
+        expected.add(EXPECTED_SECTOR[category])
+    assert required == expected
+    sector = EXPECTED_SECTOR[category]
+    if sector:
+        assert bodies[sector].id in {i.organisation_id for i in conference.invitees}
+    people = {(i.group, i.user_id) for i in conference.invitees if i.user_id}
+    assert people == {(InviteeGroup.VILLAGE, grid.id), (InviteeGroup.VILLAGE, police.id),
+                      (InviteeGroup.LAWYER, lawyer.id)}
+
+
+def test_admin_edited_sector_table_changes_suggestions(make, convener):
+    make.bodies()
+    admin = make.user(Role.ADMIN)
+    services.set_category_sectors(admin, {Category.NEIGHBOUR: {OrgKind.HOUSING_CONSTRUCTION}})
+    dispute = make.dispute(category=Category.NEIGHBOUR)
+    services.assign(convener, dispute, convener)
+    conference = services.escalate(convener, dispute, 3, "房屋相邻关系")
+    sectors = {i.organisation.kind for i in conference.invitees
+               if i.group is InviteeGroup.SECTOR}
+    assert sectors == {OrgKind.HOUSING_CONSTRUCTION}
+
+
+def test_escalating_twice_does_not_open_a_second_conference(make, convener):
+    make.bodies()
+    dispute = make.dispute(tier=1)
+    services.assign(convener, dispute, convener)
+    services.escalate(convener, dispute, 3, "a")
+    with pytest.raises(DomainError):
+        services.escalate(convener, dispute, 3, "b")
+    count = db.session.scalar(sa.select(sa.func.count(Conference.id)))
+    assert count == 1
