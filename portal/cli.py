@@ -19,15 +19,25 @@ def main():
 
 def register_commands(app) -> None:
     app.cli.add_command(seed_demo)
+    app.cli.add_command(import_disputes)
     app.cli.add_command(audit)
     app.cli.add_command(doctor)
     app.cli.add_command(create_admin)
 
 
 @click.command("seed-demo")
+@click.option("--disputes", "disputes", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Also add N generated disputes from the last year. Not idempotent: "
+                   "every run with this option adds N more.")
+@click.option("--seed", type=int, default=None, help="Random seed for --disputes.")
 @with_appcontext
-def seed_demo():
-    """Create the Nancheng demo organisations, villages, rooms and accounts (idempotent)."""
+def seed_demo(disputes, seed):
+    """Create the Nancheng demo organisations, villages, rooms and accounts (idempotent).
+
+    With --disputes N, also add N generated disputes on every run.
+    """
+    import time
+
     from flask import current_app
 
     from portal import demo
@@ -36,9 +46,46 @@ def seed_demo():
         raise click.ClickException("Demo data is only for demo mode: set PORTAL_DEMO=1.")
     summary = demo.seed()
     click.echo(f"Demo data ready: {summary}")
+    if disputes:
+        from portal.disputes.generator import generate_disputes
+
+        started = time.perf_counter()
+        result = generate_disputes(disputes, seed=seed)
+        ranges = ", ".join(f"{first} – {last}" for first, last in result.references.values())
+        click.echo(f"Added {result.count} disputes ({ranges}), {result.parties} parties and "
+                   f"{result.events} timeline events in {time.perf_counter() - started:.1f} s.")
     click.echo(f"Demo accounts (password for all: {demo.DEMO_PASSWORD}):")
     for username, name, role in demo.account_list():
         click.echo(f"  {username:<14} {role:<28} {name}")
+
+
+@click.command("import-disputes")
+@click.argument("file", type=click.File("rb"))
+@click.option("--as", "username", required=True,
+              help="The account the disputes are imported as (it needs the import right).")
+@with_appcontext
+def import_disputes(file, username):
+    """Import disputes from a city-platform CSV export: all rows or none."""
+    import sqlalchemy as sa
+
+    from portal.disputes.importer import ImportRejected, import_csv
+    from portal.errors import DomainError
+    from portal.extensions import db
+    from portal.orgs.models import User
+
+    actor = db.session.scalar(sa.select(User).where(User.username == username, User.active))
+    if actor is None:
+        raise click.ClickException(f"No active account named {username!r}.")
+    try:
+        result = import_csv(actor, file.read())
+    except ImportRejected as rejected:
+        for error in rejected.errors:
+            click.echo(str(error), err=True)
+        raise click.ClickException(rejected.message) from None
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Imported {result.count} disputes: {result.created[0].reference} – "
+               f"{result.created[-1].reference}.")
 
 
 @click.group()
