@@ -23,6 +23,7 @@ def register_commands(app) -> None:
     app.cli.add_command(audit)
     app.cli.add_command(doctor)
     app.cli.add_command(create_admin)
+    app.cli.add_command(outbox)
 
 
 @click.command("seed-demo")
@@ -139,3 +140,29 @@ def create_admin(username, full_name, organisation, password):
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Administrator {username} created; they must change the password at first login.")
+
+
+@click.group()
+def outbox():
+    """The mail outbox."""
+
+
+@outbox.command("send")
+@click.option("--once", is_flag=True, help="Send what is due now and exit.")
+@click.option("--interval", type=click.FloatRange(min=1), default=30, show_default=True,
+              help="Seconds between runs.")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True,
+              help="Most messages per run.")
+@with_appcontext
+def outbox_send(once, interval, limit):
+    """Deliver due outbox mail to the SMTP relay; with --once a single run, else forever."""
+    from portal.notifications.outbox import run_forever, send_due
+
+    if once:
+        report = send_due(limit=limit)
+        click.echo(f"Outbox: {report}.")
+        for error in report.errors:
+            click.echo(f"  {error}", err=True)
+        return
+    click.echo(f"Sending outbox mail every {interval:g} s (Ctrl+C to stop).")
+    run_forever(interval, limit, echo=lambda line: click.echo(f"Outbox: {line}."))

@@ -28,6 +28,7 @@ class Config:
     PORTAL_LOCKOUT_MINUTES = int(os.environ.get("PORTAL_LOCKOUT_MINUTES", "15"))
     PORTAL_PAGE_SIZE = int(os.environ.get("PORTAL_PAGE_SIZE", "25"))
     PORTAL_REFERENCE_PREFIX = os.environ.get("PORTAL_REFERENCE_PREFIX", "南城矛")
+    PORTAL_DOCUMENT_MAX_MB = int(os.environ.get("PORTAL_DOCUMENT_MAX_MB", "10"))
 
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = PORTAL_TIMEZONE

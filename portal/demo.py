@@ -88,8 +88,11 @@ def seed() -> str:
     villages = _villages(orgs, users)
     rooms = _rooms()
     db.session.commit()
+    from portal import demo_conferences
+
+    conferences = demo_conferences.seed()
     return (f"{len(orgs)} organisations, {villages} villages, {rooms} rooms, "
-            f"{len(users)} accounts")
+            f"{len(users)} accounts, {conferences} new demo conferences")
 
 
 def account_list() -> list[tuple[str, str, str]]:

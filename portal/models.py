@@ -1,7 +1,13 @@
 """Imports every model so that metadata (and Alembic) sees the whole schema."""
 
 from portal.audit.models import AuditEvent, AuditHead
-from portal.conferences.models import Conference, Invitee
+from portal.conferences.models import (
+    AnswerChange,
+    Brief,
+    Conference,
+    Document,
+    Invitation,
+)
 from portal.disputes.models import (
     CategorySector,
     Dispute,
@@ -9,10 +15,12 @@ from portal.disputes.models import (
     Party,
     ReferenceCounter,
 )
+from portal.notifications.models import Notification, OutboxMessage, OutboxPart
 from portal.orgs.models import Organisation, Room, User, UserRole, Village
 
 __all__ = [
-    "AuditEvent", "AuditHead", "CategorySector", "Conference", "Dispute", "DisputeEvent",
-    "Invitee", "Organisation", "Party", "ReferenceCounter", "Room", "User", "UserRole",
+    "AnswerChange", "AuditEvent", "AuditHead", "Brief", "CategorySector", "Conference",
+    "Dispute", "DisputeEvent", "Document", "Invitation", "Notification", "Organisation",
+    "OutboxMessage", "OutboxPart", "Party", "ReferenceCounter", "Room", "User", "UserRole",
     "Village",
 ]

@@ -84,3 +84,22 @@ class Factory:
             services.PartyInput("李四", PartyRole.RESPONDENT, None, "13987654321", None),
         ]
         return services.create_dispute(reporter, services.DisputeInput(**fields))
+
+    def conference(self, convener: User | None = None, secretary: User | None = None,
+                   send: bool = True, **dispute_values):
+        """A tier-3 dispute's conference with its suggested invitees, invitations sent."""
+        from datetime import timedelta
+
+        from portal.conferences import services as conferences
+        from portal.disputes import services as disputes
+        from portal.timeutil import utcnow
+
+        convener = convener or self.user(Role.CONVENER)
+        dispute = self.dispute(**dispute_values)
+        disputes.assign(convener, dispute, convener)
+        conference = disputes.escalate(convener, dispute, 3, "需要联席会商")
+        if send:
+            conferences.send_invitations(convener, conference,
+                                         secretary or self.user(Role.SECRETARY),
+                                         utcnow() + timedelta(days=3), "请准时参加")
+        return conference

@@ -1,17 +1,74 @@
-"""Opening conferences for tier-3 disputes, with the invitees the dispute calls for."""
+"""The conference room: inviting, answering, delegating, quorum, scheduling and the session.
+
+Services take the acting user, check the shared policy and the state table, change the
+conference, notify the people concerned, write the audit log and commit once. A refusal
+raises DomainError (or NotAllowed) and changes nothing.
+"""
 
 from __future__ import annotations
 
+import hashlib
+from datetime import datetime, timedelta
+
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
 
 from portal.audit.services import record
-from portal.conferences.models import Conference, ConferenceState, Invitee, InviteeGroup
-from portal.disputes.models import CategorySector, Dispute
+from portal.conferences.files import sniff
+from portal.conferences.models import (
+    LABELS,
+    Answer,
+    AnswerChange,
+    Brief,
+    Conference,
+    ConferenceState,
+    Document,
+    Invitation,
+    InviteeGroup,
+)
+from portal.conferences.policy import ANSWERING_ROLES, may_answer
+from portal.conferences.quorum import quorum_status
+from portal.disputes.models import CategorySector, Dispute, Party, Status
+from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
-from portal.orgs.models import HEAD_KINDS, Organisation, OrgKind, User
+from portal.orgs.models import HEAD_KINDS, Organisation, OrgKind, Room, User, UserRole
+from portal.permissions import can
+from portal.timeutil import utcnow
 
-OPEN_STATES = frozenset(ConferenceState) - {ConferenceState.SIGNED, ConferenceState.CANCELLED}
+S = ConferenceState
+OPEN_STATES = frozenset(S) - {S.SIGNED, S.CANCELLED}
+ANSWERABLE = frozenset({S.INVITING, S.SCHEDULED})
+# action -> (states it may start from, the state it leads to)
+TRANSITIONS: dict[str, tuple[frozenset[ConferenceState], ConferenceState]] = {
+    "send": (frozenset({S.DRAFT}), S.INVITING),
+    "schedule": (frozenset({S.INVITING, S.SCHEDULED}), S.SCHEDULED),
+    "start": (frozenset({S.SCHEDULED}), S.IN_SESSION),
+    "end": (frozenset({S.IN_SESSION}), S.MINUTES_DRAFTING),
+    "cancel": (OPEN_STATES, S.CANCELLED),
+}
 
+
+def _check(actor: User, action: str, conference: Conference) -> None:
+    if not can(actor, action, conference):
+        raise NotAllowed(_("You are not allowed to do this in this conference."))
+
+
+def _check_state(conference: Conference, action: str) -> None:
+    if conference.state not in TRANSITIONS[action][0]:
+        raise DomainError(_("This cannot be done while the conference is “%(state)s”.",
+                            state=conference.state.label))
+
+
+def _move(actor: User, conference: Conference, action: str, summary: str = "",
+          **changes) -> None:
+    before = conference.state
+    conference.state = TRANSITIONS[action][1]
+    record(f"conference.{action}", conference, summary=summary, actor=actor,
+           changes={"state": [before.name, conference.state.name], **changes})
+
+
+# --- opening and editing the invitee list ------------------------------------------------
 
 def _first_active(kind: OrgKind) -> Organisation | None:
     return db.session.scalar(
@@ -25,28 +82,27 @@ def sectors_for(category) -> list[OrgKind]:
         .order_by(CategorySector.sector)))
 
 
-def suggested_invitees(dispute: Dispute) -> list[Invitee]:
+def suggested_invitations(dispute: Dispute) -> list[Invitation]:
     """The three heads' bodies and the category's sector bodies (required), then the
     village's grid worker, community police officer and resident lawyer."""
-    invitees = []
+    invitations = []
     for kind in sorted(HEAD_KINDS, key=lambda k: k.name):
         org = _first_active(kind)
         if org:
-            invitees.append(Invitee(group=InviteeGroup.HEAD, organisation=org, required=True))
+            invitations.append(Invitation(group=InviteeGroup.HEAD, organisation=org,
+                                          required=True))
     for kind in sectors_for(dispute.category):
         org = _first_active(kind)
         if org:
-            invitees.append(Invitee(group=InviteeGroup.SECTOR, organisation=org, required=True))
+            invitations.append(Invitation(group=InviteeGroup.SECTOR, organisation=org,
+                                          required=True))
     village = dispute.village
-    people: list[tuple[InviteeGroup, User | None]] = [
-        (InviteeGroup.VILLAGE, village.grid_worker),
-        (InviteeGroup.VILLAGE, village.community_police),
-        (InviteeGroup.LAWYER, village.resident_lawyer),
-    ]
-    for group, person in people:
+    for group, person in ((InviteeGroup.VILLAGE, village.grid_worker),
+                          (InviteeGroup.VILLAGE, village.community_police),
+                          (InviteeGroup.LAWYER, village.resident_lawyer)):
         if person is not None and person.active:
-            invitees.append(Invitee(group=group, user=person, required=False))
-    return invitees
+            invitations.append(Invitation(group=group, user=person, required=False))
+    return invitations
 
 
 def open_draft_conference(actor: User, dispute: Dispute) -> Conference:
@@ -56,10 +112,391 @@ def open_draft_conference(actor: User, dispute: Dispute) -> Conference:
                                     Conference.state.in_(OPEN_STATES)))
     if existing is not None:
         return existing
-    conference = Conference(dispute=dispute, created_by=actor, state=ConferenceState.DRAFT,
-                            invitees=suggested_invitees(dispute))
+    conference = Conference(dispute=dispute, created_by=actor, convener=actor,
+                            state=S.DRAFT, invitations=suggested_invitations(dispute))
     db.session.add(conference)
     db.session.flush()
     record("conference.drafted", conference, summary=dispute.reference, actor=actor,
-           changes={"invitees": len(conference.invitees)})
+           changes={"invitations": len(conference.invitations)})
     return conference
+
+
+def _group_for(org: Organisation | None, user: User | None) -> InviteeGroup:
+    kind = (org or user.organisation).kind
+    if kind in HEAD_KINDS:
+        return InviteeGroup.HEAD
+    if kind.is_sector:
+        return InviteeGroup.SECTOR
+    if kind is OrgKind.LAWYER_OFFICE:
+        return InviteeGroup.LAWYER
+    if kind is OrgKind.VILLAGE_COMMITTEE:
+        return InviteeGroup.VILLAGE
+    return InviteeGroup.OBSERVER
+
+
+def add_invitee(actor: User, conference: Conference, organisation: Organisation | None = None,
+                user: User | None = None, required: bool = False) -> Invitation:
+    _check(actor, "conference.manage", conference)
+    if conference.state not in (S.DRAFT, S.INVITING):
+        raise DomainError(_("Invitees can only be added before the conference is scheduled."))
+    if (organisation is None) == (user is None):
+        raise DomainError(_("Choose either an organisation or a person."))
+    target = organisation or user
+    if not target.active:
+        raise DomainError(_("This organisation or account is deactivated."))
+    for existing in conference.invitations:
+        if (organisation and existing.organisation_id == organisation.id
+                and existing.user_id is None) or (user and existing.user_id == user.id):
+            raise DomainError(_("%(name)s is already invited.", name=str(target)))
+    invitation = Invitation(conference=conference, organisation=organisation, user=user,
+                            required=required, group=_group_for(organisation, user))
+    db.session.add(invitation)
+    db.session.flush()
+    record("invitation.added", conference, actor=actor, summary=invitation.invitee_name,
+           changes={"required": required})
+    if conference.state is S.INVITING:
+        _announce(conference, [invitation])
+    db.session.commit()
+    return invitation
+
+
+def remove_invitee(actor: User, invitation: Invitation) -> None:
+    conference = invitation.conference
+    _check(actor, "conference.manage", conference)
+    if conference.state is not S.DRAFT:
+        raise DomainError(_("Once invitations are sent, an invitee can decline but cannot "
+                            "be removed."))
+    record("invitation.removed", conference, actor=actor, summary=invitation.invitee_name)
+    db.session.delete(invitation)
+    db.session.commit()
+
+
+def set_required(actor: User, invitation: Invitation, required: bool) -> None:
+    conference = invitation.conference
+    _check(actor, "conference.manage", conference)
+    if conference.state not in (S.DRAFT, S.INVITING):
+        raise DomainError(_("This cannot be done while the conference is “%(state)s”.",
+                            state=conference.state.label))
+    if invitation.required != required:
+        invitation.required = required
+        record("invitation.required_changed", conference, actor=actor,
+               summary=invitation.invitee_name, changes={"required": required})
+    db.session.commit()
+
+
+# --- sending, answering, delegating -----------------------------------------------------
+
+def recipients(invitation: Invitation) -> list[User]:
+    """The people who receive an invitation: the named person, or the body's answerers."""
+    if invitation.user is not None:
+        return [invitation.user] if invitation.user.active else []
+    return list(db.session.scalars(
+        sa.select(User).where(
+            User.organisation_id == invitation.organisation_id, User.active,
+            User.role_rows.any(UserRole.role.in_(ANSWERING_ROLES)))
+        .order_by(User.id)))
+
+
+# Links are built by hand rather than with url_for because notifications are also
+# written by the scheduler and the command line, where there is no request to build from.
+def _room_link(conference: Conference) -> str:
+    return f"/conferences/{conference.id}"
+
+
+def _answer_link(invitation: Invitation) -> str:
+    return f"/conferences/invitations/{invitation.id}"
+
+
+def _context(conference: Conference) -> dict:
+    """The essentials every message about a conference states in its own text."""
+    # Datetimes and lazy labels stay raw, so each recipient reads them in their own
+    # language and time zone.
+    return {
+        "conference_title": conference.dispute.title,
+        "reference": conference.dispute.reference,
+        "when": conference.starts_at,
+        "room": conference.room.name if conference.room else None,
+        "deadline": conference.response_deadline,
+        "convener": conference.convener.full_name if conference.convener else "",
+    }
+
+
+def _notify(users, kind: str, link: str, **context) -> None:
+    from portal.notifications.services import notify
+
+    seen = set()
+    for user in users:
+        if user is not None and user.id not in seen:
+            seen.add(user.id)
+            notify(user, kind, link, **context)
+
+
+def _announce(conference: Conference, invitations: list[Invitation]) -> None:
+    for invitation in invitations:
+        link = _answer_link(invitation)
+        _notify(recipients(invitation), "invitation_received", link,
+                message=conference.message, required=invitation.required,
+                **_context(conference))
+
+
+def send_invitations(actor: User, conference: Conference, secretary: User,
+                     deadline: datetime, message: str = "") -> None:
+    _check(actor, "conference.manage", conference)
+    _check_state(conference, "send")
+    if not conference.invitations:
+        raise DomainError(_("Invite at least one body or person."))
+    if deadline <= utcnow():
+        raise DomainError(_("The response deadline must be in the future."), "deadline")
+    if not secretary.active:
+        raise DomainError(_("This account is deactivated."), "secretary_id")
+    conference.secretary = secretary
+    conference.response_deadline = deadline
+    conference.message = message.strip()
+    conference.invited_at = utcnow()
+    _move(actor, conference, "send", f"{len(conference.invitations)} invitations",
+          secretary=secretary.username)
+    _announce(conference, conference.invitations)
+    db.session.commit()
+
+
+def _answer_window(invitation: Invitation, now: datetime) -> None:
+    conference = invitation.conference
+    started = conference.starts_at is not None and now >= conference.starts_at
+    if conference.state not in ANSWERABLE or started:
+        raise DomainError(_("Answers can no longer be given or changed: the meeting has "
+                            "started or the conference is “%(state)s”.",
+                            state=conference.state.label))
+    if invitation.answer is Answer.DELEGATED:
+        raise DomainError(_("This invitation was delegated; the delegate answers it now."))
+
+
+def _set_answer(actor: User, invitation: Invitation, answer: Answer, note: str) -> None:
+    before = invitation.answer
+    quorum_before = quorum_status(invitation.conference).met
+    invitation.answer = answer
+    invitation.answer_note = note or None
+    invitation.answered_at = utcnow()
+    invitation.answered_by = actor
+    invitation.history.append(AnswerChange(answer=answer, note=note, by_id=actor.id,
+                                           at=invitation.answered_at))
+    conference = invitation.conference
+    record("invitation.answered", conference, actor=actor, summary=invitation.invitee_name,
+           changes={"answer": [before.name, answer.name], "note": note})
+    link = _room_link(conference)
+    _notify([conference.convener, conference.secretary], "answer_changed", link,
+            who=actor.full_name, body=invitation.invitee_name, answer=LABELS[answer],
+            reason=note, **_context(conference))
+    if not quorum_before and quorum_status(conference).met:
+        _notify([conference.convener], "quorum_reached", link, **_context(conference))
+
+
+def answer(actor: User, invitation: Invitation, answer: Answer, note: str = "",
+           now: datetime | None = None) -> None:
+    if not may_answer(actor, invitation):
+        raise NotAllowed(_("This invitation is not addressed to you."))
+    if answer not in (Answer.ACCEPTED, Answer.TENTATIVE, Answer.DECLINED):
+        raise DomainError(_("Choose accept, tentative or decline."), "answer")
+    _answer_window(invitation, now or utcnow())
+    note = note.strip()
+    if answer is Answer.DECLINED and not note:
+        raise DomainError(_("Give the reason for declining."), "note")
+    _set_answer(actor, invitation, answer, note)
+    db.session.commit()
+
+
+def delegate(actor: User, invitation: Invitation, to: User, note: str = "",
+             now: datetime | None = None) -> Invitation:
+    """Hand the invitation to a named colleague of the same body, who then represents it."""
+    if not may_answer(actor, invitation):
+        raise NotAllowed(_("This invitation is not addressed to you."))
+    _answer_window(invitation, now or utcnow())
+    body = invitation.body
+    if to.id == actor.id:
+        raise DomainError(_("You cannot delegate to yourself."), "delegate_id")
+    if body is None or to.organisation_id != body.id:
+        raise DomainError(_("Delegate only to a colleague of %(body)s.",
+                            body=body.name if body else ""), "delegate_id")
+    if not to.active:
+        raise DomainError(_("This account is deactivated."), "delegate_id")
+    conference = invitation.conference
+    delegated = Invitation(conference=conference, group=invitation.group, user=to,
+                           required=invitation.required, delegated_from=invitation)
+    db.session.add(delegated)
+    invitation.delegate = to
+    _set_answer(actor, invitation, Answer.DELEGATED, note.strip())
+    db.session.flush()
+    _notify([to], "delegated", _answer_link(delegated),
+            who=actor.full_name, body=body.name, note=note.strip(), **_context(conference))
+    db.session.commit()
+    return delegated
+
+
+# --- schedule and session ----------------------------------------------------------------
+
+def _room_taken(conference: Conference, room: Room, starts: datetime, ends: datetime) -> bool:
+    clash = sa.select(Conference.id).where(
+        Conference.id != conference.id, Conference.room_id == room.id,
+        Conference.state.in_(OPEN_STATES - {S.DRAFT, S.INVITING}),
+        Conference.starts_at < ends, Conference.ends_at > starts)
+    return db.session.scalar(clash.limit(1)) is not None
+
+
+def schedule(actor: User, conference: Conference, starts: datetime, ends: datetime,
+             room: Room, override_reason: str = "") -> None:
+    """Confirm time and room; without quorum only with the convener's written reason."""
+    _check(actor, "conference.manage", conference)
+    _check_state(conference, "schedule")
+    if ends <= starts:
+        raise DomainError(_("The end must be after the start."), "ends_at")
+    if starts <= utcnow():
+        raise DomainError(_("The meeting must start in the future."), "starts_at")
+    if not room.active:
+        raise DomainError(_("This room is not in use."), "room_id")
+    if _room_taken(conference, room, starts, ends):
+        raise DomainError(_("%(room)s is booked by another conference at that time.",
+                            room=room.name), "room_id")
+    quorum = quorum_status(conference)
+    override_reason = override_reason.strip()
+    if not quorum.met and not override_reason:
+        raise DomainError(_("No quorum yet (missing: %(missing)s). Give a written reason to "
+                            "schedule anyway.", missing="、".join(quorum.missing)),
+                          "override_reason")
+    rescheduling = conference.state is S.SCHEDULED
+    if not quorum.met:
+        conference.quorum_override = override_reason
+        conference.quorum_override_by = actor
+        conference.quorum_override_at = utcnow()
+        record("conference.quorum_overridden", conference, actor=actor,
+               summary=override_reason, changes={"missing": quorum.missing})
+    conference.starts_at, conference.ends_at, conference.room = starts, ends, room
+    _move(actor, conference, "schedule", "rescheduled" if rescheduling else "",
+          starts_at=starts.isoformat(), room=room.name)
+    people = [u for i in conference.invitations if i.answer is not Answer.DELEGATED
+              for u in recipients(i)]
+    _notify(people + [conference.secretary], "conference_confirmed",
+            _room_link(conference),
+            rescheduled=rescheduling, **_context(conference))
+    db.session.commit()
+
+
+def start(actor: User, conference: Conference) -> None:
+    _check(actor, "conference.run", conference)
+    _check_state(conference, "start")
+    conference.started_at = utcnow()
+    _move(actor, conference, "start")
+    dispute = conference.dispute
+    if dispute.status is Status.ESCALATED:
+        dispute.status = Status.IN_CONFERENCE
+        record("dispute.in_conference", dispute, actor=actor,
+               changes={"status": [Status.ESCALATED.name, Status.IN_CONFERENCE.name]})
+    db.session.commit()
+
+
+def end_session(actor: User, conference: Conference) -> None:
+    _check(actor, "conference.run", conference)
+    _check_state(conference, "end")
+    conference.ended_at = utcnow()
+    _move(actor, conference, "end")
+    db.session.commit()
+
+
+def cancel(actor: User, conference: Conference, reason: str) -> None:
+    _check(actor, "conference.manage", conference)
+    _check_state(conference, "cancel")
+    if not reason.strip():
+        raise DomainError(_("Give the reason for cancelling."), "reason")
+    was_announced = conference.state is not S.DRAFT
+    conference.cancel_reason = reason.strip()
+    conference.cancelled_at = utcnow()
+    _move(actor, conference, "cancel", reason.strip())
+    if was_announced:
+        people = [u for i in conference.invitations if i.answer is not Answer.DELEGATED
+                  for u in recipients(i)]
+        _notify(people + [conference.secretary], "conference_cancelled",
+                _room_link(conference), reason=reason.strip(),
+                **_context(conference))
+    db.session.commit()
+
+
+# --- briefs and documents ----------------------------------------------------------------
+
+def _answerable_body(actor: User, conference: Conference) -> Organisation:
+    for invitation in conference.invitations:
+        if may_answer(actor, invitation) and invitation.body is not None:
+            return invitation.body
+    raise NotAllowed(_("Only invited bodies file briefs."))
+
+
+def submit_brief(actor: User, conference: Conference, known: str, done: str,
+                 withheld: str) -> Brief:
+    """File or update the actor's body's brief before the meeting."""
+    if conference.state not in ANSWERABLE:
+        raise DomainError(_("Briefs are filed before the meeting."))
+    body = _answerable_body(actor, conference)
+    if not (known.strip() or done.strip()):
+        raise DomainError(_("Say what your body knows or has done."), "known")
+    brief = db.session.scalar(sa.select(Brief).filter_by(conference_id=conference.id,
+                                                         organisation_id=body.id))
+    action = "brief.updated" if brief else "brief.submitted"
+    if brief is None:
+        brief = Brief(conference_id=conference.id, organisation=body)
+        db.session.add(brief)
+    brief.author = actor
+    brief.known, brief.done, brief.withheld = known.strip(), done.strip(), withheld.strip()
+    db.session.flush()
+    record(action, conference, actor=actor, summary=body.name)
+    db.session.commit()
+    return brief
+
+
+def upload_document(actor: User, conference: Conference, filename: str, data: bytes) -> Document:
+    _check(actor, "conference.contribute", conference)
+    if conference.state in (S.SIGNED, S.CANCELLED):
+        raise DomainError(_("This cannot be done while the conference is “%(state)s”.",
+                            state=conference.state.label))
+    limit = current_app.config["PORTAL_DOCUMENT_MAX_MB"] * 1024 * 1024
+    if not data:
+        raise DomainError(_("The file is empty."), "file")
+    if len(data) > limit:
+        raise DomainError(_("The file is larger than %(mb)d MB.",
+                            mb=current_app.config["PORTAL_DOCUMENT_MAX_MB"]), "file")
+    kind = sniff(data)
+    if kind is None:
+        raise DomainError(_("Only PDF files, images and Office documents can be uploaded; "
+                            "this file's content is none of them."), "file")
+    content_type, extension = kind
+    stem = (filename or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1].rsplit(".", 1)[0][:150]
+    document = Document(conference_id=conference.id, uploader=actor,
+                        filename=f"{stem or 'document'}.{extension}", content_type=content_type,
+                        size=len(data), sha256=hashlib.sha256(data).hexdigest(), data=data)
+    db.session.add(document)
+    db.session.flush()
+    record("document.uploaded", conference, actor=actor, summary=document.filename,
+           changes={"document": document.id, "sha256": document.sha256})
+    db.session.commit()
+    return document
+
+
+def record_download(actor: User, document: Document, conference: Conference) -> None:
+    _check(actor, "conference.view", conference)
+    record("document.downloaded", conference, actor=actor, summary=document.filename,
+           changes={"document": document.id})
+    db.session.commit()
+
+
+# --- history ----------------------------------------------------------------------------
+
+def earlier_conferences(conference: Conference, now: datetime | None = None):
+    """Conferences of the last 12 months on the same dispute or with the same parties."""
+    since = (now or utcnow()) - timedelta(days=365)
+    parties = conference.dispute.parties
+    ids = [p.id_number for p in parties if p.id_number]
+    names = [p.name for p in parties]
+    same_parties = sa.select(Party.dispute_id).where(
+        sa.or_(Party.id_number.in_(ids), Party.name.in_(names)))
+    return db.session.scalars(
+        sa.select(Conference).join(Dispute).where(
+            Conference.id != conference.id, Conference.created_at >= since,
+            sa.or_(Conference.dispute_id == conference.dispute_id,
+                   Conference.dispute_id.in_(same_parties)))
+        .order_by(Conference.created_at.desc()).limit(20)).all()

@@ -1,27 +1,371 @@
-"""Conference room pages."""
+"""The conference room page and the actions taken in it."""
+
+from datetime import datetime
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload, undefer
+from wtforms.fields.choices import SelectChoice
 
-from portal.conferences.models import Conference, Invitee, InviteeGroup
+from portal.conferences import services
+from portal.conferences.forms import (
+    AddInviteeForm,
+    AnswerForm,
+    BriefForm,
+    DelegateForm,
+    DocumentForm,
+    ReasonForm,
+    ScheduleForm,
+    SendForm,
+)
+from portal.conferences.models import (
+    Answer,
+    Brief,
+    Conference,
+    Document,
+    Invitation,
+    InviteeGroup,
+)
+from portal.conferences.policy import may_answer
+from portal.conferences.quorum import quorum_status
+from portal.disputes.identity import mask_id, mask_phone
+from portal.errors import DomainError
 from portal.extensions import db
+from portal.orgs.models import Organisation, Role, Room, User, UserRole
 from portal.permissions import can
+from portal.timeutil import local_zone
 
 bp = Blueprint("conferences", __name__, url_prefix="/conferences")
+
+
+def _load(ident) -> Conference:
+    conference = db.session.scalar(
+        sa.select(Conference).where(Conference.id == ident).options(
+            joinedload(Conference.dispute), joinedload(Conference.room),
+            selectinload(Conference.invitations).options(
+                joinedload(Invitation.organisation), joinedload(Invitation.user),
+                selectinload(Invitation.history))))
+    if conference is None or not can(current_user, "conference.view", conference):
+        abort(404)
+    return conference
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """Form datetimes are the viewer's wall-clock time."""
+    return value.replace(tzinfo=local_zone()) if value else None
+
+
+def _fail(error: DomainError, ident: int):
+    db.session.rollback()
+    flash(error.message, "danger")
+    return redirect(url_for("conferences.detail", ident=ident))
+
+
+def _forms(conference: Conference) -> dict:
+    add = AddInviteeForm(prefix="add")
+    add.organisation_id.choices = [SelectChoice(0, "—")] + [
+        SelectChoice(o.id, o.name) for o in db.session.scalars(
+            sa.select(Organisation).where(Organisation.active)
+            .order_by(Organisation.kind, Organisation.name))]
+    add.user_id.choices = [SelectChoice(0, "—")] + [
+        SelectChoice(u.id, f"{u.full_name}（{u.organisation.name}）")
+        for u in db.session.scalars(sa.select(User).options(joinedload(User.organisation))
+                                    .where(User.active).order_by(User.full_name))]
+    send = SendForm(prefix="send")
+    send.secretary_id.choices = [
+        SelectChoice(u.id, u.full_name) for u in db.session.scalars(
+            sa.select(User).where(User.active, User.role_rows.any(
+                UserRole.role == Role.SECRETARY)).order_by(User.full_name))]
+    schedule = ScheduleForm(prefix="schedule")
+    schedule.room_id.choices = [SelectChoice(r.id, r.name) for r in db.session.scalars(
+        sa.select(Room).where(Room.active).order_by(Room.name))]
+    return {"add": add, "send": send, "schedule": schedule, "cancel": ReasonForm(prefix="cancel"),
+            "document": DocumentForm(prefix="document"), "brief": BriefForm(prefix="brief")}
 
 
 @bp.route("/<int:ident>")
 @login_required
 def detail(ident):
-    conference = db.session.scalar(
-        sa.select(Conference).where(Conference.id == ident).options(
-            joinedload(Conference.dispute),
-            selectinload(Conference.invitees).joinedload(Invitee.organisation),
-            selectinload(Conference.invitees).joinedload(Invitee.user)))
-    if conference is None or not can(current_user, "conference.view", conference):
-        abort(404)
-    groups = {group: [i for i in conference.invitees if i.group is group]
+    conference = _load(ident)
+    dispute = conference.dispute
+    groups = {group: [i for i in conference.invitations if i.group is group]
               for group in InviteeGroup}
-    return render_template("conferences/detail.html", conference=conference, groups=groups)
+    briefs = db.session.scalars(sa.select(Brief).options(joinedload(Brief.organisation))
+                                .where(Brief.conference_id == conference.id)).all()
+    documents = db.session.scalars(
+        sa.select(Document).options(joinedload(Document.uploader))
+        .where(Document.conference_id == conference.id).order_by(Document.id)).all()
+    mine = [i for i in conference.invitations if may_answer(current_user, i)]
+    return render_template(
+        "conferences/detail.html", conference=conference, dispute=dispute, groups=groups,
+        quorum=quorum_status(conference), briefs=briefs, documents=documents, mine=mine,
+        earlier=services.earlier_conferences(conference), forms=_forms(conference),
+        may_manage=can(current_user, "conference.manage", conference),
+        may_run=can(current_user, "conference.run", conference),
+        may_contribute=can(current_user, "conference.contribute", conference),
+        reveal=can(current_user, "dispute.personal_data", dispute),
+        mask_id=mask_id, mask_phone=mask_phone, S=services.S, Answer=Answer,
+    )
+
+
+def _post(ident, perform, done):
+    conference = _load(ident)
+    try:
+        perform(conference)
+    except DomainError as error:
+        return _fail(error, conference.id)
+    flash(done, "success")
+    return redirect(url_for("conferences.detail", ident=conference.id))
+
+
+def _form_or_fail(form, ident):
+    if form.validate_on_submit():
+        return None
+    messages = [f"{form[name].label.text}: {errors[0]}" for name, errors in form.errors.items()
+                if name in form]
+    flash("；".join(messages) or _("The form was incomplete."), "danger")
+    return redirect(url_for("conferences.detail", ident=ident))
+
+
+@bp.route("/<int:ident>/invitees", methods=["POST"])
+@login_required
+def add_invitee(ident):
+    form = _forms(_load(ident))["add"]
+    failed = _form_or_fail(form, ident)
+    if failed:
+        return failed
+    org = db.session.get(Organisation, form.organisation_id.data or 0)
+    user = db.session.get(User, form.user_id.data or 0)
+    return _post(ident, lambda c: services.add_invitee(current_user, c, org, user,
+                                                       form.required.data), _l("Invitee added."))
+
+
+def _invitation_of(conference: Conference, invitation_id: int) -> Invitation:
+    for invitation in conference.invitations:
+        if invitation.id == invitation_id:
+            return invitation
+    abort(404)
+
+
+@bp.route("/<int:ident>/invitees/<int:invitation_id>/remove", methods=["POST"])
+@login_required
+def remove_invitee(ident, invitation_id):
+    return _post(ident, lambda c: services.remove_invitee(
+        current_user, _invitation_of(c, invitation_id)), _l("Invitee removed."))
+
+
+@bp.route("/<int:ident>/invitees/<int:invitation_id>/required", methods=["POST"])
+@login_required
+def toggle_required(ident, invitation_id):
+    required = request.form.get("required") == "1"
+    return _post(ident, lambda c: services.set_required(
+        current_user, _invitation_of(c, invitation_id), required), _l("Saved."))
+
+
+@bp.route("/<int:ident>/send", methods=["POST"])
+@login_required
+def send(ident):
+    form = _forms(_load(ident))["send"]
+    failed = _form_or_fail(form, ident)
+    if failed:
+        return failed
+    secretary = db.session.get(User, form.secretary_id.data) or abort(400)
+    return _post(ident, lambda c: services.send_invitations(
+        current_user, c, secretary, _aware(form.deadline.data), form.message.data or ""),
+        _l("Invitations sent."))
+
+
+@bp.route("/<int:ident>/schedule", methods=["POST"])
+@login_required
+def schedule(ident):
+    form = _forms(_load(ident))["schedule"]
+    failed = _form_or_fail(form, ident)
+    if failed:
+        return failed
+    room = db.session.get(Room, form.room_id.data) or abort(400)
+    return _post(ident, lambda c: services.schedule(
+        current_user, c, _aware(form.starts_at.data), _aware(form.ends_at.data), room,
+        form.override_reason.data or ""), _l("Time and room confirmed; everyone is notified."))
+
+
+@bp.route("/<int:ident>/start", methods=["POST"])
+@login_required
+def start(ident):
+    return _post(ident, lambda c: services.start(current_user, c), _l("The session is open."))
+
+
+@bp.route("/<int:ident>/end", methods=["POST"])
+@login_required
+def end(ident):
+    return _post(ident, lambda c: services.end_session(current_user, c),
+                 _l("The session is closed; the minutes can be drafted."))
+
+
+@bp.route("/<int:ident>/cancel", methods=["POST"])
+@login_required
+def cancel(ident):
+    form = ReasonForm(prefix="cancel")
+    failed = _form_or_fail(form, ident)
+    if failed:
+        return failed
+    return _post(ident, lambda c: services.cancel(current_user, c, form.reason.data),
+                 _l("The conference is cancelled; everyone is notified."))
+
+
+@bp.route("/<int:ident>/brief", methods=["POST"])
+@login_required
+def brief(ident):
+    form = BriefForm(prefix="brief")
+    failed = _form_or_fail(form, ident)
+    if failed:
+        return failed
+    return _post(ident, lambda c: services.submit_brief(
+        current_user, c, form.known.data or "", form.done.data or "", form.withheld.data or ""),
+        _l("Brief filed."))
+
+
+@bp.route("/<int:ident>/documents", methods=["POST"])
+@login_required
+def upload(ident):
+    form = DocumentForm(prefix="document")
+    failed = _form_or_fail(form, ident)
+    if failed:
+        return failed
+    upload = form.file.data
+    return _post(ident, lambda c: services.upload_document(
+        current_user, c, upload.filename or "", upload.read()), _l("Document uploaded."))
+
+
+@bp.route("/<int:ident>/documents/<int:document_id>")
+@login_required
+def download(ident, document_id):
+    conference = _load(ident)
+    document = db.session.scalar(sa.select(Document).options(undefer(Document.data)).where(
+        Document.id == document_id, Document.conference_id == conference.id))
+    if document is None:
+        abort(404)
+    services.record_download(current_user, document, conference)
+    return Response(document.data, mimetype=document.content_type, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{_quote(document.filename)}",
+        "X-Content-Type-Options": "nosniff"})
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name, safe="")
+
+
+# --- the invitee's answer page ----------------------------------------------------------
+
+def _invitation(ident) -> Invitation:
+    invitation = db.session.get(Invitation, ident)
+    if invitation is None or not can(current_user, "conference.view", invitation.conference):
+        abort(404)
+    return invitation
+
+
+@bp.route("/invitations/<int:ident>", methods=["GET", "POST"])
+@login_required
+def answer(ident):
+    invitation = _invitation(ident)
+    conference = invitation.conference
+    form = AnswerForm(prefix="answer")
+    delegate_form = DelegateForm(prefix="delegate")
+    body = invitation.body
+    delegate_form.delegate_id.choices = [
+        SelectChoice(u.id, f"{u.full_name}{'（' + u.title + '）' if u.title else ''}")
+        for u in db.session.scalars(sa.select(User).where(
+            User.organisation_id == (body.id if body else 0), User.active,
+            User.id != current_user.id).order_by(User.full_name))]
+    if request.method == "GET" and invitation.answer in (Answer.ACCEPTED, Answer.TENTATIVE,
+                                                         Answer.DECLINED):
+        form.answer.data = invitation.answer.name
+        form.note.data = invitation.answer_note
+    if form.validate_on_submit():
+        try:
+            services.answer(current_user, invitation, Answer[form.answer.data],
+                            form.note.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            flash(_("Your answer is recorded: %(answer)s.", answer=invitation.answer.label),
+                  "success")
+            return redirect(url_for("conferences.detail", ident=conference.id))
+    return render_template("conferences/answer.html", invitation=invitation,
+                           conference=conference, form=form, delegate_form=delegate_form,
+                           may_answer=may_answer(current_user, invitation))
+
+
+@bp.route("/invitations/<int:ident>/delegate", methods=["POST"])
+@login_required
+def delegate(ident):
+    invitation = _invitation(ident)
+    form = DelegateForm(prefix="delegate")
+    to = db.session.get(User, request.form.get("delegate-delegate_id", type=int) or 0)
+    if to is None:
+        flash(_("Choose the colleague to delegate to."), "danger")
+        return redirect(url_for("conferences.answer", ident=invitation.id))
+    try:
+        services.delegate(current_user, invitation, to, form.note.data or "")
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for("conferences.answer", ident=invitation.id))
+    flash(_("Delegated to %(name)s, who now represents %(body)s.", name=to.full_name,
+            body=invitation.body.name), "success")
+    return redirect(url_for("conferences.detail", ident=invitation.conference_id))
+
+
+@bp.route("/")
+@login_required
+def index():
+    """The conferences the user may open: invited to, convening or taking the minutes of."""
+    from portal.conferences.policy import invited_conference_ids
+
+    statement = sa.select(Conference).options(joinedload(Conference.dispute),
+                                              joinedload(Conference.room))
+    if not current_user.has_role(Role.ADMIN):
+        statement = statement.where(sa.or_(
+            Conference.convener_id == current_user.id,
+            Conference.created_by_id == current_user.id,
+            Conference.secretary_id == current_user.id,
+            Conference.id.in_(invited_conference_ids(current_user))))
+    state = request.args.get("state")
+    if state in services.S.__members__:
+        statement = statement.where(Conference.state == services.S[state])
+    from portal.pagination import paginate
+
+    page = paginate(statement.order_by(Conference.starts_at.desc().nulls_last(),
+                                       Conference.id.desc()))
+    return render_template("conferences/index.html", page=page, states=list(services.S),
+                           state=state)
+
+
+@bp.app_context_processor
+def _helpers():
+    def my_invitations():
+        """Open invitations waiting for the signed-in user's answer, soonest deadline first."""
+        from portal.conferences.policy import addressed_to
+
+        return db.session.scalars(
+            sa.select(Invitation).join(Conference)
+            .options(joinedload(Invitation.conference).joinedload(Conference.dispute))
+            .where(addressed_to(current_user), Invitation.answer == Answer.PENDING,
+                   Conference.state.in_(services.ANSWERABLE))
+            .order_by(Conference.response_deadline).limit(10)).all()
+
+    return {"my_invitations": my_invitations}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from portal.conferences.models import Conference, ConferenceState, Invitee
+from portal.conferences.models import Conference
+from portal.conferences.policy import invited_conference_ids
 from portal.disputes.models import Dispute, Status
 from portal.extensions import db
 from portal.orgs.models import Role, User, Village
@@ -17,15 +18,9 @@ TAKERS = (Role.CONVENER, Role.GRID_WORKER, Role.COMMUNITY_POLICE, Role.MEDIATOR)
 
 
 def _participant_disputes(user: User):
-    """Disputes whose (non-draft) conference invites this user or their organisation."""
-    body = sa.and_(Invitee.organisation_id == user.organisation_id,
-                   sa.literal(user.has_role(Role.HEAD, Role.MEDIATOR, Role.LAWYER)))
-    return (
-        sa.select(Conference.dispute_id)
-        .join(Invitee, Invitee.conference_id == Conference.id)
-        .where(Conference.state != ConferenceState.DRAFT,
-               sa.or_(Invitee.user_id == user.id, body))
-    )
+    """Disputes whose (non-draft) conference invites this user or a body they answer for."""
+    return sa.select(Conference.dispute_id).where(
+        Conference.id.in_(invited_conference_ids(user)))
 
 
 def _village_ids(user: User):
@@ -98,14 +93,6 @@ def _work(user, dispute) -> bool:
 @rule("dispute.reopen")
 def _reopen(user, dispute) -> bool:
     return user.has_role(Role.ADMIN, Role.CONVENER)
-
-
-@rule("conference.view")
-def _conference_view(user, conference) -> bool:
-    if user.has_role(Role.ADMIN, Role.CONVENER, Role.SECRETARY):
-        return True
-    return (conference.state is not ConferenceState.DRAFT
-            and _is_participant(user, conference.dispute))
 
 
 @rule("dispute.import")

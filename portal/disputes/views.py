@@ -76,41 +76,46 @@ def _date_arg(name: str):
         return None
 
 
-def _filtered(statement):
-    """Apply the list's filters; unknown or malformed values are ignored, never a 500."""
+def _filters() -> list:
+    """The list's filters as WHERE conditions; malformed values are ignored, never a 500."""
+    conditions = []
     if request.args.get("tier", "") in {"1", "2", "3"}:
-        statement = statement.where(Dispute.tier == int(request.args["tier"]))
+        conditions.append(Dispute.tier == int(request.args["tier"]))
     for name, column, enum_cls in (("status", Dispute.status, Status),
                                    ("category", Dispute.category, Category),
                                    ("risk", Dispute.risk, Risk)):
         value = _enum_arg(name, enum_cls)
         if value is not None:
-            statement = statement.where(column == value)
+            conditions.append(column == value)
     if request.args.get("village", "").isdigit():
-        statement = statement.where(Dispute.village_id == int(request.args["village"]))
+        conditions.append(Dispute.village_id == int(request.args["village"]))
     if request.args.get("mine") == "1":
-        statement = statement.where(Dispute.handler_id == current_user.id)
+        conditions.append(Dispute.handler_id == current_user.id)
     if request.args.get("overdue") == "1":
-        statement = statement.where(Dispute.due_on < services.local_today(),
-                                    Dispute.status.not_in(CLOSED_STATES))
+        conditions += [Dispute.due_on < services.local_today(),
+                       Dispute.status.not_in(CLOSED_STATES)]
     start, end = _date_arg("from"), _date_arg("to")
     zone = services.local_zone()
     if start:
-        statement = statement.where(
+        conditions.append(
             Dispute.reported_at >= datetime.combine(start, datetime.min.time(), zone))
     if end:
-        statement = statement.where(
+        conditions.append(
             Dispute.reported_at < datetime.combine(end, datetime.max.time(), zone))
     q = request.args.get("q", "").strip()[:100]
     if q:
-        statement = statement.where(sa.or_(
+        named = Party.name.contains(q, autoescape=True)
+        # When other filters narrow the rows, probing each row's parties (EXISTS) is cheap;
+        # alone, one pass over the parties (IN) beats a probe per dispute.
+        party_match = (Dispute.parties.any(named) if conditions
+                       else Dispute.id.in_(sa.select(Party.dispute_id).where(named)))
+        conditions.append(sa.or_(
             Dispute.title.contains(q, autoescape=True),
             Dispute.description.contains(q, autoescape=True),
             Dispute.reference.contains(q, autoescape=True),
-            Dispute.id.in_(sa.select(Party.dispute_id)
-                           .where(Party.name.contains(q, autoescape=True))),
+            party_match,
         ))
-    return statement
+    return conditions
 
 
 @bp.route("/")
@@ -121,7 +126,7 @@ def index():
         .options(joinedload(Dispute.village), joinedload(Dispute.handler))
         .where(policy.visible_to(current_user))
     )
-    statement = _filtered(statement)
+    statement = statement.where(*_filters())
     sort = request.args.get("sort", "-reported_at")
     statement = statement.order_by(SORTS.get(sort, SORTS["-reported_at"]), Dispute.id.desc())
     return render_template(

@@ -194,15 +194,15 @@ def test_escalation_to_tier_three_suggests_heads_sector_and_village_people(
     conference = services.escalate(convener, dispute, 3, "涉及多个部门")
     assert dispute.status is Status.ESCALATED and dispute.tier == 3
     assert conference.state is ConferenceState.DRAFT
-    required = {i.organisation.kind for i in conference.invitees if i.required}
+    required = {i.organisation.kind for i in conference.invitations if i.required}
     expected = {OrgKind.COURT, OrgKind.JUDICIAL_BUREAU, OrgKind.POLICE_STATION}
     if EXPECTED_SECTOR[category]:
         expected.add(EXPECTED_SECTOR[category])
     assert required == expected
     sector = EXPECTED_SECTOR[category]
     if sector:
-        assert bodies[sector].id in {i.organisation_id for i in conference.invitees}
-    people = {(i.group, i.user_id) for i in conference.invitees if i.user_id}
+        assert bodies[sector].id in {i.organisation_id for i in conference.invitations}
+    people = {(i.group, i.user_id) for i in conference.invitations if i.user_id}
     assert people == {(InviteeGroup.VILLAGE, grid.id), (InviteeGroup.VILLAGE, police.id),
                       (InviteeGroup.LAWYER, lawyer.id)}
 
@@ -214,7 +214,7 @@ def test_admin_edited_sector_table_changes_suggestions(make, convener):
     dispute = make.dispute(category=Category.NEIGHBOUR)
     services.assign(convener, dispute, convener)
     conference = services.escalate(convener, dispute, 3, "房屋相邻关系")
-    sectors = {i.organisation.kind for i in conference.invitees
+    sectors = {i.organisation.kind for i in conference.invitations
                if i.group is InviteeGroup.SECTOR}
     assert sectors == {OrgKind.HOUSING_CONSTRUCTION}
 

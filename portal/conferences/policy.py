@@ -1,0 +1,69 @@
+"""Who may open a conference room and act in it: rules for the shared permission mechanism."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from portal.conferences.models import Conference, ConferenceState, Invitation
+from portal.extensions import db
+from portal.orgs.models import Role, User
+from portal.permissions import rule
+
+# An invitation addressed to a body is answered by its members with one of these roles.
+ANSWERING_ROLES = (Role.HEAD, Role.MEDIATOR, Role.LAWYER)
+
+
+def addressed_to(user: User):
+    """Invitations this user holds: named ones, and their body's if they may answer for it."""
+    named = Invitation.user_id == user.id
+    if not user.has_role(*ANSWERING_ROLES):
+        return named
+    return sa.or_(named, sa.and_(Invitation.user_id.is_(None),
+                                 Invitation.organisation_id == user.organisation_id))
+
+
+def invited_conference_ids(user: User):
+    return (sa.select(Invitation.conference_id)
+            .join(Conference, Conference.id == Invitation.conference_id)
+            .where(addressed_to(user), Conference.state != ConferenceState.DRAFT))
+
+
+def is_invited(user: User, conference: Conference) -> bool:
+    query = invited_conference_ids(user).where(Invitation.conference_id == conference.id)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def may_answer(user: User, invitation: Invitation) -> bool:
+    if invitation.user_id is not None:
+        return invitation.user_id == user.id
+    return (invitation.organisation_id == user.organisation_id
+            and user.has_role(*ANSWERING_ROLES))
+
+
+def _runs(user: User, conference: Conference) -> bool:
+    return user.has_role(Role.ADMIN) or user.id in (conference.convener_id,
+                                                    conference.created_by_id)
+
+
+@rule("conference.view")
+def _view(user, conference) -> bool:
+    return (_runs(user, conference) or user.id == conference.secretary_id
+            or is_invited(user, conference))
+
+
+@rule("conference.manage")
+def _manage(user, conference) -> bool:
+    """Convener's actions: edit invitees, send, schedule, override quorum, cancel."""
+    return _runs(user, conference)
+
+
+@rule("conference.run")
+def _run(user, conference) -> bool:
+    """Secretary's actions: start and end the session, see who has submitted."""
+    return _runs(user, conference) or user.id == conference.secretary_id
+
+
+@rule("conference.contribute")
+def _contribute(user, conference) -> bool:
+    """Upload documents and file briefs: anyone taking part."""
+    return conference.state is not ConferenceState.DRAFT and _view(user, conference)
