@@ -59,7 +59,7 @@ def app(database_url):
         SERVER_NAME=None,
     )
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
     return app
 
 
