@@ -23,6 +23,7 @@ def register_commands(app) -> None:
     app.cli.add_command(audit)
     app.cli.add_command(doctor)
     app.cli.add_command(create_admin)
+    app.cli.add_command(keys)
     app.cli.add_command(outbox)
 
 
@@ -166,3 +167,21 @@ def outbox_send(once, interval, limit):
         return
     click.echo(f"Sending outbox mail every {interval:g} s (Ctrl+C to stop).")
     run_forever(interval, limit, echo=lambda line: click.echo(f"Outbox: {line}."))
+
+
+@click.group()
+def keys():
+    """The seal that signs issued minutes."""
+
+
+@keys.command("init")
+@click.option("--organisation", default=None, help="Name in the certificates.")
+@with_appcontext
+def keys_init(organisation):
+    """Create a local root CA, issuing CA and seal certificate (kept if they exist)."""
+    from flask import current_app
+
+    from portal.minutes.sealing import init_local
+
+    directory = init_local(organisation or current_app.config["PORTAL_MINUTES_ISSUER"])
+    click.echo(f"Seal keys and certificates in {directory}")

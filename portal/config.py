@@ -29,6 +29,13 @@ class Config:
     PORTAL_PAGE_SIZE = int(os.environ.get("PORTAL_PAGE_SIZE", "25"))
     PORTAL_REFERENCE_PREFIX = os.environ.get("PORTAL_REFERENCE_PREFIX", "南城矛")
     PORTAL_DOCUMENT_MAX_MB = int(os.environ.get("PORTAL_DOCUMENT_MAX_MB", "10"))
+    PORTAL_MINUTES_ISSUER = os.environ.get("PORTAL_MINUTES_ISSUER", "南城矛盾纠纷联席会商办公室")
+    PORTAL_SEAL_LOCATION = os.environ.get("PORTAL_SEAL_LOCATION", "山西省高平市")
+    PORTAL_KEYS_DIR = os.environ.get("PORTAL_KEYS_DIR")
+    PORTAL_SEAL_KEY = os.environ.get("PORTAL_SEAL_KEY")
+    PORTAL_SEAL_CERT = os.environ.get("PORTAL_SEAL_CERT")
+    PORTAL_SEAL_CHAIN = os.environ.get("PORTAL_SEAL_CHAIN", "")
+    PORTAL_TRUST_ROOT = os.environ.get("PORTAL_TRUST_ROOT")
 
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = PORTAL_TIMEZONE

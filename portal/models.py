@@ -15,10 +15,12 @@ from portal.disputes.models import (
     Party,
     ReferenceCounter,
 )
+from portal.minutes.models import Comment, MinutesVersion, RecordSection, Signature
 from portal.notifications.models import Notification, OutboxMessage, OutboxPart
 from portal.orgs.models import Organisation, Room, User, UserRole, Village
 
 __all__ = [
+    "Comment", "MinutesVersion", "RecordSection", "Signature",
     "AnswerChange", "AuditEvent", "AuditHead", "Brief", "CategorySector", "Conference",
     "Dispute", "DisputeEvent", "Document", "Invitation", "Notification", "Organisation",
     "OutboxMessage", "OutboxPart", "Party", "ReferenceCounter", "Room", "User", "UserRole",

@@ -119,11 +119,12 @@ def _register_blueprints(app: Flask) -> None:
     from portal.conferences.views import bp as conferences_bp
     from portal.disputes.views import bp as disputes_bp
     from portal.main.views import bp as main_bp
+    from portal.minutes.views import bp as minutes_bp
     from portal.notifications.views import bp as notifications_bp
     from portal.orgs.views import bp as admin_bp
 
     for blueprint in (main_bp, auth_bp, admin_bp, audit_bp, disputes_bp, conferences_bp,
-                      notifications_bp):
+                      notifications_bp, minutes_bp):
         app.register_blueprint(blueprint)
 
 

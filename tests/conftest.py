@@ -15,6 +15,7 @@ from flask import has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy.engine import make_url
 
+from portal.orgs.models import OrgKind, Role
 from tests.factories import Factory
 
 BACKEND = os.environ.get("PORTAL_TEST_DB", "sqlite")
@@ -46,7 +47,7 @@ def database_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def app(database_url):
+def app(database_url, tmp_path_factory):
     from flask_migrate import upgrade
 
     from portal import create_app
@@ -57,9 +58,13 @@ def app(database_url):
         WTF_CSRF_ENABLED=False,
         PASSWORD_HASH_METHOD="pbkdf2:sha256:1000",
         SERVER_NAME=None,
+        PORTAL_KEYS_DIR=str(tmp_path_factory.mktemp("keys")),
     )
     with app.app_context():
         upgrade(revision="heads")
+        from portal.minutes.sealing import init_local
+
+        init_local("测试调解办公室")
     return app
 
 
@@ -137,3 +142,19 @@ def login(client):
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def nancheng(make):
+    """The bodies, and one answering member of each: a head for the three heads' bodies and
+    a mediator for the sector bodies; plus a second head at the court for delegation."""
+    bodies = make.bodies()
+    people = {}
+    for kind, org in bodies.items():
+        role = Role.HEAD if kind.is_head else Role.MEDIATOR
+        people[kind] = make.user(role, organisation=org, full_name=f"{kind.value}-负责人")
+    people["court_deputy"] = make.user(Role.HEAD, organisation=bodies[OrgKind.COURT],
+                                       full_name="副庭长")
+    people["court_clerk"] = make.user(Role.SECRETARY, organisation=bodies[OrgKind.COURT],
+                                      full_name="法庭书记员")
+    return bodies, people

@@ -35,6 +35,11 @@ SUBJECTS = {
                                "(%(reference)s)"),
     "conference_cancelled": _l("Conference cancelled: %(conference_title)s (%(reference)s)"),
     "quorum_reached": _l("Quorum reached: %(conference_title)s (%(reference)s)"),
+    "minutes_review": _l("Minutes circulated for review: %(conference_title)s (%(reference)s)"),
+    "minutes_to_sign": _l("Minutes waiting for your signature: %(conference_title)s "
+                          "(%(reference)s)"),
+    "minutes_changed": _l("Minutes changed, please sign the new version: "
+                          "%(conference_title)s (%(reference)s)"),
 }
 RESCHEDULED_SUBJECT = _l("Conference moved to a new time: %(conference_title)s (%(reference)s)")
 KINDS = frozenset(SUBJECTS)

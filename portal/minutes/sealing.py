@@ -1,0 +1,59 @@
+"""The portal's seal on issued PDFs: key and certificates from configuration, or the local
+chain that `portal keys init` creates for a stand-alone deployment."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from portal.errors import DomainError
+from reports import signing
+
+LOCAL_FILES = {"key": "seal.key.pem", "cert": "seal.cert.pem",
+               "chain": ("issuing-ca.cert.pem", "root-ca.cert.pem"), "root": "root-ca.cert.pem"}
+
+
+def key_directory() -> Path:
+    return Path(current_app.config["PORTAL_KEYS_DIR"] or Path(current_app.instance_path) / "keys")
+
+
+def paths() -> dict:
+    config = current_app.config
+    if config.get("PORTAL_SEAL_KEY"):
+        return {"key": Path(config["PORTAL_SEAL_KEY"]), "cert": Path(config["PORTAL_SEAL_CERT"]),
+                "chain": tuple(Path(p) for p in config["PORTAL_SEAL_CHAIN"].split(",") if p),
+                "root": Path(config["PORTAL_TRUST_ROOT"])}
+    directory = key_directory()
+    return {"key": directory / LOCAL_FILES["key"], "cert": directory / LOCAL_FILES["cert"],
+            "chain": tuple(directory / name for name in LOCAL_FILES["chain"]),
+            "root": directory / LOCAL_FILES["root"]}
+
+
+def init_local(organisation: str) -> Path:
+    """Create the local root → issuing CA → seal chain once; an existing one is kept."""
+    directory = key_directory()
+    if not (directory / LOCAL_FILES["key"]).exists():
+        signing.create_local_ca(directory, organisation)
+    return directory
+
+
+@cache
+def _signer(key: Path, cert: Path, chain: tuple[Path, ...]):
+    return signing.load_signer(key, cert, chain)
+
+
+def seal(pdf: bytes) -> bytes:
+    found = paths()
+    if not found["key"].exists():
+        raise DomainError(_("The portal has no seal key yet. An administrator runs "
+                            "“portal keys init” (or configures PORTAL_SEAL_KEY)."))
+    signer = _signer(found["key"], found["cert"], found["chain"])
+    return signing.seal_pdf(pdf, signer, reason=current_app.config["PORTAL_MINUTES_ISSUER"],
+                            location=current_app.config["PORTAL_SEAL_LOCATION"])
+
+
+def check(pdf: bytes) -> signing.SealCheck:
+    return signing.validate_sealed_pdf(pdf, paths()["root"])

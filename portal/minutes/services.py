@@ -1,0 +1,464 @@
+"""The secretary's work: the record, the minutes' versions, signatures and issuing.
+
+Every function checks the shared policy and the states, audits, and commits once; a
+refusal raises DomainError (Conflict for concurrent edits) and changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+
+from portal.audit.services import record
+from portal.auth.passwords import verify_password
+from portal.conferences.models import Answer, Brief, Conference, ConferenceState, InviteeGroup
+from portal.disputes.models import DisputeEvent
+from portal.errors import Conflict, DomainError, NotAllowed
+from portal.extensions import db
+from portal.minutes import document, sealing
+from portal.minutes.models import Comment, MinutesVersion, RecordSection, Signature
+from portal.minutes.models import VersionStatus as V
+from portal.orgs.models import User
+from portal.permissions import can
+from portal.timeutil import utcnow
+from reports import minutes as doc
+
+S = ConferenceState
+SECTIONS = ("attendance", "agenda", "accounts", "opinions", "outcome", "actions")
+RECORDING = frozenset({S.IN_SESSION, S.MINUTES_DRAFTING})
+DRAFTING = frozenset({S.MINUTES_DRAFTING, S.MINUTES_SIGNING, S.SIGNED})
+SIGNING_STATUSES = frozenset({doc.AttendanceStatus.PRESENT, doc.AttendanceStatus.LATE})
+
+
+def _check(actor: User, action: str, conference: Conference) -> None:
+    if not can(actor, action, conference):
+        raise NotAllowed(_("You are not allowed to do this in this conference."))
+
+
+# --- the record --------------------------------------------------------------------------
+
+def default_attendance(conference: Conference) -> list[dict]:
+    """Everyone expected: who accepted (or was delegated), the convener and the secretary."""
+    rows = []
+    for invitation in conference.invitations:
+        if invitation.answer is not Answer.ACCEPTED or invitation.user_id is None and \
+                invitation.answered_by is None:
+            continue
+        person = invitation.user or invitation.answered_by
+        origin = invitation.delegated_from
+        rows.append({
+            "user_id": person.id, "name": person.full_name,
+            "body": invitation.body.name if invitation.body else person.organisation.name,
+            "role": person.title or "", "status": doc.AttendanceStatus.PRESENT.value,
+            "delegate_of": (origin.answered_by.full_name
+                            if origin is not None and origin.answered_by else ""),
+            "signed_in_at": None, "ack": False,
+        })
+    for person, role in ((conference.convener, "召集人"), (conference.secretary, "记录员")):
+        if person is not None and person.id not in {r["user_id"] for r in rows}:
+            rows.append({"user_id": person.id, "name": person.full_name,
+                         "body": person.organisation.name, "role": role,
+                         "status": doc.AttendanceStatus.PRESENT.value, "delegate_of": "",
+                         "signed_in_at": None, "ack": False})
+    return rows
+
+
+def _defaults(conference: Conference, key: str):
+    if key == "attendance":
+        return default_attendance(conference)
+    if key == "accounts":
+        return [{"party": p.name, "psychological": "", "emotional": "", "consequences": "",
+                 "interests": ""} for p in conference.dispute.parties]
+    if key == "opinions":
+        bodies = dict.fromkeys(
+            i.body.name for i in conference.invitations
+            if i.body is not None and i.delegated_from_id is None
+            and i.group is not InviteeGroup.VILLAGE and i.answer is not Answer.DECLINED)
+        return [{"body": name, "speaker": "", "text": ""} for name in bodies]
+    if key == "outcome":
+        return {"outcome": "", "terms": [], "next_steps": [], "summary": "", "referral": ""}
+    return []
+
+
+def section(conference: Conference, key: str) -> tuple[object, int]:
+    """A part of the record (its data and version); an unsaved part starts from defaults."""
+    row = db.session.scalar(sa.select(RecordSection).filter_by(
+        conference_id=conference.id, key=key))
+    if row is None:
+        return _defaults(conference, key), 0
+    return json.loads(row.data), row.version
+
+
+def save_section(actor: User, conference: Conference, key: str, data, seen_version: int):
+    """Save one part; refused when someone saved it since the actor opened it."""
+    _check(actor, "conference.run", conference)
+    if key not in SECTIONS:
+        raise DomainError(_("Unknown part of the record."))
+    if conference.state not in RECORDING:
+        raise DomainError(_("The record is kept while the conference is in session or its "
+                            "minutes are being drafted."))
+    row = db.session.scalar(sa.select(RecordSection).filter_by(
+        conference_id=conference.id, key=key))
+    current = row.version if row is not None else 0
+    if current != seen_version:
+        raise Conflict(_("%(name)s saved this part at %(when)s while you were editing it. "
+                         "Reload the page to see their version; your changes were not saved.",
+                         name=row.updated_by.full_name if row.updated_by else "",
+                         when=format_datetime(row.updated_at, "short")))
+    if row is None:
+        row = RecordSection(conference_id=conference.id, key=key)
+        db.session.add(row)
+    row.data = json.dumps(data, ensure_ascii=False)
+    row.updated_at = utcnow()
+    row.updated_by = actor
+    try:
+        db.session.flush()
+    except sa.orm.exc.StaleDataError:
+        db.session.rollback()
+        raise Conflict(_("Someone saved this part at the same moment; reload the page.")) \
+            from None
+    record("record.saved", conference, actor=actor, summary=key)
+    db.session.commit()
+    return row
+
+
+# --- the minutes document ----------------------------------------------------------------
+
+def _lines(values) -> tuple[str, ...]:
+    return tuple(v.strip() for v in values if v and v.strip())
+
+
+def build_document(conference: Conference, body: str, number: int,
+                   signatures: tuple = (), issued: bool = False) -> doc.Minutes:
+    data = {key: section(conference, key)[0] for key in SECTIONS}
+    outcome = data["outcome"] or {}
+    dispute = conference.dispute
+    attendance = tuple(
+        doc.Attendee(
+            name=row["name"], body=row["body"], role=row.get("role", ""),
+            status=doc.AttendanceStatus(row.get("status") or "present"),
+            delegate_of=row.get("delegate_of", ""),
+            signed_in_at=datetime.fromisoformat(row["signed_in_at"])
+            if row.get("signed_in_at") else None)
+        for row in data["attendance"])
+    return doc.Minutes(
+        number=dispute.reference, version=number, title=f"关于{dispute.title}的联席会商纪要",
+        issuer=current_app.config["PORTAL_MINUTES_ISSUER"],
+        starts_at=conference.started_at or conference.starts_at or conference.created_at,
+        ends_at=conference.ended_at or conference.ends_at,
+        place=conference.room.name if conference.room else "",
+        convener=conference.convener.full_name if conference.convener else "",
+        secretary=conference.secretary.full_name if conference.secretary else "",
+        case_summary=outcome.get("summary") or dispute.description,
+        attendance=attendance,
+        accounts=tuple(doc.FourAccounts(**row) for row in data["accounts"]),
+        opinions=tuple(doc.Opinion(**row) for row in data["opinions"] if row.get("text")),
+        outcome=doc.Outcome(outcome.get("outcome") or "none"),
+        agreed_terms=_lines(outcome.get("terms", [])),
+        referral=outcome.get("referral", ""),
+        action_items=tuple(
+            doc.ActionItem(owner_body=row["owner_body"], owner=row.get("owner", ""),
+                           task=row["task"], due=datetime.fromisoformat(row["due"]).date(),
+                           feedback=row.get("feedback", ""))
+            for row in data["actions"] if row.get("task")),
+        next_steps=_lines(outcome.get("next_steps", [])),
+        body=body, signatures=signatures, issued=issued,
+        verify_url=verify_url_for(None) if issued else "",
+    )
+
+
+def verify_url_for(content_hash: str | None) -> str:
+    base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
+    return f"{base}/verify/{content_hash}" if content_hash else f"{base}/verify"
+
+
+def default_body(conference: Conference) -> str:
+    """The Markdown the secretary starts from: the agenda with its notes, and the briefs."""
+    agenda = section(conference, "agenda")[0]
+    parts = []
+    for number, item in enumerate(agenda, start=1):
+        parts.append(f"### {number}. {item.get('title', '')}\n\n{item.get('notes', '')}".strip())
+    briefs = db.session.scalars(sa.select(Brief).where(Brief.conference_id == conference.id))
+    summaries = [f"- {b.organisation.name}：{b.known} {b.done}".strip() for b in briefs]
+    if summaries:
+        parts.append("### 会前材料\n\n" + "\n".join(summaries))
+    return "\n\n".join(parts)
+
+
+def versions(conference: Conference) -> list[MinutesVersion]:
+    return list(db.session.scalars(sa.select(MinutesVersion).where(
+        MinutesVersion.conference_id == conference.id).order_by(MinutesVersion.number)))
+
+
+def current_version(conference: Conference) -> MinutesVersion | None:
+    found = versions(conference)
+    return found[-1] if found else None
+
+
+def _new_version(actor: User, conference: Conference, body: str) -> MinutesVersion:
+    latest = current_version(conference)
+    number = latest.number + 1 if latest else 1
+    document_ = build_document(conference, body, number)
+    version = MinutesVersion(conference_id=conference.id, number=number, status=V.DRAFT,
+                             snapshot=document.to_json(document_),
+                             content_hash=doc.content_hash(document_), created_by=actor)
+    db.session.add(version)
+    db.session.flush()
+    return version
+
+
+def generate_draft(actor: User, conference: Conference) -> MinutesVersion:
+    """A draft from the record; an unsigned draft is regenerated in place."""
+    _check(actor, "conference.run", conference)
+    if conference.state not in DRAFTING:
+        raise DomainError(_("Minutes are drafted after the session is closed."))
+    latest = current_version(conference)
+    if latest is not None and not latest.locked and not _active(latest):
+        body = document.from_json(latest.snapshot).body
+        rebuilt = build_document(conference, body, latest.number)
+        latest.snapshot, latest.content_hash = document.to_json(rebuilt), doc.content_hash(rebuilt)
+        record("minutes.regenerated", conference, actor=actor, changes={"version": latest.number})
+        db.session.commit()
+        return latest
+    if latest is not None and latest.status is not V.ISSUED and _active(latest):
+        raise DomainError(_("Signatures are being collected; edit the text to start a new "
+                            "version."))
+    version = _new_version(actor, conference, default_body(conference))
+    record("minutes.drafted", conference, actor=actor, changes={"version": version.number})
+    db.session.commit()
+    return version
+
+
+def _active(version: MinutesVersion) -> list[Signature]:
+    return [s for s in version.signatures if not s.cancelled]
+
+
+def edit(actor: User, version: MinutesVersion, body: str, seen_hash: str) -> MinutesVersion:
+    """Change the text. After a first signature this makes a new version and cancels the
+    pending signatures, so nobody's signature ever covers words they did not see."""
+    conference = db.session.get(Conference, version.conference_id)
+    _check(actor, "conference.run", conference)
+    if version.locked:
+        raise DomainError(_("This version is issued and locked; make an amendment instead."))
+    if seen_hash != version.content_hash:
+        raise Conflict(_("The minutes changed while you were editing; reload and edit again."))
+    if _active(version):
+        for signature in _active(version):
+            signature.cancelled = True
+        version.status = V.SUPERSEDED
+        new = _new_version(actor, conference, body)
+        record("minutes.new_version", conference, actor=actor,
+               changes={"version": new.number, "cancelled_signatures": len(version.signatures)})
+        _notify_signers(conference, new, "minutes_changed")
+        db.session.commit()
+        return new
+    rebuilt = build_document(conference, body, version.number)
+    version.snapshot, version.content_hash = document.to_json(rebuilt), doc.content_hash(rebuilt)
+    record("minutes.edited", conference, actor=actor, changes={"version": version.number})
+    db.session.commit()
+    return version
+
+
+def circulate(actor: User, version: MinutesVersion) -> None:
+    conference = db.session.get(Conference, version.conference_id)
+    _check(actor, "conference.run", conference)
+    if version.status is not V.DRAFT:
+        raise DomainError(_("Only a draft can be circulated for review."))
+    version.status = V.REVIEW
+    record("minutes.circulated", conference, actor=actor, changes={"version": version.number})
+    _notify_signers(conference, version, "minutes_review")
+    db.session.commit()
+
+
+def add_comment(actor: User, version: MinutesVersion, text: str) -> Comment:
+    conference = db.session.get(Conference, version.conference_id)
+    _check(actor, "conference.view", conference)
+    if version.status is not V.REVIEW:
+        raise DomainError(_("Comments are taken while the minutes are circulated for review."))
+    if not text.strip():
+        raise DomainError(_("Write your comment."), "text")
+    comment = Comment(version=version, author=actor, text=text.strip())
+    db.session.add(comment)
+    record("minutes.commented", conference, actor=actor, changes={"version": version.number})
+    db.session.commit()
+    return comment
+
+
+def signers(conference: Conference) -> list[dict]:
+    """The attendees who sign: everyone recorded present or late with an account."""
+    attendance = section(conference, "attendance")[0]
+    return [row for row in attendance if row.get("user_id")
+            and doc.AttendanceStatus(row.get("status") or "present") in SIGNING_STATUSES]
+
+
+def open_signing(actor: User, version: MinutesVersion) -> None:
+    conference = db.session.get(Conference, version.conference_id)
+    _check(actor, "conference.run", conference)
+    if version.status not in (V.DRAFT, V.REVIEW):
+        raise DomainError(_("Only a draft or a reviewed version can be opened for signing."))
+    if not signers(conference):
+        raise DomainError(_("Record the attendance first: nobody present could sign."))
+    version.status = V.SIGNING
+    if conference.state is S.MINUTES_DRAFTING:
+        conference.state = S.MINUTES_SIGNING
+        record("conference.minutes_signing", conference, actor=actor,
+               changes={"state": [S.MINUTES_DRAFTING.name, S.MINUTES_SIGNING.name]})
+    record("minutes.signing_opened", conference, actor=actor,
+           changes={"version": version.number})
+    _notify_signers(conference, version, "minutes_to_sign")
+    db.session.commit()
+
+
+def _signer_row(actor: User, conference: Conference) -> dict:
+    for row in signers(conference):
+        if row["user_id"] == actor.id:
+            return row
+    raise NotAllowed(_("Only attendees of this conference sign its minutes."))
+
+
+def _sign_checks(actor, version, seen_hash) -> tuple[Conference, dict]:
+    conference = db.session.get(Conference, version.conference_id)
+    row = _signer_row(actor, conference)
+    if version.status is not V.SIGNING:
+        raise DomainError(_("This version is not open for signing."))
+    if seen_hash != version.content_hash:
+        raise Conflict(_("The minutes changed after you opened them. Read the new version "
+                         "before signing."))
+    if any(s.user_id == actor.id for s in _active(version)):
+        raise DomainError(_("You have already signed or refused this version."))
+    return conference, row
+
+
+def sign(actor: User, version: MinutesVersion, password: str, seen_hash: str,
+         ip: str | None = None, user_agent: str | None = None) -> Signature:
+    conference, row = _sign_checks(actor, version, seen_hash)
+    if not verify_password(actor.password_hash, password or ""):
+        record("minutes.signature_refused_password", conference, actor=actor)
+        db.session.commit()
+        raise DomainError(_("The password is wrong; the minutes were not signed."), "password")
+    signature = Signature(version=version, user_id=actor.id, body=row["body"],
+                          content_hash=version.content_hash, ip=ip,
+                          user_agent=(user_agent or "")[:300], at=utcnow())
+    db.session.add(signature)
+    record("minutes.signed", conference, actor=actor,
+           changes={"version": version.number, "hash": version.content_hash})
+    db.session.commit()
+    return signature
+
+
+def refuse(actor: User, version: MinutesVersion, reason: str, seen_hash: str,
+           ip: str | None = None, user_agent: str | None = None) -> Signature:
+    conference, row = _sign_checks(actor, version, seen_hash)
+    if not reason.strip():
+        raise DomainError(_("Give the reason for refusing to sign."), "reason")
+    signature = Signature(version=version, user_id=actor.id, body=row["body"], refused=True,
+                          reason=reason.strip(), content_hash=version.content_hash, ip=ip,
+                          user_agent=(user_agent or "")[:300], at=utcnow())
+    db.session.add(signature)
+    record("minutes.signature_refused", conference, actor=actor, summary=reason.strip(),
+           changes={"version": version.number})
+    db.session.commit()
+    return signature
+
+
+def outstanding(version: MinutesVersion) -> list[dict]:
+    conference = db.session.get(Conference, version.conference_id)
+    done = {s.user_id for s in _active(version)}
+    return [row for row in signers(conference) if row["user_id"] not in done]
+
+
+def issue(actor: User, version: MinutesVersion) -> MinutesVersion:
+    """Lock the version for ever and produce the sealed PDF carrying every signature."""
+    conference = db.session.get(Conference, version.conference_id)
+    _check(actor, "conference.run", conference)
+    if version.status is not V.SIGNING:
+        raise DomainError(_("Only a version open for signing can be issued."))
+    missing = outstanding(version)
+    if missing:
+        raise DomainError(_("Still waiting for: %(names)s.",
+                            names="、".join(r["name"] for r in missing)))
+    names = {r["user_id"]: r["name"] for r in signers(conference)}
+    signatures = tuple(
+        doc.Signature(name=names.get(s.user_id, s.user.full_name), body=s.body,
+                      signed_at=None if s.refused else s.at,
+                      refusal_reason=s.reason or "")
+        for s in _active(version))
+    stored = document.from_json(version.snapshot)
+    issued = _with(stored, signatures=signatures, issued=True,
+                   verify_url=verify_url_for(version.content_hash))
+    pdf = sealing.seal(doc.render_minutes_pdf(issued))
+    version.pdf = pdf
+    version.status = V.ISSUED
+    version.issued_at = utcnow()
+    for older in versions(conference):
+        if older.id != version.id and older.status is V.ISSUED:
+            older.status = V.SUPERSEDED
+    before = conference.state
+    conference.state = S.SIGNED
+    record("minutes.issued", conference, actor=actor,
+           changes={"version": version.number, "hash": version.content_hash,
+                    "state": [before.name, S.SIGNED.name]})
+    conference.dispute.events.append(DisputeEvent(
+        actor_id=actor.id, action="minutes_issued", note=f"第 {version.number} 版会商纪要已签署",
+        at=utcnow()))
+    db.session.commit()
+    return version
+
+
+def _with(document_: doc.Minutes, **changes) -> doc.Minutes:
+    import dataclasses
+
+    return dataclasses.replace(document_, **changes)
+
+
+def amend(actor: User, conference: Conference) -> MinutesVersion:
+    """Start an amendment of the issued minutes: a new version that must be signed again."""
+    _check(actor, "conference.run", conference)
+    latest = current_version(conference)
+    if latest is None or latest.status is not V.ISSUED:
+        raise DomainError(_("Only issued minutes can be amended."))
+    body = document.from_json(latest.snapshot).body
+    version = _new_version(actor, conference, body)
+    record("minutes.amendment_started", conference, actor=actor,
+           changes={"version": version.number})
+    db.session.commit()
+    return version
+
+
+def draft_pdf(version: MinutesVersion) -> bytes:
+    """An unsigned rendering, watermarked as a draft."""
+    return doc.render_minutes_pdf(document.from_json(version.snapshot))
+
+
+def _notify_signers(conference: Conference, version: MinutesVersion, kind: str) -> None:
+    from portal.notifications.services import notify
+
+    for row in signers(conference):
+        user = db.session.get(User, row["user_id"])
+        if user is not None and user.active:
+            notify(user, kind, f"/conferences/{conference.id}/minutes",
+                   conference_title=conference.dispute.title,
+                   reference=conference.dispute.reference, version=version.number,
+                   when=conference.starts_at, room=conference.room.name
+                   if conference.room else None)
+
+
+# --- verification ------------------------------------------------------------------------
+
+def find_by_hash(content_hash: str) -> MinutesVersion | None:
+    return db.session.scalar(sa.select(MinutesVersion).where(
+        MinutesVersion.content_hash == content_hash,
+        MinutesVersion.status.in_((V.ISSUED, V.SUPERSEDED)),
+        MinutesVersion.issued_at.is_not(None)))
+
+
+def newer_issued(version: MinutesVersion) -> MinutesVersion | None:
+    return db.session.scalar(sa.select(MinutesVersion).where(
+        MinutesVersion.conference_id == version.conference_id,
+        MinutesVersion.number > version.number, MinutesVersion.issued_at.is_not(None))
+        .order_by(MinutesVersion.number.desc()).limit(1))

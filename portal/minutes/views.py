@@ -1,0 +1,229 @@
+"""The record and minutes pages of a conference, and the public verification page."""
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy.orm import undefer
+
+from portal.audit.services import record as audit
+from portal.conferences.models import Brief, Conference
+from portal.errors import Conflict, DomainError
+from portal.extensions import db, limiter
+from portal.minutes import document, record_input, services
+from portal.minutes.models import MinutesVersion
+from portal.minutes.models import VersionStatus as V
+from portal.permissions import can
+from portal.timeutil import local_zone
+from reports import minutes as doc
+from reports.pdf import markdown_to_safe_html
+from reports.verify import NotAPdfError, read_document_record
+
+bp = Blueprint("minutes", __name__)
+
+
+def _conference(ident) -> Conference:
+    conference = db.session.get(Conference, ident)
+    if conference is None or not can(current_user, "conference.view", conference):
+        abort(404)
+    return conference
+
+
+def _bodies(conference: Conference) -> list[str]:
+    return sorted({i.body.name for i in conference.invitations if i.body is not None})
+
+
+@bp.route("/conferences/<int:ident>/record")
+@login_required
+def record_page(ident, unsaved=None):
+    conference = _conference(ident)
+    sections = {key: services.section(conference, key) for key in services.SECTIONS}
+    briefs = db.session.scalars(sa.select(Brief).where(Brief.conference_id == conference.id))
+    return render_template(
+        "minutes/record.html", conference=conference, sections=sections,
+        briefs=list(briefs), bodies=_bodies(conference), unsaved=unsaved or {},
+        may_record=can(current_user, "conference.run", conference)
+        and conference.state in services.RECORDING,
+        statuses=list(doc.AttendanceStatus), outcomes=list(doc.Outcome),
+        local_time=_local_time,
+    )
+
+
+def _local_time(value: str | None) -> str:
+    from datetime import datetime
+
+    return datetime.fromisoformat(value).astimezone(local_zone()).strftime("%H:%M") \
+        if value else ""
+
+
+@bp.route("/conferences/<int:ident>/record/<key>", methods=["POST"])
+@login_required
+def save_record(ident, key):
+    conference = _conference(ident)
+    if key not in services.SECTIONS:
+        abort(404)
+    day = (conference.started_at or conference.starts_at or conference.created_at)
+    day = day.astimezone(local_zone()).date()
+    readers = {
+        "attendance": lambda f: record_input.attendance(f, day),
+        "agenda": record_input.agenda, "accounts": record_input.accounts,
+        "opinions": record_input.opinions, "outcome": record_input.outcome,
+        "actions": lambda f: record_input.actions(f, set(_bodies(conference))),
+    }
+    try:
+        data = readers[key](request.form)
+        services.save_section(current_user, conference, key, data,
+                              request.form.get("version", type=int) or 0)
+    except Conflict as conflict:
+        db.session.rollback()
+        flash(conflict.message, "danger")
+        return record_page(ident, unsaved={key: request.form.to_dict()}), 409
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return record_page(ident, unsaved={key: request.form.to_dict()}), 400
+    flash(_("Saved."), "success")
+    return redirect(url_for("minutes.record_page", ident=ident) + f"#part-{key}")
+
+
+@bp.route("/conferences/<int:ident>/minutes")
+@login_required
+def minutes_page(ident):
+    conference = _conference(ident)
+    versions = services.versions(conference)
+    current = versions[-1] if versions else None
+    minutes_doc = document.from_json(current.snapshot) if current else None
+    return render_template(
+        "minutes/minutes.html", conference=conference, versions=versions, current=current,
+        doc=minutes_doc, body_html=markdown_to_safe_html(minutes_doc.body) if minutes_doc
+        else "", outstanding=services.outstanding(current) if current else [],
+        may_run=can(current_user, "conference.run", conference),
+        is_signer=any(r["user_id"] == current_user.id
+                      for r in services.signers(conference)),
+        signed_by_me=bool(current and any(
+            s.user_id == current_user.id and not s.cancelled for s in current.signatures)),
+        V=V, S=services.S)
+
+
+def _version(conference: Conference, number: int) -> MinutesVersion:
+    version = db.session.scalar(sa.select(MinutesVersion).filter_by(
+        conference_id=conference.id, number=number))
+    if version is None:
+        abort(404)
+    return version
+
+
+ACTIONS = {
+    "generate": (lambda c, v, f: services.generate_draft(current_user, c),
+                 _l("The draft was generated from the record.")),
+    "edit": (lambda c, v, f: services.edit(current_user, v, f.get("body", ""),
+                                           f.get("seen_hash", "")), _l("Saved.")),
+    "circulate": (lambda c, v, f: services.circulate(current_user, v),
+                  _l("Circulated to the attendees for review.")),
+    "comment": (lambda c, v, f: services.add_comment(current_user, v, f.get("text", "")),
+                _l("Comment added.")),
+    "open-signing": (lambda c, v, f: services.open_signing(current_user, v),
+                     _l("Open for signing; the attendees are notified.")),
+    "sign": (lambda c, v, f: services.sign(
+        current_user, v, f.get("password", ""), f.get("seen_hash", ""), request.remote_addr,
+        request.user_agent.string), _l("You have signed the minutes.")),
+    "refuse": (lambda c, v, f: services.refuse(
+        current_user, v, f.get("reason", ""), f.get("seen_hash", ""), request.remote_addr,
+        request.user_agent.string), _l("Your refusal is recorded.")),
+    "issue": (lambda c, v, f: services.issue(current_user, v),
+              _l("The minutes are issued, sealed and locked.")),
+    "amend": (lambda c, v, f: services.amend(current_user, c),
+              _l("An amendment was started as a new version.")),
+}
+
+
+@bp.route("/conferences/<int:ident>/minutes/<action>", methods=["POST"])
+@login_required
+def act(ident, action):
+    if action not in ACTIONS:
+        abort(404)
+    conference = _conference(ident)
+    number = request.form.get("version", type=int)
+    version = _version(conference, number) if number else None
+    if version is None and action not in ("generate", "amend"):
+        abort(400)
+    perform, done = ACTIONS[action]
+    try:
+        perform(conference, version, request.form)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        flash(done, "success")
+    return redirect(url_for("minutes.minutes_page", ident=ident))
+
+
+@bp.route("/conferences/<int:ident>/minutes/<int:number>.pdf")
+@login_required
+def pdf(ident, number):
+    conference = _conference(ident)
+    version = db.session.scalar(sa.select(MinutesVersion).options(undefer(MinutesVersion.pdf))
+                                .filter_by(conference_id=conference.id, number=number))
+    if version is None:
+        abort(404)
+    data = version.pdf if version.pdf is not None else services.draft_pdf(version)
+    audit("minutes.downloaded", conference, changes={"version": number,
+                                                     "issued": version.pdf is not None})
+    db.session.commit()
+    name = f"minutes-{conference.id}-v{number}{'' if version.pdf else '-draft'}.pdf"
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+# --- public verification -----------------------------------------------------------------
+
+def _verdict(version: MinutesVersion | None, seal_ok: bool | None = None) -> dict:
+    if version is None:
+        return {"found": False, "seal_ok": seal_ok}
+    conference = db.session.get(Conference, version.conference_id)
+    names = {r["user_id"]: r["name"] for r in services.signers(conference)}
+    signers = [{"name": names.get(s.user_id, s.user.full_name), "body": s.body,
+                "at": s.at, "refused": s.refused}
+               for s in version.signatures if not s.cancelled]
+    newer = services.newer_issued(version)
+    return {"found": True, "reference": conference.dispute.reference,
+            "number": version.number, "issued_at": version.issued_at, "signers": signers,
+            "amended_by": newer.number if newer else None, "seal_ok": seal_ok,
+            "hash": version.content_hash}
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@bp.route("/verify/<content_hash>")
+@limiter.limit("30 per minute")
+def verify(content_hash=None):
+    verdict, error = None, None
+    if request.method == "POST":
+        upload = request.files.get("file")
+        data = upload.read() if upload else b""
+        try:
+            found = read_document_record(data)
+        except NotAPdfError:
+            error = _("This file is not a PDF.")
+        else:
+            version = services.find_by_hash(found.content_hash) if found else None
+            seal_ok = None
+            if version is not None:
+                from portal.minutes.sealing import check
+
+                seal_ok = check(data).ok
+            verdict = _verdict(version, seal_ok)
+    elif content_hash is not None:
+        verdict = _verdict(services.find_by_hash(content_hash.lower()[:64]))
+    return render_template("minutes/verify.html", verdict=verdict, error=error), (
+        400 if error else 200)
+
