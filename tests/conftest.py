@@ -39,6 +39,25 @@ def _postgres_database() -> str:
     return server.set(database=name).render_as_string(hide_password=False)
 
 
+class FreshRequestClient(FlaskClient):
+    """A test client whose every request starts like a request in production.
+
+    Tests keep an application context open to call services, and Flask lets requests reuse
+    it; without this, `g` (the signed-in user, the chosen locale) and the objects loaded by
+    one request would leak into the next.
+    """
+
+    def open(self, *args, **kwargs):
+        from flask import g
+
+        from portal.extensions import db
+
+        if has_app_context():
+            g.__dict__.clear()
+            db.session.expire_all()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     if BACKEND == "postgres":
@@ -60,6 +79,7 @@ def app(database_url, tmp_path_factory):
         SERVER_NAME=None,
         PORTAL_KEYS_DIR=str(tmp_path_factory.mktemp("keys")),
     )
+    app.test_client_class = FreshRequestClient
     with app.app_context():
         upgrade(revision="heads")
         from portal.minutes.sealing import init_local
@@ -106,28 +126,8 @@ def make(app, ctx) -> Factory:
     return Factory()
 
 
-class FreshRequestClient(FlaskClient):
-    """A test client whose every request starts like a request in production.
-
-    Tests keep an application context open to call services, and Flask lets requests reuse
-    it; without this, `g` (the signed-in user, the chosen locale) and the objects loaded by
-    one request would leak into the next.
-    """
-
-    def open(self, *args, **kwargs):
-        from flask import g
-
-        from portal.extensions import db
-
-        if has_app_context():
-            g.__dict__.clear()
-            db.session.expire_all()
-        return super().open(*args, **kwargs)
-
-
 @pytest.fixture
 def client(app):
-    app.test_client_class = FreshRequestClient
     return app.test_client()
 
 

@@ -108,9 +108,13 @@ def detail(ident):
         sa.select(Document).options(joinedload(Document.uploader))
         .where(Document.conference_id == conference.id).order_by(Document.id)).all()
     mine = [i for i in conference.invitations if may_answer(current_user, i)]
+    # The bodies expected to file a brief: invited bodies, each once (not village members).
+    brief_bodies = list({i.body.id: i.body for i in conference.invitations
+                         if i.body is not None and i.group is not InviteeGroup.VILLAGE}.values())
     return render_template(
         "conferences/detail.html", conference=conference, dispute=dispute, groups=groups,
         quorum=quorum_status(conference), briefs=briefs, documents=documents, mine=mine,
+        brief_bodies=brief_bodies,
         earlier=services.earlier_conferences(conference), forms=_forms(conference),
         may_manage=can(current_user, "conference.manage", conference),
         may_run=can(current_user, "conference.run", conference),

@@ -37,7 +37,8 @@ def test_room_access_for_every_role(app, make, nancheng):
     for user, status in expectations:
         client = app.test_client()
         client.post("/login", data={"username": user.username, "password": make.PASSWORD})
-        assert client.get(f"/conferences/{conference.id}").status_code == status, user
+        assert client.get(f"/conferences/{conference.id}").status_code == status, (
+            user.full_name, [r.name for r in user.roles], user.organisation.kind)
     mediator = people[OrgKind.NATURAL_RESOURCES]
     client = app.test_client()
     client.post("/login", data={"username": mediator.username, "password": make.PASSWORD})
