@@ -25,6 +25,12 @@ def register_commands(app) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(keys)
     app.cli.add_command(outbox)
+    app.cli.add_command(scheduler)
+    app.cli.add_command(webhooks)
+    from portal.followup.cli import followup
+
+    app.cli.add_command(followup)
+    app.cli.add_command(statistics)
 
 
 @click.command("seed-demo")
@@ -185,3 +191,91 @@ def keys_init(organisation):
 
     directory = init_local(organisation or current_app.config["PORTAL_MINUTES_ISSUER"])
     click.echo(f"Seal keys and certificates in {directory}")
+
+
+@click.group()
+def statistics():
+    """Statistics and the monthly reports."""
+
+
+@statistics.command("monthly")
+@click.option("--month", default=None, metavar="YYYY-MM",
+              help="The month to report on; by default the previous month, once the first "
+                   "working day of this month has come.")
+@with_appcontext
+def statistics_monthly(month):
+    """Make the monthly report unless it exists (safe to run daily from cron, or twice)."""
+    import re
+
+    from portal.statistics import services
+
+    if month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        raise click.ClickException("Give the month as YYYY-MM.")
+    report = services.generate_monthly_report(month) if month else services.run_due()
+    if report is None:
+        click.echo("No report is due yet: it is made from the first working day of a month.")
+    else:
+        click.echo(f"Monthly report {report.month}: {report.size} bytes, sha256 {report.sha256}.")
+
+
+@click.group()
+def webhooks():
+    """Webhook deliveries to the API clients."""
+
+
+@webhooks.command("send")
+@click.option("--once", is_flag=True, help="Deliver what is due now and exit.")
+@click.option("--interval", type=click.FloatRange(min=1), default=10, show_default=True,
+              help="Seconds between runs.")
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Most delivery attempts per run.")
+@with_appcontext
+def webhooks_send(once, interval, limit):
+    """Deliver due webhook events, in order per conference, with retries and back-off."""
+    from portal.api.webhooks import run_forever, send_due
+
+    if once:
+        report = send_due(limit=limit)
+        click.echo(f"Webhooks: {report}.")
+        for error in report.errors:
+            click.echo(f"  {error}", err=True)
+        return
+    click.echo(f"Delivering webhooks every {interval:g} s (Ctrl+C to stop).")
+    run_forever(interval, limit, echo=lambda line: click.echo(f"Webhooks: {line}."))
+
+
+@click.command()
+@click.option("--once", is_flag=True, help="Run one tick and exit.")
+@click.option("--now", "now", default=None, envvar="PORTAL_SCHEDULER_NOW", metavar="ISO",
+              help="Pretend it is this instant (ISO 8601 with offset), for tests and "
+                   "rehearsals; also PORTAL_SCHEDULER_NOW.")
+@click.option("--interval", type=click.IntRange(min=1), default=60, show_default=True,
+              help="Seconds between ticks.")
+@with_appcontext
+def scheduler(once, now, interval):
+    """Send due reminders: every INTERVAL seconds, or one tick with --once.
+
+    Run exactly as many as you like: the database decides who sends what, so each
+    reminder goes out once (see portal/calendar/tick.py)."""
+    from datetime import datetime
+
+    from flask import current_app
+
+    from portal.calendar.tick import run_tick
+    from scheduling.runner import build_scheduler, run_once, utc_now
+
+    clock = utc_now
+    if now is not None:
+        fixed = datetime.fromisoformat(now)
+        if fixed.tzinfo is None:
+            raise click.BadParameter("give the offset, e.g. 2026-12-01T09:00:00+08:00")
+        clock = lambda: fixed  # noqa: E731
+    app = current_app._get_current_object()
+    if once:
+        sent = []
+        at = run_once(lambda instant: sent.append(run_tick(app, instant)), clock)
+        click.echo(f"Scheduler tick at {at.isoformat()}: {sent[0]} reminders sent.")
+        return
+    click.echo(f"Scheduler ticking every {interval} s (Ctrl+C to stop).")
+    build_scheduler(lambda instant: run_tick(app, instant), clock=clock,
+                    interval_seconds=interval, blocking=True).start()

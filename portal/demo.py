@@ -91,6 +91,9 @@ def seed() -> str:
     from portal import demo_conferences
 
     conferences = demo_conferences.seed()
+    from portal.followup import demo as followup_demo
+
+    followup_demo.seed()
     return (f"{len(orgs)} organisations, {villages} villages, {rooms} rooms, "
             f"{len(users)} accounts, {conferences} new demo conferences")
 

@@ -1,6 +1,21 @@
 """Imports every model so that metadata (and Alembic) sees the whole schema."""
 
+from portal.api.models import (
+    ApiClient,
+    ApiToken,
+    IdempotencyRecord,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from portal.audit.models import AuditEvent, AuditHead
+from portal.calendar.models import (
+    FeedSecret,
+    Poll,
+    ProposedSlot,
+    ReminderRow,
+    RoomBooking,
+    SlotVote,
+)
 from portal.conferences.models import (
     AnswerChange,
     Brief,
@@ -15,14 +30,30 @@ from portal.disputes.models import (
     Party,
     ReferenceCounter,
 )
+from portal.followup.models import (
+    Agreement,
+    Casefile,
+    FollowupReminder,
+    PartySignature,
+    ProgressEntry,
+    ReturnVisit,
+    RightsNotice,
+    Task,
+)
 from portal.minutes.models import Comment, MinutesVersion, RecordSection, Signature
 from portal.notifications.models import Notification, OutboxMessage, OutboxPart
 from portal.orgs.models import Organisation, Room, User, UserRole, Village
+from portal.statistics.models import MonthlyReport
 
 __all__ = [
+    "ApiClient", "ApiToken", "IdempotencyRecord", "WebhookDelivery", "WebhookEndpoint",
+    "FeedSecret", "Poll", "ProposedSlot", "ReminderRow", "RoomBooking", "SlotVote",
+    "Agreement", "Casefile", "FollowupReminder", "PartySignature", "ProgressEntry",
+    "ReturnVisit", "RightsNotice", "Task",
     "Comment", "MinutesVersion", "RecordSection", "Signature",
     "AnswerChange", "AuditEvent", "AuditHead", "Brief", "CategorySector", "Conference",
-    "Dispute", "DisputeEvent", "Document", "Invitation", "Notification", "Organisation",
+    "Dispute", "DisputeEvent", "Document", "Invitation", "MonthlyReport", "Notification",
+    "Organisation",
     "OutboxMessage", "OutboxPart", "Party", "ReferenceCounter", "Room", "User", "UserRole",
     "Village",
 ]

@@ -33,12 +33,16 @@ def init_app(app: Flask) -> None:
     _init_login(app)
     _register_blueprints(app)
     _register_template_helpers(app)
+    _start_scheduler_with_dev_server(app)
 
     from portal.cli import register_commands
     from portal.main.views import register_error_pages
 
     register_commands(app)
     register_error_pages(app)
+    from portal.api import init_app as init_api  # after the error pages: it wraps 404/405
+
+    init_api(app)  # the JSON API: its blueprints, CSRF exemption (bearer tokens), rate limit
 
     @app.after_request
     def security_headers(response):
@@ -69,6 +73,20 @@ def _tune_sqlite(engine) -> None:
         # Taking the write lock up front means concurrent requests queue instead of
         # failing with "database is locked" when a reader later tries to write.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _start_scheduler_with_dev_server(app: Flask) -> None:
+    """The development server runs the reminder scheduler in-process (production runs
+    `portal scheduler`). It starts with the first request, so commands that build the app
+    (db upgrade, seed-demo) and the reloader's watcher process never start one."""
+    if not app.debug or app.testing or os.environ.get("PORTAL_SCHEDULER") == "off":
+        return
+
+    @app.before_request
+    def start_scheduler():
+        from portal.calendar.tick import start_in_process
+
+        start_in_process(app)
 
 
 def _locale() -> str:
@@ -116,15 +134,18 @@ def _init_login(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from portal.audit.views import bp as audit_bp
     from portal.auth.views import bp as auth_bp
+    from portal.calendar.views import bp as calendar_bp
     from portal.conferences.views import bp as conferences_bp
     from portal.disputes.views import bp as disputes_bp
+    from portal.followup.views import bp as followup_bp
     from portal.main.views import bp as main_bp
     from portal.minutes.views import bp as minutes_bp
     from portal.notifications.views import bp as notifications_bp
     from portal.orgs.views import bp as admin_bp
+    from portal.statistics.views import bp as statistics_bp
 
     for blueprint in (main_bp, auth_bp, admin_bp, audit_bp, disputes_bp, conferences_bp,
-                      notifications_bp, minutes_bp):
+                      notifications_bp, minutes_bp, statistics_bp, followup_bp, calendar_bp):
         app.register_blueprint(blueprint)
 
 

@@ -19,12 +19,15 @@ Files written by :func:`create_local_ca` (all PEM):
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
+from typing import TypeVar
 
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
@@ -242,7 +245,7 @@ def seal_pdf(pdf_bytes: bytes, signer: signers.Signer, reason: str, location: st
         subfilter=fields.SigSeedSubFilter.PADES,
         md_algorithm="sha256",
     )
-    output = signers.PdfSigner(metadata, signer=signer).sign_pdf(writer)
+    output = _outside_any_event_loop(signers.PdfSigner(metadata, signer=signer).sign_pdf, writer)
     return output.getvalue()
 
 
@@ -261,7 +264,7 @@ def validate_sealed_pdf(pdf_bytes: bytes, trust_root_cert: Path | str | bytes) -
         context = ValidationContext(
             trust_roots=[root], allow_fetching=False, revocation_mode="soft-fail"
         )
-        status = validate_pdf_signature(seals[0], context)
+        status = _outside_any_event_loop(validate_pdf_signature, seals[0], context)
     except Exception as error:  # a damaged file can fail anywhere in the parser
         return _failed(f"{type(error).__name__}: {error}")
     return SealCheck(
@@ -272,6 +275,23 @@ def validate_sealed_pdf(pdf_bytes: bytes, trust_root_cert: Path | str | bytes) -
         signer=status.signing_cert.subject.human_friendly,
         signed_at=status.signer_reported_dt,
     )
+
+
+T = TypeVar("T")
+
+
+def _outside_any_event_loop(call: Callable[..., T], *args) -> T:
+    """``call(*args)``, in a worker thread when this thread runs an event loop.
+
+    pyHanko's synchronous API starts an event loop of its own, which asyncio refuses inside
+    a running one (an async server, or Playwright's synchronous API in the same thread).
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return call(*args)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call, *args).result()
 
 
 def _failed(problem: str) -> SealCheck:

@@ -29,7 +29,9 @@ def _worker() -> str:
 
 
 def _postgres_database() -> str:
-    name = f"portal_test_{_worker()}"
+    # A prefix of one's own keeps simultaneous suites on one server apart.
+    prefix = re.sub(r"\W", "", os.environ.get("PORTAL_TEST_DB_PREFIX", "portal_test"))
+    name = f"{prefix}_{_worker()}"
     server = make_url(SERVER_URL)
     admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_login import current_user
 
 from portal.audit.models import AuditEvent, AuditHead
@@ -71,7 +71,9 @@ def record(
         seq=seq,
         occurred_at=utcnow(),
         actor_id=actor.id if actor else None,
-        actor_name=actor_name or (actor.username if actor else "system"),
+        # The API names the client a call came through (see portal.api.blueprint).
+        actor_name=(actor_name or g.get("audit_actor_name")
+                    or (actor.username if actor else "system")),
         action=action,
         object_type=type(obj).__name__ if obj is not None else None,
         object_id=str(obj.id) if obj is not None and obj.id is not None else None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -71,6 +72,10 @@ LABELS = {
 }
 
 
+def new_ical_uid() -> str:
+    return f"{uuid.uuid4()}@conference-portal"
+
+
 def _enum(cls, length: int = 32):
     return sa.Enum(cls, native_enum=False, length=length)
 
@@ -101,6 +106,12 @@ class Conference(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The calendar event's identity (never changes) and revision: sequence goes up in the
+    # same UPDATE that changes time, room or status; updated_at keys cached feed entries.
+    ical_uid: Mapped[str] = mapped_column(sa.String(100), unique=True, index=True,
+                                          default=new_ical_uid)
+    sequence: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     dispute = relationship("Dispute", backref="conferences")
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])

@@ -15,6 +15,8 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from portal.audit.services import record
+from portal.calendar import events as calendar
+from portal.calendar import services as booking
 from portal.conferences.files import sniff
 from portal.conferences.models import (
     LABELS,
@@ -368,14 +370,16 @@ def schedule(actor: User, conference: Conference, starts: datetime, ends: dateti
         conference.quorum_override_at = utcnow()
         record("conference.quorum_overridden", conference, actor=actor,
                summary=override_reason, changes={"missing": quorum.missing})
+    moved = (conference.starts_at, conference.ends_at, conference.room_id) != (
+        starts, ends, room.id)
     conference.starts_at, conference.ends_at, conference.room = starts, ends, room
+    calendar.revise(conference, changed=rescheduling and moved)
+    booking.hold_room(conference)
+    booking.poll_of(conference).closed_at = conference.updated_at
     _move(actor, conference, "schedule", "rescheduled" if rescheduling else "",
           starts_at=starts.isoformat(), room=room.name)
-    people = [u for i in conference.invitations if i.answer is not Answer.DELEGATED
-              for u in recipients(i)]
-    _notify(people + [conference.secretary], "conference_confirmed",
-            _room_link(conference),
-            rescheduled=rescheduling, **_context(conference))
+    calendar.deliver(conference, "conference_confirmed", _room_link(conference),
+                     rescheduled=rescheduling, **_context(conference))
     db.session.commit()
 
 
@@ -409,12 +413,11 @@ def cancel(actor: User, conference: Conference, reason: str) -> None:
     conference.cancel_reason = reason.strip()
     conference.cancelled_at = utcnow()
     _move(actor, conference, "cancel", reason.strip())
+    calendar.revise(conference, changed=True)
+    booking.release_room(conference)
     if was_announced:
-        people = [u for i in conference.invitations if i.answer is not Answer.DELEGATED
-                  for u in recipients(i)]
-        _notify(people + [conference.secretary], "conference_cancelled",
-                _room_link(conference), reason=reason.strip(),
-                **_context(conference))
+        calendar.deliver(conference, "conference_cancelled", _room_link(conference),
+                         reason=reason.strip(), **_context(conference))
     db.session.commit()
 
 

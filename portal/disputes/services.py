@@ -305,6 +305,9 @@ def close(actor: User, dispute: Dispute, note: str = "") -> None:
     _check_state(dispute, "close")
     if dispute.feedback_at is None:
         raise DomainError(_("Record the feedback to the parties before closing."))
+    from portal.followup.tasks import check_closable
+
+    check_closable(dispute)
     before = dispute.status
     dispute.status = Status.CLOSED
     dispute.closed_at = utcnow()

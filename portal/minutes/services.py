@@ -406,6 +406,9 @@ def issue(actor: User, version: MinutesVersion) -> MinutesVersion:
     conference.dispute.events.append(DisputeEvent(
         actor_id=actor.id, action="minutes_issued", note=f"第 {version.number} 版会商纪要已签署",
         at=utcnow()))
+    from portal.followup.tasks import minutes_to_tasks
+
+    minutes_to_tasks(actor, conference, version.snapshot)
     db.session.commit()
     return version
 

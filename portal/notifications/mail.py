@@ -40,6 +40,16 @@ SUBJECTS = {
                           "(%(reference)s)"),
     "minutes_changed": _l("Minutes changed, please sign the new version: "
                           "%(conference_title)s (%(reference)s)"),
+    "poll_reopened": _l("New time being found, please vote: %(conference_title)s "
+                        "(%(reference)s)"),
+    "responses_overdue": _l("Answers overdue: %(conference_title)s (%(reference)s)"),
+    "meeting_soon": _l("Reminder: joint conference at %(when)s: %(conference_title)s"),
+    "confirmation_due": _l("Judicial confirmation must be applied for by %(deadline)s: "
+                           "%(conference_title)s (%(reference)s)"),
+    "task_due_soon": _l("Follow-up task due on %(due)s: %(conference_title)s"),
+    "task_overdue": _l("Follow-up task overdue: %(conference_title)s (%(reference)s)"),
+    "task_escalated": _l("Overdue follow-up task of %(owner)s: %(conference_title)s "
+                         "(%(reference)s)"),
 }
 RESCHEDULED_SUBJECT = _l("Conference moved to a new time: %(conference_title)s (%(reference)s)")
 KINDS = frozenset(SUBJECTS)

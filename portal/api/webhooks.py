@@ -1,0 +1,255 @@
+"""Webhooks: signed JSON event notifications to the clients' endpoints, through an outbox.
+
+Events come from the audit log: when a transaction records one of the audited actions in
+EVENTS, a delivery row per interested endpoint is written in the same transaction, so an
+event is never lost and never sent for a change that was rolled back. An endpoint hears of
+an object only if the client's acting account may see it (the same `can()` as the pages).
+
+Delivery mirrors the mail outbox (portal.notifications.outbox): rows are claimed with a
+lease (FOR UPDATE SKIP LOCKED on PostgreSQL), posted, and marked delivered on a 2xx;
+otherwise retried after 1, 2, 4, ... minutes (at most an hour), and marked failed after
+PORTAL_WEBHOOK_MAX_ATTEMPTS. Per endpoint and conference (or dispute) the order is strict:
+a delivery is due only when every earlier one with the same ordering key was delivered, so
+a failed one holds the later ones back until an administrator retries it.
+
+Each request carries X-Portal-Event, X-Portal-Delivery (the event id, stable across
+retries), X-Portal-Timestamp (Unix seconds) and X-Portal-Signature:
+"sha256=" + hex HMAC-SHA256(secret, timestamp + "." + body).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import Session, aliased
+
+from portal.api.models import ApiClient, DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from portal.audit.models import AuditEvent
+from portal.extensions import db
+from portal.notifications.outbox import backoff
+from portal.permissions import can
+from portal.timeutil import utcnow
+
+# audited action -> the event type clients receive
+EVENTS = {
+    "dispute.escalated": "dispute.escalated",
+    "conference.schedule": "conference.scheduled",
+    "conference.cancel": "conference.cancelled",
+    "minutes.issued": "minutes.issued",
+}
+EVENT_TYPES = (*EVENTS.values(), "action_item.overdue")
+DEFAULT_MAX_ATTEMPTS = 10
+LEASE = timedelta(minutes=5)
+D = DeliveryStatus
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+# --- writing events ------------------------------------------------------------------------
+
+def _conference_data(conference) -> dict:
+    return {"conference_id": conference.id, "dispute_id": conference.dispute_id,
+            "dispute_reference": conference.dispute.reference,
+            "state": conference.state.value,
+            "starts_at": conference.starts_at.isoformat() if conference.starts_at else None,
+            "ends_at": conference.ends_at.isoformat() if conference.ends_at else None,
+            "room": conference.room.name if conference.room else None,
+            "cancel_reason": conference.cancel_reason}
+
+
+def _describe(session: Session, event: AuditEvent):
+    """(object, permission action, ordering key, data) for an audited action, or None."""
+    from portal.conferences.models import Conference
+    from portal.disputes.models import Dispute
+
+    changes = json.loads(event.changes or "{}")
+    if event.object_type == "Dispute":
+        dispute = session.get(Dispute, int(event.object_id))
+        conference = session.scalar(sa.select(Conference).where(
+            Conference.dispute_id == dispute.id).order_by(Conference.id.desc()).limit(1)) \
+            if dispute.tier == 3 else None
+        data = {"dispute_id": dispute.id, "reference": dispute.reference,
+                "tier": dispute.tier, "status": dispute.status.value,
+                "reason": event.summary, "conference_id": conference.id if conference else None}
+        key = f"conference:{conference.id}" if conference else f"dispute:{dispute.id}"
+        return dispute, "dispute.view", key, data
+    conference = session.get(Conference, int(event.object_id))
+    data = _conference_data(conference)
+    if event.action == "conference.schedule":
+        data["rescheduled"] = event.summary == "rescheduled"
+    if event.action == "minutes.issued":
+        data["version"] = changes.get("version")
+        data["content_hash"] = changes.get("hash")
+    return conference, "conference.view", f"conference:{conference.id}", data
+
+
+def enqueue(event_type: str, obj, permission: str, ordering_key: str, data: dict,
+            session: Session | None = None, at: datetime | None = None) -> int:
+    """Queue one event for every active endpoint whose client may see `obj`."""
+    session = session or db.session
+    endpoints = session.scalars(
+        sa.select(WebhookEndpoint).join(ApiClient)
+        .where(WebhookEndpoint.active, ApiClient.revoked_at.is_(None))
+        .order_by(WebhookEndpoint.id)).all()
+    event_id = uuid.uuid4().hex
+    at = at or utcnow()
+    payload = json.dumps({"id": event_id, "type": event_type, "occurred_at": at.isoformat(),
+                          "data": data}, ensure_ascii=False, sort_keys=True)
+    count = 0
+    for endpoint in endpoints:
+        if can(endpoint.client.acting_user, permission, obj):
+            session.add(WebhookDelivery(
+                endpoint_id=endpoint.id, event_id=event_id, event_type=event_type,
+                ordering_key=ordering_key, payload=payload, next_attempt_at=at))
+            count += 1
+    return count
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _events_from_audit(session: Session, flush_context, instances) -> None:
+    audited = [o for o in session.new if isinstance(o, AuditEvent) and o.action in EVENTS]
+    if not audited:
+        return
+    with session.no_autoflush:
+        for event in sorted(audited, key=lambda e: e.seq):
+            obj, permission, key, data = _describe(session, event)
+            enqueue(EVENTS[event.action], obj, permission, key, data, session,
+                    event.occurred_at)
+
+
+# --- delivering ----------------------------------------------------------------------------
+
+@dataclass
+class SendReport:
+    claimed: int = 0
+    delivered: int = 0
+    retrying: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return (f"{self.claimed} due: {self.delivered} delivered, {self.retrying} to retry, "
+                f"{self.failed} failed")
+
+
+def _max_attempts() -> int:
+    return int(current_app.config.get("PORTAL_WEBHOOK_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
+
+
+def _claim(now: datetime, limit: int) -> tuple[str, list[int]]:
+    earlier = aliased(WebhookDelivery)
+    blocked = sa.exists().where(
+        earlier.endpoint_id == WebhookDelivery.endpoint_id,
+        earlier.ordering_key == WebhookDelivery.ordering_key,
+        earlier.id < WebhookDelivery.id, earlier.status != D.DELIVERED)
+    due = sa.and_(sa.or_(
+        sa.and_(WebhookDelivery.status == D.PENDING, WebhookDelivery.next_attempt_at <= now),
+        sa.and_(WebhookDelivery.status == D.SENDING, WebhookDelivery.claimed_until <= now),
+    ), ~blocked)
+    ids = db.session.scalars(
+        sa.select(WebhookDelivery.id).where(due).order_by(WebhookDelivery.id).limit(limit)
+        .with_for_update(skip_locked=True)).all()
+    token = uuid.uuid4().hex
+    if ids:
+        db.session.execute(
+            sa.update(WebhookDelivery).where(WebhookDelivery.id.in_(ids))
+            .values(status=D.SENDING, claimed_until=now + LEASE, claim_token=token,
+                    attempts=WebhookDelivery.attempts + 1))
+    db.session.commit()
+    return token, list(ids)
+
+
+def _post(delivery: WebhookDelivery, now: datetime) -> tuple[int, str]:
+    body = delivery.payload.encode("utf-8")
+    timestamp = str(int(now.timestamp()))
+    request = urllib.request.Request(delivery.endpoint.url, data=body, method="POST", headers={
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": "case-conference-portal-webhooks/1",
+        "X-Portal-Event": delivery.event_type,
+        "X-Portal-Delivery": delivery.event_id,
+        "X-Portal-Timestamp": timestamp,
+        "X-Portal-Signature": sign(delivery.endpoint.secret, timestamp, body),
+    })
+    timeout = float(current_app.config.get("PORTAL_WEBHOOK_TIMEOUT", 10))
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310
+            return answer.status, answer.read(2000).decode("utf-8", "replace")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read(2000).decode("utf-8", "replace")
+
+
+def _finish(ident: int, token: str, **values) -> None:
+    db.session.execute(
+        sa.update(WebhookDelivery)
+        .where(WebhookDelivery.id == ident, WebhookDelivery.claim_token == token)
+        .values(claimed_until=None, claim_token=None, **values))
+    db.session.commit()
+
+
+def send_due(now: datetime | None = None, limit: int = 100) -> SendReport:
+    """Deliver what is due, in order per conference; a delivered event frees the next one,
+    which is sent in the same run (up to `limit` attempts)."""
+    clock = (lambda: now) if now else utcnow
+    report = SendReport()
+    while report.claimed < limit:
+        token, claimed = _claim(clock(), limit - report.claimed)
+        if not claimed:
+            break
+        report.claimed += len(claimed)
+        for ident in claimed:
+            delivery = db.session.get(WebhookDelivery, ident)
+            try:
+                status, text = _post(delivery, clock())
+                error = None if 200 <= status < 300 else f"HTTP {status}"
+            except (OSError, ValueError) as failure:
+                status, text, error = None, None, f"{type(failure).__name__}: {failure}"
+            values = {"last_status": status, "last_response": (text or "")[:500] or None}
+            if error is None:
+                report.delivered += 1
+                _finish(ident, token, status=D.DELIVERED, delivered_at=clock(),
+                        last_error=None, **values)
+                continue
+            report.errors.append(f"delivery {ident}: {error}"[:500])
+            if delivery.attempts >= _max_attempts():
+                report.failed += 1
+                _finish(ident, token, status=D.FAILED, last_error=error[:2000], **values)
+            else:
+                report.retrying += 1
+                _finish(ident, token, status=D.PENDING, last_error=error[:2000],
+                        next_attempt_at=clock() + backoff(delivery.attempts), **values)
+    return report
+
+
+def retry(delivery: WebhookDelivery) -> None:
+    """An administrator sends a failed delivery again (and so frees the ones behind it)."""
+    delivery.status = D.PENDING
+    delivery.next_attempt_at = utcnow()
+    delivery.attempts = 0
+    db.session.commit()
+
+
+def run_forever(interval: float, limit: int = 100, echo=print) -> None:
+    while True:
+        try:
+            report = send_due(limit=limit)
+        except sa.exc.SQLAlchemyError as error:
+            db.session.rollback()
+            echo(f"database error, retrying in {interval:g} s: {error}")
+            report = SendReport()
+        if report.claimed:
+            echo(str(report))
+        if report.claimed < limit:
+            time.sleep(interval)

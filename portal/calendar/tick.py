@@ -1,0 +1,195 @@
+"""The scheduler's tick: plan reminders into rows, then claim the due rows and send each once.
+
+Each tick (``tick(now)``, in an application context):
+
+1. *sync*: for every source of reminders, compare ``scheduling.reminders.plan`` with the
+   stored rows: insert what is missing (``INSERT ... ON CONFLICT DO NOTHING``, so processes
+   syncing at once do not collide), move a changed ``due_at`` and mark the row unsent
+   (a reschedule re-arms the 24 h reminder), delete unsent rows the plan dropped;
+2. *send*: claim one due, unsent row at a time — ``FOR UPDATE SKIP LOCKED`` on
+   PostgreSQL; on SQLite every transaction begins with ``BEGIN IMMEDIATE`` — write its
+   notification (inbox + outbox mail) and mark it sent in the same transaction.
+
+Because the notification and ``sent_at`` commit together, a reminder is sent exactly once
+whatever the number of scheduler processes, and a process that dies mid-tick leaves
+nothing half done. Extending it: add a ``Source`` with a planner and a sender per kind.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from portal.calendar.models import ReminderRow
+from portal.calendar.services import working_calendar
+from portal.conferences.models import Conference
+from portal.extensions import db
+from portal.orgs.models import User
+from scheduling import reminders as planning
+from scheduling.reminders import ReminderKind, SubjectKind
+
+log = logging.getLogger(__name__)
+ACTIVE = (planning.ConferenceState.INVITING, planning.ConferenceState.SCHEDULED)
+
+
+@dataclass(frozen=True)
+class Source:
+    subject_kind: SubjectKind
+    plan: Callable[[datetime], list[planning.Reminder]]
+    send: Callable[[ReminderRow], None]
+
+
+# --- conferences: answers due, answers overdue, the meeting in 24 h and 2 h -------------
+
+def _snapshot(conference: Conference) -> planning.ConferenceSnapshot:
+    from portal.conferences.services import recipients
+
+    answers = {
+        planning.InvitationSnapshot(user.id, planning.Answer(invitation.answer.value))
+        for invitation in conference.invitations
+        for user in recipients(invitation)}
+    return planning.ConferenceSnapshot(
+        id=conference.id, state=planning.ConferenceState(conference.state.value),
+        start=conference.starts_at, response_deadline=conference.response_deadline,
+        convener_id=conference.convener_id or conference.created_by_id,
+        invitations=sorted(answers, key=lambda a: (a.recipient_id, a.answer)))
+
+
+def plan_conferences(now: datetime) -> list[planning.Reminder]:
+    from portal.conferences.models import ConferenceState
+
+    conferences = db.session.scalars(sa.select(Conference).where(
+        Conference.state.in_([ConferenceState(s.value) for s in ACTIVE])))
+    return planning.plan([_snapshot(c) for c in conferences], [], [], [], now,
+                         working_calendar())
+
+
+def send_conference_reminder(row: ReminderRow) -> None:
+    from portal.conferences.models import Answer
+    from portal.conferences.services import _context, recipients
+    from portal.notifications.services import notify
+
+    conference = db.session.get(Conference, row.subject_id)
+    recipient = db.session.get(User, row.recipient_id)
+    if conference is None or recipient is None or not recipient.active:
+        return
+    link = f"/conferences/{conference.id}"
+    kind = ReminderKind(row.kind)
+    if kind is ReminderKind.RESPONSE_DUE_SOON:
+        notify(recipient, "deadline_approaching", link, **_context(conference))
+    elif kind is ReminderKind.RESPONSE_OVERDUE:
+        missing = [i.invitee_name for i in conference.invitations
+                   if i.answer is Answer.PENDING and recipients(i)]
+        notify(recipient, "responses_overdue", link, missing="、".join(missing),
+               **_context(conference))
+    else:
+        hours = 24 if kind is ReminderKind.MEETING_IN_24H else 2
+        notify(recipient, "meeting_soon", link, hours=hours, **_context(conference))
+
+
+SOURCES = (Source(SubjectKind.CONFERENCE, plan_conferences, send_conference_reminder),)
+
+
+# --- the tick ------------------------------------------------------------------------------
+
+def _insert(values: list[dict]):
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    return dialect.insert(ReminderRow).values(values).on_conflict_do_nothing(
+        index_elements=["subject_kind", "subject_id", "recipient_id", "kind"])
+
+
+def sync(source: Source, now: datetime) -> None:
+    planned = {r.identity: r for r in source.plan(now)}
+    subjects = {r.subject_id for r in planned.values()}
+    stored = db.session.execute(sa.select(
+        ReminderRow.id, ReminderRow.subject_id, ReminderRow.recipient_id, ReminderRow.kind,
+        ReminderRow.due_at, ReminderRow.sent_at).where(
+        ReminderRow.subject_kind == source.subject_kind.value,
+        sa.or_(ReminderRow.sent_at.is_(None), ReminderRow.subject_id.in_(subjects)))
+        .order_by(ReminderRow.id)).all()
+    known = set()
+    for ident, subject_id, recipient_id, kind, due_at, sent_at in stored:
+        identity = (source.subject_kind, subject_id, recipient_id, ReminderKind(kind))
+        reminder = planned.get(identity)
+        known.add(identity)
+        if reminder is None and sent_at is None:
+            # Re-checked by the database: a row sent meanwhile is kept.
+            db.session.execute(sa.delete(ReminderRow).where(
+                ReminderRow.id == ident, ReminderRow.sent_at.is_(None)))
+        elif reminder is not None and reminder.due_at != due_at:
+            # Conditional, so that of several processes seeing the change only the first
+            # re-arms the row; the others find due_at already moved.
+            db.session.execute(sa.update(ReminderRow).where(
+                ReminderRow.id == ident, ReminderRow.due_at != reminder.due_at)
+                .values(due_at=reminder.due_at, sent_at=None))
+    missing = [dict(subject_kind=r.subject_kind.value, subject_id=r.subject_id,
+                    recipient_id=r.recipient_id, kind=r.kind.value, due_at=r.due_at)
+               for identity, r in sorted(planned.items()) if identity not in known]
+    if missing:
+        db.session.execute(_insert(missing))
+    db.session.commit()
+
+
+def send_due(now: datetime, senders: dict[str, Callable[[ReminderRow], None]]) -> int:
+    sent, failed = 0, []
+    while True:
+        row = db.session.scalar(
+            sa.select(ReminderRow).where(
+                ReminderRow.sent_at.is_(None), ReminderRow.due_at <= now,
+                ReminderRow.subject_kind.in_(senders), ReminderRow.id.not_in(failed))
+            .order_by(ReminderRow.due_at, ReminderRow.id).limit(1)
+            .with_for_update(skip_locked=True))
+        if row is None:
+            db.session.commit()
+            return sent
+        try:
+            senders[row.subject_kind](row)
+            row.sent_at = now
+            db.session.commit()
+            sent += 1
+        except Exception:  # one broken reminder must not hold back the others
+            log.exception("reminder %s could not be sent", row.id)
+            failed.append(row.id)
+            db.session.rollback()
+
+
+def tick(now: datetime) -> int:
+    """One run of the scheduler at ``now``; returns how many reminders were sent."""
+    for source in SOURCES:
+        sync(source, now)
+    sent = send_due(now, {source.subject_kind.value: source.send for source in SOURCES})
+    from portal.statistics.services import run_due
+
+    try:  # the monthly statistics report, made once from the month's first working day
+        run_due(now)
+    except Exception:
+        log.exception("the monthly statistics report could not be made")
+        db.session.rollback()
+    return sent
+
+
+def run_tick(app, now: datetime) -> int:
+    with app.app_context():
+        try:
+            return tick(now)
+        finally:
+            db.session.remove()
+
+
+_started = False
+
+
+def start_in_process(app) -> None:
+    """Run the scheduler inside this (development server) process, once."""
+    global _started
+    if _started:
+        return
+    _started = True
+    from scheduling.runner import build_scheduler
+
+    build_scheduler(lambda now: run_tick(app, now)).start()

@@ -1,0 +1,226 @@
+"""The poll in the conference room, the .ics download and the private calendar feed."""
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
+
+from portal.calendar import events, services
+from portal.calendar.forms import ConfirmForm, ProposeForm, SuggestForm
+from portal.calendar.models import VoteChoice
+from portal.conferences.models import Conference
+from portal.conferences.policy import may_answer
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.orgs.models import Room
+from portal.permissions import can
+from scheduling.slots import WallClockSlot
+
+bp = Blueprint("calendar", __name__, url_prefix="/calendar")
+
+
+def _conference(ident: int, action: str = "conference.view") -> Conference:
+    conference = db.session.get(Conference, ident)
+    if conference is None or not can(current_user, "conference.view", conference):
+        abort(404)
+    if not can(current_user, action, conference):
+        abort(403)
+    return conference
+
+
+def _room_page(conference: Conference):
+    return redirect(url_for("conferences.detail", ident=conference.id) + "#schedule")
+
+
+def _rooms() -> list[SelectChoice]:
+    return [SelectChoice(r.id, r.name) for r in db.session.scalars(
+        sa.select(Room).where(Room.active).order_by(Room.name))]
+
+
+def _perform(conference: Conference, action, done: str):
+    try:
+        action()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        flash(done, "success")
+    return _room_page(conference)
+
+
+@bp.route("/conferences/<int:ident>/slots", methods=["POST"])
+@login_required
+def propose(ident):
+    conference = _conference(ident, "conference.run")
+    form = ProposeForm(prefix="propose")
+    if not form.validate_on_submit():
+        flash(_("Give the date and the start and end times."), "danger")
+        return _room_page(conference)
+
+    def action():
+        slot = services.parse_slot(form.day.data, form.starts.data, form.ends.data)
+        services.propose(current_user, conference, slot, form.accept_warnings.data)
+
+    return _perform(conference, action, _("Slot proposed."))
+
+
+@bp.route("/conferences/<int:ident>/suggestions")
+@login_required
+def suggestions(ident):
+    conference = _conference(ident, "conference.run")
+    form = SuggestForm(request.args)
+    form.room_id.choices = _rooms()
+    candidates, error = [], None
+    if form.room_id.choices and form.validate():
+        room = db.session.get(Room, form.room_id.data) or abort(400)
+        try:
+            candidates = services.suggest(conference, room, timedelta(minutes=form.minutes.data))
+        except DomainError as failure:
+            error = failure.message
+    return render_template("calendar/suggestions.html", conference=conference, form=form,
+                           candidates=candidates, error=error)
+
+
+@bp.route("/conferences/<int:ident>/suggestions", methods=["POST"])
+@login_required
+def propose_suggestion(ident):
+    conference = _conference(ident, "conference.run")
+    try:
+        slot = WallClockSlot.from_utc(
+            *(datetime.fromisoformat(request.form[name]) for name in ("start", "end")),
+            services.working_calendar().zone)
+    except (KeyError, ValueError):
+        abort(400)
+    return _perform(conference, lambda: services.propose(current_user, conference, slot),
+                    _("Slot proposed."))
+
+
+@bp.route("/conferences/<int:ident>/votes/<int:invitation_id>", methods=["POST"])
+@login_required
+def vote(ident, invitation_id):
+    conference = _conference(ident)
+    invitation = next((i for i in conference.invitations if i.id == invitation_id), None)
+    if invitation is None:
+        abort(404)
+    choices = {}
+    for slot in services.slots_of(conference):
+        value = request.form.get(f"slot-{slot.id}")
+        if value in VoteChoice.__members__:
+            choices[slot.id] = VoteChoice[value]
+    return _perform(conference, lambda: services.vote(current_user, invitation, choices),
+                    _("Your availability is recorded; you can change it until the poll closes."))
+
+
+@bp.route("/conferences/<int:ident>/confirm", methods=["POST"])
+@login_required
+def confirm(ident):
+    conference = _conference(ident, "conference.manage")
+    form = ConfirmForm(prefix="confirm")
+    form.slot_id.choices = [SelectChoice(s.id, "") for s in services.slots_of(conference)]
+    form.room_id.choices = _rooms()
+    if not form.validate_on_submit():
+        flash(_("Choose a proposed slot and a room."), "danger")
+        return _room_page(conference)
+    slot = next(s for s in services.slots_of(conference) if s.id == form.slot_id.data)
+    room = db.session.get(Room, form.room_id.data) or abort(400)
+    return _perform(conference, lambda: services.confirm(
+        current_user, conference, slot, room, form.override_reason.data or "",
+        form.quorum_reason.data or ""), _("Time and room confirmed; everyone is notified."))
+
+
+@bp.route("/conferences/<int:ident>/reopen", methods=["POST"])
+@login_required
+def reopen(ident):
+    conference = _conference(ident, "conference.manage")
+    return _perform(conference, lambda: services.reopen(current_user, conference),
+                    _("The poll is open again; everyone is asked for their availability."))
+
+
+@bp.route("/conferences/<int:ident>.ics")
+@login_required
+def download(ident):
+    conference = _conference(ident)
+    if conference.starts_at is None or conference.room is None:
+        abort(404)
+    return Response(events.download(conference), mimetype="text/calendar", headers={
+        "Content-Disposition": f'attachment; filename="conference-{conference.id}.ics"'})
+
+
+# --- the private feed ---------------------------------------------------------------------
+
+def _feed_links() -> tuple[str, str]:
+    url = url_for("calendar.feed", user_id=current_user.id, token=events.feed_token(current_user),
+                  _external=True)
+    https = "https://" + url.split("://", 1)[1]
+    return https, "webcal://" + url.split("://", 1)[1]
+
+
+@bp.route("/")
+@login_required
+def mine():
+    https, webcal = _feed_links()
+    upcoming = events.feed_events(current_user)
+    return render_template("calendar/mine.html", https=https, webcal=webcal, upcoming=upcoming)
+
+
+@bp.route("/feed/rotate", methods=["POST"])
+@login_required
+def rotate():
+    events.rotate_feed_secret(current_user)
+    flash(_("A new feed link is made; the old one no longer works."), "success")
+    return redirect(url_for("calendar.mine"))
+
+
+@bp.route("/feed/<int:user_id>/<token>.ics")
+def feed(user_id, token):
+    """No sign-in: the token is the key. Unknown, revoked or forged links are 404."""
+    owner = events.feed_owner(user_id, token)
+    if owner is None:
+        abort(404)
+    found = events.feed_events(owner)
+    etag = events.ical.feed_etag(found, events.FEED_NAME)
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+    if request.if_none_match.contains_weak(etag.strip('"')):
+        return Response(status=304, headers=headers)
+    return Response(events.ical.build_feed(found, events.FEED_NAME),
+                    mimetype="text/calendar", headers=headers)
+
+
+# --- what the room page's schedule card shows ------------------------------------------------
+
+@bp.app_context_processor
+def _helpers():
+    def schedule_poll(conference: Conference) -> dict:
+        slots = services.slots_of(conference)
+        invitations = services.voting_invitations(conference)
+        votes = services.votes_of(conference)
+        poll = db.session.get(services.Poll, conference.id)
+        propose_form = ProposeForm(prefix="propose")
+        confirm_form = ConfirmForm(prefix="confirm")
+        confirm_form.slot_id.choices = [
+            SelectChoice(s.id, f"{s.starts_local:%Y-%m-%d %H:%M}–{s.ends_local:%H:%M}")
+            for s in slots]
+        confirm_form.room_id.choices = _rooms()
+        return {
+            "open": conference.state in services.POLL_STATES and (poll is None or poll.is_open),
+            "slots": slots, "invitations": invitations, "votes": votes,
+            "tallies": {t.slot.id: t for t in services.rank(slots, invitations, votes)},
+            "mine": [i for i in invitations if may_answer(current_user, i)],
+            "propose": propose_form, "confirm": confirm_form, "choices": list(VoteChoice),
+            "zone": services.working_calendar().zone,
+            "override": poll.override_reason if poll else None,
+        }
+
+    return {"schedule_poll": schedule_poll}

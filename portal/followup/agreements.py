@@ -1,0 +1,412 @@
+"""The mediation agreement (调解协议书) and the notice of rights and duties.
+
+The secretary draws the agreement from a conference's record when the outcome is an
+agreement (or a partial one), edits it, prints it; the parties sign on paper, the portal
+records each signature date with the scanned signed copy, and the agreement takes effect
+when the last party has signed. From then on a joint application for judicial
+confirmation (司法确认) may be filed within 30 days (People's Mediation Law art. 33).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import replace
+from datetime import date, timedelta
+from io import BytesIO
+
+from flask_babel import gettext as _
+
+from portal.audit.services import record
+from portal.conferences.files import sniff
+from portal.conferences.models import Conference, ConferenceState
+from portal.disputes.models import Dispute, DisputeEvent, Party, PartyRole
+from portal.errors import DomainError, NotAllowed
+from portal.extensions import db
+from portal.followup.models import (
+    Agreement,
+    AgreementState,
+    Confirmation,
+    PartySignature,
+    RightsNotice,
+)
+from portal.minutes import services as minutes
+from portal.orgs.models import User
+from portal.permissions import can
+from portal.timeutil import local_zone, utcnow
+from reports import agreement as doc
+
+CONFIRMATION_DAYS = 30
+AGREED = ("agreement", "partial")
+AFTER_SESSION = frozenset({ConferenceState.MINUTES_DRAFTING, ConferenceState.MINUTES_SIGNING,
+                           ConferenceState.SIGNED})
+ROLE_NAMES = "甲乙丙丁戊己庚辛壬癸"
+SCAN_TYPES = ("application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp")
+NOTICE_METHODS = ("in_person", "post", "read_aloud")
+
+
+def _check(actor: User, action: str, obj) -> None:
+    if not can(actor, action, obj):
+        raise NotAllowed(_("You are not allowed to do this."))
+
+
+def today() -> date:
+    return utcnow().astimezone(local_zone()).date()
+
+
+def conference_day(conference: Conference) -> date:
+    when = conference.started_at or conference.starts_at or conference.created_at
+    return when.astimezone(local_zone()).date()
+
+
+def _event(actor: User, dispute: Dispute, action: str, note: str) -> None:
+    dispute.events.append(DisputeEvent(actor_id=actor.id, action=action, note=note,
+                                       at=utcnow()))
+
+
+# --- drawing the agreement from the record ------------------------------------------------
+
+def _particulars(party: Party, role: str) -> dict:
+    sex, birth = "", ""
+    number = party.id_number or ""
+    if len(number) == 18:
+        sex = "male" if int(number[16]) % 2 else "female"
+        birth = f"{number[6:10]}-{number[10:12]}-{number[12:14]}"
+    return {"party_id": party.id, "role": role, "name": party.name, "sex": sex,
+            "birth_date": birth, "id_number": number, "ethnicity": "",
+            "address": party.address or "", "phone": party.phone or ""}
+
+
+def default_content(conference: Conference) -> dict:
+    dispute = conference.dispute
+    outcome = minutes.section(conference, "outcome")[0] or {}
+    parties = sorted(dispute.parties, key=lambda p: (p.role is not PartyRole.APPLICANT, p.id))
+    obligor = next((p.name for p in parties if p.role is PartyRole.RESPONDENT), parties[-1].name)
+    deadline = (conference_day(conference) + timedelta(days=30)).isoformat()
+    return {
+        "committee": f"{dispute.village.name}人民调解委员会",
+        "mediators": [conference.convener.full_name] if conference.convener else [],
+        "invited_mediator": "",
+        "place": conference.room.name if conference.room else dispute.village.name,
+        "parties": [_particulars(p, f"{ROLE_NAMES[i]}方" if i < len(ROLE_NAMES) else p.name)
+                    for i, p in enumerate(parties)],
+        "facts": outcome.get("summary") or dispute.description,
+        "issues": dispute.claims or dispute.title,
+        "responsibilities": [{"party": p.name, "text": ""} for p in parties],
+        "obligations": [{"obligor": obligor, "content": term, "manner": "按约定方式履行",
+                         "deadline": deadline} for term in outcome.get("terms", [])],
+    }
+
+
+def generate(actor: User, conference: Conference) -> Agreement:
+    """Draw the agreement from the record; a draft not yet signed is drawn again."""
+    _check(actor, "agreement.draft", conference)
+    if conference.state not in AFTER_SESSION:
+        raise DomainError(_("The agreement is drawn up after the session has ended."))
+    outcome = (minutes.section(conference, "outcome")[0] or {}).get("outcome") or ""
+    if outcome not in AGREED:
+        raise DomainError(_("No agreement was reached in this conference, so there is no "
+                            "mediation agreement to draw up. Record the outcome as an "
+                            "agreement (or a partial one) first."))
+    if len(conference.dispute.parties) < 2:
+        raise DomainError(_("An agreement needs at least two parties."))
+    agreement = agreement_of(conference)
+    content = json.dumps(default_content(conference), ensure_ascii=False)
+    if agreement is None:
+        agreement = Agreement(dispute_id=conference.dispute_id, conference_id=conference.id,
+                              number=f"{conference.dispute.reference}-{conference.id}",
+                              content=content, created_by=actor)
+        db.session.add(agreement)
+        db.session.flush()
+        action = "agreement.generated"
+        _event(actor, conference.dispute, "agreement_drafted", agreement.number)
+    else:
+        _editable(agreement)
+        agreement.content, agreement.version = content, agreement.version + 1
+        action = "agreement.regenerated"
+    agreement.updated_at = utcnow()
+    record(action, agreement, actor=actor, changes={"version": agreement.version})
+    db.session.commit()
+    return agreement
+
+
+def agreement_of(conference: Conference) -> Agreement | None:
+    return db.session.scalar(db.select(Agreement).filter_by(conference_id=conference.id))
+
+
+def agreements_of(dispute: Dispute) -> list[Agreement]:
+    return list(db.session.scalars(db.select(Agreement).filter_by(dispute_id=dispute.id)
+                                   .order_by(Agreement.id)))
+
+
+def content(agreement: Agreement) -> dict:
+    return json.loads(agreement.content)
+
+
+def _editable(agreement: Agreement) -> None:
+    if agreement.state is not AgreementState.DRAFT:
+        raise DomainError(_("Parties have signed this agreement; its text can no longer "
+                            "change."))
+
+
+def update(actor: User, agreement: Agreement, data: dict) -> Agreement:
+    """Replace the agreement's content with the secretary's edit (validated first)."""
+    _check(actor, "agreement.draft", agreement.conference)
+    _editable(agreement)
+    to_document(agreement, data)  # refuses what the PDF could not carry
+    if not data["obligations"]:
+        raise DomainError(_("List at least one agreed obligation."))
+    agreement.content = json.dumps(data, ensure_ascii=False)
+    agreement.version += 1
+    agreement.updated_at = utcnow()
+    record("agreement.edited", agreement, actor=actor, changes={"version": agreement.version})
+    db.session.commit()
+    return agreement
+
+
+def _date(value: str, what: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise DomainError(_("%(what)s: give a date.", what=what)) from None
+
+
+def to_document(agreement: Agreement, data: dict | None = None) -> doc.MediationAgreement:
+    """The agreement as the plain document `reports.agreement` renders."""
+    data = data if data is not None else content(agreement)
+    parties = []
+    for row in data["parties"]:
+        if row.get("sex") not in ("male", "female"):
+            raise DomainError(_("%(name)s: give the sex.", name=row["name"]))
+        if not row.get("address") or not row.get("phone"):
+            raise DomainError(_("%(name)s: give the address and the phone number.",
+                                name=row["name"]))
+        birth = _date(row["birth_date"], row["name"]) if row.get("birth_date") else None
+        if birth is None and not row.get("id_number"):
+            raise DomainError(_("%(name)s: give the birth date or the ID number.",
+                                name=row["name"]))
+        parties.append(doc.Party(role=row["role"], name=row["name"], sex=doc.Sex(row["sex"]),
+                                 address=row["address"], phone=row["phone"], birth_date=birth,
+                                 id_number=row.get("id_number") or "",
+                                 ethnicity=row.get("ethnicity") or ""))
+    mediators = [m for m in data.get("mediators", []) if m.strip()]
+    if not mediators:
+        raise DomainError(_("Name the mediator who signs the agreement."))
+    if not data.get("committee", "").strip():
+        raise DomainError(_("Name the mediation committee that issues the agreement."))
+    if not data.get("facts", "").strip() or not data.get("issues", "").strip():
+        raise DomainError(_("State the main facts and the issues in dispute."))
+    obligations = [doc.Obligation(obligor=o["obligor"], content=o["content"],
+                                  manner=o["manner"] or "—",
+                                  deadline=_date(o["deadline"], o["content"][:20]))
+                   for o in data["obligations"]]
+    signed_on = agreement.effective_on or conference_day(agreement.conference)
+    return doc.MediationAgreement(
+        number=agreement.number, version=agreement.version, committee=data["committee"],
+        mediators=tuple(mediators), parties=tuple(parties), facts=data["facts"],
+        issues=data["issues"],
+        responsibilities=tuple(doc.Responsibility(r["party"], r["text"])
+                               for r in data.get("responsibilities", []) if r.get("text")),
+        obligations=tuple(obligations), signed_on=signed_on, place=data.get("place") or "—",
+        invited_mediator=data.get("invited_mediator") or "")
+
+
+def agreement_pdf(agreement: Agreement) -> bytes:
+    """The printable agreement; a draft carries the watermark until it is in effect."""
+    document = to_document(agreement)
+    if agreement.state is AgreementState.EFFECTIVE:
+        document = replace(document, issued=True,
+                           verify_url=minutes.verify_url_for(doc.content_hash(document)))
+    return doc.render_agreement_pdf(document)
+
+
+# --- signatures on paper, effect, judicial confirmation ---------------------------------
+
+def record_signatures(actor: User, agreement: Agreement, dates: dict[int, date],
+                      scan: bytes | None = None, filename: str = "") -> Agreement:
+    """Record the days parties signed the paper agreement, with the scanned signed copy."""
+    _check(actor, "agreement.draft", agreement.conference)
+    if agreement.state is AgreementState.EFFECTIVE:
+        raise DomainError(_("Every party has already signed; the agreement is in effect."))
+    to_document(agreement)
+    if scan:
+        found = sniff(scan)
+        if found is None or found[0] not in SCAN_TYPES:
+            raise DomainError(_("The signed copy must be a PDF or an image (PNG, JPEG, GIF, "
+                                "WebP); this file is neither."), "scan")
+    elif agreement.scan_sha256 is None:
+        raise DomainError(_("Upload the scanned signed copy of the agreement."), "scan")
+    if not any(dates.values()):
+        raise DomainError(_("Give the date on which at least one party signed."))
+    held, now = conference_day(agreement.conference), today()
+    parties = {p.id: p for p in agreement.dispute.parties}
+    signed = {s.party_id for s in agreement.signatures}
+    for party_id, signed_on in dates.items():
+        if signed_on is None or party_id in signed:
+            continue
+        if party_id not in parties:
+            raise DomainError(_("Unknown party."))
+        name = parties[party_id].name
+        if signed_on < held:
+            raise DomainError(_("%(name)s: the signature date %(date)s is before the "
+                                "conference (%(held)s); an agreement cannot be signed before "
+                                "it was reached.", name=name, date=signed_on, held=held))
+        if signed_on > now:
+            raise DomainError(_("%(name)s: the signature date cannot be in the future.",
+                                name=name))
+        agreement.signatures.append(PartySignature(party_id=party_id, signed_on=signed_on,
+                                                   recorded_by_id=actor.id))
+    if scan:
+        agreement.scan, agreement.scan_type = scan, sniff(scan)[0]
+        agreement.scan_name = (filename or "signed-agreement")[:200]
+        agreement.scan_sha256 = hashlib.sha256(scan).hexdigest()
+        agreement.scan_uploaded_at = utcnow()
+    db.session.flush()
+    agreement.state = AgreementState.SIGNING
+    changes = {"signed": sorted(s.party_id for s in agreement.signatures),
+               "scan": agreement.scan_sha256}
+    if {s.party_id for s in agreement.signatures} >= set(parties):
+        _take_effect(actor, agreement)
+        changes["effective_on"] = agreement.effective_on.isoformat()
+    record("agreement.signatures_recorded", agreement, actor=actor, changes=changes)
+    db.session.commit()
+    return agreement
+
+
+def _take_effect(actor: User, agreement: Agreement) -> None:
+    from portal.followup.tasks import obligations_to_tasks
+
+    agreement.state = AgreementState.EFFECTIVE
+    agreement.effective_on = max(s.signed_on for s in agreement.signatures)
+    _event(actor, agreement.dispute, "agreement_effective",
+           f"调解协议书 {agreement.number} 自 {agreement.effective_on} 起生效")
+    obligations_to_tasks(actor, agreement)
+
+
+def confirmation_deadline(agreement: Agreement) -> date | None:
+    if agreement.effective_on is None:
+        return None
+    return agreement.effective_on + timedelta(days=CONFIRMATION_DAYS)
+
+
+def record_filing(actor: User, agreement: Agreement, filed_on: date, court: str,
+                  late_reason: str = "") -> Agreement:
+    """The parties' joint application for judicial confirmation was filed with a court.
+
+    A filing after the 30-day window is recorded only with the reason, and flagged."""
+    _check(actor, "followup.manage", agreement.dispute)
+    if agreement.state is not AgreementState.EFFECTIVE:
+        raise DomainError(_("Judicial confirmation is applied for once the agreement is in "
+                            "effect."))
+    if agreement.confirmation_filed_on is not None:
+        raise DomainError(_("The application is already recorded."))
+    if not court.strip():
+        raise DomainError(_("Name the court the application was filed with."), "court")
+    if filed_on < agreement.effective_on:
+        raise DomainError(_("The application cannot be filed before the agreement took "
+                            "effect (%(date)s).", date=agreement.effective_on), "filed_on")
+    if filed_on > today():
+        raise DomainError(_("The filing date cannot be in the future."), "filed_on")
+    deadline = confirmation_deadline(agreement)
+    late = filed_on > deadline
+    if late and not late_reason.strip():
+        raise DomainError(_("This filing is after the 30-day window, which ended on "
+                            "%(deadline)s; the court may refuse it. To record it anyway, say "
+                            "why it was late.", deadline=deadline), "late_reason")
+    agreement.confirmation_filed_on, agreement.confirmation_court = filed_on, court.strip()
+    agreement.confirmation = Confirmation.PENDING
+    agreement.confirmation_late = late
+    agreement.confirmation_late_reason = late_reason.strip() or None
+    _event(actor, agreement.dispute, "confirmation_filed",
+           f"{court.strip()} {filed_on}" + ("（逾期申请）" if late else ""))
+    record("agreement.confirmation_filed", agreement, actor=actor,
+           changes={"filed_on": filed_on.isoformat(), "court": court.strip(), "late": late})
+    db.session.commit()
+    return agreement
+
+
+def record_ruling(actor: User, agreement: Agreement, outcome: Confirmation, ruling: str,
+                  decided_on: date) -> Agreement:
+    _check(actor, "followup.manage", agreement.dispute)
+    if agreement.confirmation is not Confirmation.PENDING:
+        raise DomainError(_("Record the filing of the application first."))
+    if outcome is Confirmation.PENDING:
+        raise DomainError(_("Choose the court's decision."))
+    if decided_on < agreement.confirmation_filed_on or decided_on > today():
+        raise DomainError(_("The decision date must lie between the filing and today."))
+    agreement.confirmation, agreement.confirmation_ruling = outcome, ruling.strip()[:120]
+    agreement.confirmation_decided_on = decided_on
+    _event(actor, agreement.dispute, "confirmation_decided", f"{outcome.label} {ruling}")
+    record("agreement.confirmation_decided", agreement, actor=actor,
+           changes={"outcome": outcome.name, "ruling": ruling.strip()})
+    db.session.commit()
+    return agreement
+
+
+# --- the notice of rights and duties -----------------------------------------------------
+
+def notice_pdf(dispute: Dispute, party: Party) -> bytes:
+    """The notice for one party (the library prints one page per party of a document)."""
+    from reports.pdf import render_pdf, template_environment
+
+    html = template_environment().get_template("reports/rights_notice.html").render(
+        doc=_notice_document(dispute, [party]), draft=False)
+    return render_pdf(html)
+
+
+def notices_pdf(dispute: Dispute) -> bytes:
+    """Every party's notice in one PDF, for the case file."""
+    from reports.pdf import render_pdf, template_environment
+
+    html = template_environment().get_template("reports/rights_notice.html").render(
+        doc=_notice_document(dispute, list(dispute.parties)), draft=False)
+    return render_pdf(html, pdf_variant=None)
+
+
+def _notice_document(dispute: Dispute, parties: list[Party]):
+    # The template reads the committee and each party's name and role only.
+    class NoticeParty:
+        def __init__(self, party: Party):
+            self.name, self.role = party.name, party.role.label
+
+    class Notice:
+        committee = f"{dispute.village.name}人民调解委员会"
+        number = dispute.reference
+
+    notice = Notice()
+    notice.parties = [NoticeParty(p) for p in parties]
+    return notice
+
+
+def record_notice(actor: User, dispute: Dispute, party: Party, given_on: date,
+                  method: str) -> RightsNotice:
+    _check(actor, "followup.manage", dispute)
+    if party.dispute_id != dispute.id:
+        raise DomainError(_("Unknown party."))
+    if method not in NOTICE_METHODS:
+        raise DomainError(_("Choose how the notice was given."), "method")
+    reported = dispute.reported_at.astimezone(local_zone()).date()
+    if given_on < reported or given_on > today():
+        raise DomainError(_("The notice is given between the registration of the dispute "
+                            "(%(date)s) and today.", date=reported), "given_on")
+    notice = db.session.scalar(db.select(RightsNotice).filter_by(party_id=party.id))
+    if notice is not None:
+        raise DomainError(_("%(name)s was already given the notice on %(date)s.",
+                            name=party.name, date=notice.given_on))
+    notice = RightsNotice(dispute_id=dispute.id, party_id=party.id, given_on=given_on,
+                          method=method, given_by_id=actor.id)
+    db.session.add(notice)
+    _event(actor, dispute, "notice_given", f"{party.name} {given_on}")
+    record("rights_notice.given", dispute, actor=actor,
+           changes={"party": party.name, "given_on": given_on.isoformat(), "method": method})
+    db.session.commit()
+    return notice
+
+
+def notices_of(dispute: Dispute) -> dict[int, RightsNotice]:
+    rows = db.session.scalars(db.select(RightsNotice).filter_by(dispute_id=dispute.id))
+    return {n.party_id: n for n in rows}
+
+
+def scan_bytes(agreement: Agreement) -> BytesIO:
+    return BytesIO(agreement.scan or b"")

@@ -1,0 +1,192 @@
+"""The case file (调解卷宗): every document of a dispute bound into one PDF for filing.
+
+Built in the background (a thread started by the page, or `portal followup tick` for jobs
+a restart left waiting); the job row carries the progress the page shows and, at the end,
+the PDF, kept for download. The order is the customary one of a mediation file.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import threading
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask_babel import gettext as _
+from sqlalchemy.orm import undefer
+
+from portal.audit.services import record
+from portal.conferences.models import Brief, Conference, Document
+from portal.disputes.models import Dispute
+from portal.errors import DomainError, NotAllowed
+from portal.extensions import db
+from portal.followup import agreements, tasks
+from portal.followup.models import Agreement, Casefile, CasefileState
+from portal.minutes import services as minutes
+from portal.minutes.models import MinutesVersion
+from portal.orgs.models import User
+from portal.permissions import can
+from portal.timeutil import utcnow
+from reports.casefile import Section, build_casefile
+from reports.pdf import render_pdf, template_environment
+
+ACTIVE = (CasefileState.QUEUED, CasefileState.RUNNING)
+
+
+def request_casefile(actor: User, dispute: Dispute) -> Casefile:
+    if not can(actor, "followup.manage", dispute):
+        raise NotAllowed(_("You are not allowed to do this."))
+    running = db.session.scalar(sa.select(Casefile).where(
+        Casefile.dispute_id == dispute.id, Casefile.state.in_(ACTIVE)))
+    if running is not None:
+        raise DomainError(_("The case file is already being built."))
+    job = Casefile(dispute_id=dispute.id, requested_by_id=actor.id, state=CasefileState.QUEUED,
+                   step=_("Waiting to start"))
+    db.session.add(job)
+    db.session.flush()
+    record("casefile.requested", dispute, actor=actor, changes={"job": job.id})
+    db.session.commit()
+    return job
+
+
+def start_in_background(app: Flask, job_id: int) -> threading.Thread:
+    def run():
+        with app.app_context():
+            build(job_id)
+            db.session.remove()
+
+    thread = threading.Thread(target=run, name=f"casefile-{job_id}", daemon=True)
+    thread.start()
+    return thread
+
+
+def latest(dispute: Dispute) -> Casefile | None:
+    return db.session.scalar(sa.select(Casefile).where(Casefile.dispute_id == dispute.id)
+                             .order_by(Casefile.id.desc()).limit(1))
+
+
+def build_queued() -> int:
+    """Build the jobs nobody is building (a restart interrupted them)."""
+    ids = list(db.session.scalars(sa.select(Casefile.id).where(
+        Casefile.state == CasefileState.QUEUED).order_by(Casefile.id)))
+    for ident in ids:
+        build(ident)
+    return len(ids)
+
+
+def _claim(job_id: int) -> bool:
+    result = db.session.execute(sa.update(Casefile).where(
+        Casefile.id == job_id, Casefile.state == CasefileState.QUEUED)
+        .values(state=CasefileState.RUNNING, progress=1))
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def _progress(job: Casefile, percent: int, step: str) -> None:
+    job.progress, job.step = percent, step
+    db.session.commit()
+
+
+def build(job_id: int) -> Casefile | None:
+    """Build one case file job; a job already claimed elsewhere is left alone."""
+    if not _claim(job_id):
+        return None
+    job = db.session.get(Casefile, job_id)
+    dispute = db.session.get(Dispute, job.dispute_id)
+    try:
+        with tempfile.TemporaryDirectory(prefix="casefile-") as folder:
+            sections = collect(dispute, Path(folder), lambda p, s: _progress(job, p, s))
+            _progress(job, 85, _("Binding %(n)d documents", n=len(sections)))
+            target = Path(folder) / "casefile.pdf"
+            with target.open("wb") as out:
+                build_casefile(f"{dispute.title}调解卷宗", dispute.reference, sections, out=out)
+            job.pdf = target.read_bytes()
+        from pypdf import PdfReader
+
+        job.pages = len(PdfReader(_bytes_io(job.pdf)).pages)
+        job.size = len(job.pdf)
+        job.contents = json.dumps([s.title for s in sections], ensure_ascii=False)
+        job.state, job.progress, job.step = CasefileState.DONE, 100, ""
+        job.finished_at = utcnow()
+        record("casefile.built", dispute, actor=job.requested_by,
+               changes={"job": job.id, "pages": job.pages})
+    except Exception as error:  # the page shows the failure; the log has the detail
+        current_app.logger.exception("case file %s failed", job_id)
+        db.session.rollback()
+        job = db.session.get(Casefile, job_id)
+        job.state, job.error = CasefileState.FAILED, f"{type(error).__name__}: {error}"[:2000]
+        job.finished_at = utcnow()
+    db.session.commit()
+    return job
+
+
+def _bytes_io(data: bytes):
+    from io import BytesIO
+
+    return BytesIO(data)
+
+
+def _render(template: str, **context) -> bytes:
+    html = template_environment().get_template(template).render(draft=False, **context)
+    return render_pdf(html, pdf_variant=None)
+
+
+def collect(dispute: Dispute, folder: Path, progress=lambda percent, step: None) -> list[Section]:
+    """The documents in the customary order, written to `folder` where they are large."""
+    conferences = list(db.session.scalars(sa.select(Conference).where(
+        Conference.dispute_id == dispute.id).order_by(Conference.id)))
+    found = agreements.agreements_of(dispute)
+    sections = []
+    progress(5, _("Intake record"))
+    sections.append(Section("纠纷受理登记表", _render(
+        "followup/pdf/intake.html", dispute=dispute, events=dispute.events)))
+    progress(15, _("Notices of rights and duties"))
+    sections.append(Section("当事人权利义务告知书", agreements.notices_pdf(dispute)))
+    notices = agreements.notices_of(dispute)
+    sections.append(Section("当事人身份情况", _render(
+        "followup/pdf/particulars.html", dispute=dispute, notices=notices)))
+    progress(30, _("Investigation notes and briefs"))
+    briefs = {c.id: list(db.session.scalars(sa.select(Brief).where(
+        Brief.conference_id == c.id).order_by(Brief.id))) for c in conferences}
+    records = {c.id: {k: minutes.section(c, k)[0] for k in ("accounts", "opinions")}
+               for c in conferences}
+    sections.append(Section("调查笔录及会前材料", _render(
+        "followup/pdf/investigation.html", dispute=dispute, conferences=conferences,
+        briefs=briefs, records=records)))
+    progress(45, _("Signed minutes"))
+    for number, conference in enumerate(conferences, start=1):
+        issued = db.session.scalars(sa.select(MinutesVersion).options(
+            undefer(MinutesVersion.pdf)).where(
+            MinutesVersion.conference_id == conference.id,
+            MinutesVersion.issued_at.is_not(None)).order_by(MinutesVersion.number))
+        for version in issued:
+            path = folder / f"minutes-{version.id}.pdf"
+            path.write_bytes(version.pdf)
+            db.session.expire(version, ["pdf"])
+            sections.append(Section(f"第{number}次联席会商纪要（第{version.number}版）", path))
+    progress(60, _("Mediation agreement"))
+    for agreement in found:
+        sections.append(Section("人民调解协议书", agreements.agreement_pdf(agreement)))
+        scan = db.session.scalar(sa.select(Agreement.scan).where(Agreement.id == agreement.id))
+        if scan and agreement.scan_type == "application/pdf":
+            path = folder / f"agreement-{agreement.id}.pdf"
+            path.write_bytes(scan)
+            sections.append(Section("人民调解协议书（当事人签字本扫描件）", path))
+    progress(70, _("Performance and follow-up records"))
+    sections.append(Section("履行情况及回访记录", _render(
+        "followup/pdf/followup.html", dispute=dispute, tasks=tasks.tasks_of(dispute),
+        visits=tasks.visits_of(dispute), agreements=found,
+        deadline=agreements.confirmation_deadline)))
+    progress(80, _("Attachments"))
+    documents = db.session.execute(sa.select(Document.id, Document.filename).where(
+        Document.conference_id.in_([c.id for c in conferences]),
+        Document.content_type == "application/pdf").order_by(Document.conference_id,
+                                                             Document.id))
+    for ident, filename in documents.all():
+        path = folder / f"document-{ident}.pdf"
+        path.write_bytes(db.session.scalar(sa.select(Document.data).where(
+            Document.id == ident)))
+        sections.append(Section(f"附件：{filename}", path))
+    return sections

@@ -1,0 +1,120 @@
+"""Follow-up reminders, sent by `portal followup tick`.
+
+What is due is read from the database on every tick, and each reminder is claimed by
+inserting its (subject, recipient, kind) row first: the unique key makes a second tick, or a
+second process, skip what was already sent, so every reminder goes out exactly once. On
+PostgreSQL the candidate tasks are read with SKIP LOCKED so concurrent ticks share the work.
+
+- judicial confirmation: the handler, 7 days before the 30-day window closes;
+- a task due within 3 days: its owner;
+- a task past its due date: its owner, and after 3 more days the convener.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
+
+from portal.extensions import db
+from portal.followup.agreements import confirmation_deadline
+from portal.followup.models import (
+    PENDING,
+    Agreement,
+    AgreementState,
+    FollowupReminder,
+    Task,
+)
+from portal.notifications.services import notify
+from portal.orgs.models import User
+from portal.timeutil import utcnow
+
+CONFIRMATION_NOTICE_DAYS = 7
+DUE_SOON_DAYS = 3
+ESCALATE_AFTER_DAYS = 3
+
+
+def _claim(subject: str, recipient: User, kind: str, now: datetime) -> bool:
+    """True if this tick is the one that sends the reminder."""
+    insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
+    table = FollowupReminder.__table__
+    claimed = db.session.execute(
+        insert(table).values(subject=subject, recipient_id=recipient.id, kind=kind, sent_at=now)
+        .on_conflict_do_nothing(index_elements=["subject", "recipient_id", "kind"])
+        .returning(table.c.id)).first()
+    return claimed is not None
+
+
+def _local_day(now: datetime) -> date:
+    from zoneinfo import ZoneInfo
+
+    return now.astimezone(ZoneInfo(current_app.config["PORTAL_TIMEZONE"])).date()
+
+
+def _facts(dispute, conference) -> dict:
+    return {"conference_title": dispute.title, "reference": dispute.reference,
+            "when": conference.starts_at if conference else None,
+            "room": conference.room.name if conference and conference.room else None}
+
+
+def _send(subject: str, recipients, kind: str, link: str, now: datetime, **context) -> int:
+    sent = 0
+    for person in dict.fromkeys(recipients):
+        if person is not None and person.active and _claim(subject, person, kind, now):
+            notify(person, kind, link, **context)
+            sent += 1
+    return sent
+
+
+def _owners(task: Task) -> list[User]:
+    if task.owner is not None:
+        return [task.owner]
+    if task.organisation is not None:
+        return [u for u in task.organisation.members if u.active]
+    return [task.dispute.handler] if task.dispute.handler else []
+
+
+def _skip_locked(query):
+    if db.engine.dialect.name == "postgresql":
+        return query.with_for_update(skip_locked=True, of=Task)
+    return query
+
+
+def tick(now: datetime | None = None) -> dict[str, int]:
+    """Send what is due at `now` (the clock is injectable for tests); commits."""
+    now = now or utcnow()
+    today = _local_day(now)
+    sent = {"confirmation_due": 0, "task_due_soon": 0, "task_overdue": 0, "task_escalated": 0}
+    agreements = db.session.scalars(sa.select(Agreement).where(
+        Agreement.state == AgreementState.EFFECTIVE,
+        Agreement.confirmation_filed_on.is_(None),
+        Agreement.effective_on <= today - timedelta(days=30 - CONFIRMATION_NOTICE_DAYS)))
+    for agreement in agreements:
+        dispute = agreement.dispute
+        handler = dispute.handler or agreement.conference.convener
+        sent["confirmation_due"] += _send(
+            f"agreement:{agreement.id}", [handler], "confirmation_due",
+            f"/followup/agreements/{agreement.id}", now,
+            deadline=confirmation_deadline(agreement), number=agreement.number,
+            **_facts(dispute, agreement.conference))
+    tasks = db.session.scalars(_skip_locked(sa.select(Task).where(
+        Task.state.in_(PENDING), Task.due_on <= today + timedelta(days=DUE_SOON_DAYS))
+        .order_by(Task.id)))
+    for task in tasks:
+        link = f"/followup/tasks/{task.id}"
+        facts = dict(_facts(task.dispute, task.conference), task=task.title,
+                     due=task.due_on, owner=task.owner_name or task.owner_body)
+        if task.due_on >= today:
+            sent["task_due_soon"] += _send(f"task:{task.id}", _owners(task), "task_due_soon",
+                                           link, now, **facts)
+            continue
+        sent["task_overdue"] += _send(f"task:{task.id}", _owners(task), "task_overdue", link,
+                                      now, **facts)
+        if task.due_on + timedelta(days=ESCALATE_AFTER_DAYS) <= today:
+            convener = task.conference.convener if task.conference else task.dispute.handler
+            sent["task_escalated"] += _send(f"task:{task.id}", [convener], "task_escalated",
+                                            link, now, **facts)
+    db.session.commit()
+    return sent

@@ -1,0 +1,137 @@
+"""The statistics dashboard, its exports and the stored monthly reports."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from portal.disputes.models import Category
+from portal.extensions import db
+from portal.orgs.models import Role, Village
+from portal.permissions import is_admin, require, rule
+from portal.statistics import services
+from portal.statistics.models import MonthlyReport
+from portal.statistics.queries import Filters
+from portal.timeutil import local_zone, utcnow
+from reports.export import to_csv, to_xlsx
+
+bp = Blueprint("statistics", __name__, url_prefix="/statistics")
+
+MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
+
+@rule("statistics.read")
+def _read(user, obj=None) -> bool:
+    return user.has_role(Role.ADMIN, Role.OBSERVER)
+
+
+@rule("statistics.manage")
+def _manage(user, obj=None) -> bool:
+    return is_admin(user)
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date() if value else None
+    except ValueError:
+        return None
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def filters_from(args) -> Filters:
+    zone = local_zone()
+    today = utcnow().astimezone(zone).date()
+    end = _day(args.get("to")) or today
+    start = _day(args.get("from")) or date(end.year, 1, 1)
+    if start > end:
+        start, end = end, start
+    category = Category.__members__.get(args.get("category") or "")
+    tier = _int(args.get("tier"))
+    return Filters(start=start, end=end, zone=zone, village_id=_int(args.get("village")),
+                   category=category, tier=tier if tier in (1, 2, 3) else None)
+
+
+def _today() -> date:
+    return utcnow().astimezone(local_zone()).date()
+
+
+@bp.route("/")
+@login_required
+@require("statistics.read")
+def index():
+    filters = filters_from(request.args)
+    board = services.dashboard(filters, _today())
+    villages = db.session.execute(
+        sa.select(Village.id, Village.name).where(Village.active).order_by(Village.name)).all()
+    reports = db.session.scalars(
+        sa.select(MonthlyReport).order_by(MonthlyReport.month.desc()).limit(24)).all()
+    return render_template("statistics/index.html", board=board, filters=filters,
+                           definitions=services.definitions(), villages=villages,
+                           categories=list(Category), reports=reports,
+                           query=request.args.to_dict())
+
+
+def _stamp(filters: Filters) -> str:
+    return f"{filters.start:%Y%m%d}-{filters.end:%Y%m%d}"
+
+
+@bp.route("/export/<key>.csv")
+@login_required
+@require("statistics.read")
+def export_csv(key: str):
+    filters = filters_from(request.args)
+    table = services.dashboard(filters, _today()).tables.get(key)
+    if table is None:
+        abort(404)
+    return _download(to_csv(table.headers, table.rows), "text/csv; charset=utf-8",
+                     f"statistics-{key}-{_stamp(filters)}.csv")
+
+
+@bp.route("/export/<key>.xlsx")
+@login_required
+@require("statistics.read")
+def export_xlsx(key: str):
+    filters = filters_from(request.args)
+    tables = services.dashboard(filters, _today()).tables
+    chosen = list(tables.values()) if key == "all" else [tables.get(key)]
+    if None in chosen:
+        abort(404)
+    body = to_xlsx([(t.title, t.headers, t.rows) for t in chosen])
+    return _download(body, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     f"statistics-{key}-{_stamp(filters)}.xlsx")
+
+
+def _download(body: bytes, mimetype: str, filename: str) -> Response:
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.route("/reports/<month>.pdf")
+@login_required
+@require("statistics.read")
+def report_pdf(month: str):
+    report = db.session.scalar(sa.select(MonthlyReport).where(MonthlyReport.month == month))
+    if report is None:
+        abort(404)
+    return _download(report.pdf, "application/pdf", f"monthly-report-{month}.pdf")
+
+
+@bp.route("/reports", methods=["POST"])
+@login_required
+@require("statistics.manage")
+def generate_report():
+    month = (request.form.get("month") or "").strip()
+    if not MONTH.fullmatch(month) or month >= f"{_today():%Y-%m}":
+        flash(_("Choose a month that has ended, as YYYY-MM."), "danger")
+        return redirect(url_for(".index"))
+    report = services.generate_monthly_report(month, utcnow(), actor=current_user)
+    flash(_("The report of %(month)s is ready.", month=report.month), "success")
+    return redirect(url_for(".index", _anchor="reports"))

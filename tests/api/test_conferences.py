@@ -1,0 +1,78 @@
+"""Conferences, invitations, answers and minutes over the API, with the pages' permissions."""
+
+from portal.conferences.models import Answer, Invitation
+from portal.extensions import db
+from portal.orgs.models import OrgKind, Role
+
+
+def _labour_invitation(conference) -> Invitation:
+    return next(i for i in conference.invitations
+                if i.organisation and i.organisation.kind is OrgKind.LABOUR_ARBITRATION)
+
+
+def test_an_uninvited_mediator_gets_404_like_the_page(make, nancheng, api_as, login, client):
+    bodies, people = nancheng
+    conference = make.conference(category=__import__(
+        "portal.disputes.models", fromlist=["Category"]).Category.LAND_FOREST)
+    outsider = people[OrgKind.LABOUR_ARBITRATION]
+    assert api_as(outsider).get(f"/conferences/{conference.id}").status_code == 404
+    assert api_as(outsider).get(f"/conferences/{conference.id}/invitations").status_code == 404
+    assert api_as(outsider).get("/conferences").get_json()["items"] == []
+    login(outsider)
+    assert client.get(f"/conferences/{conference.id}").status_code == 404
+
+
+def test_an_invited_mediator_reads_and_answers(make, nancheng, api_as):
+    from portal.disputes.models import Category
+
+    _, people = nancheng
+    conference = make.conference(category=Category.LABOUR_WAGES)
+    mediator = people[OrgKind.LABOUR_ARBITRATION]
+    api = api_as(mediator)
+    room = api.get(f"/conferences/{conference.id}").get_json()
+    assert room["state"] == "inviting" and room["quorum"]["met"] is False
+    invitations = api.get(f"/conferences/{conference.id}/invitations").get_json()["items"]
+    mine = [i for i in invitations if i["may_answer"]]
+    assert len(mine) == 1
+    declined = api.post(f"/invitations/{mine[0]['id']}/answer", json={"answer": "declined"})
+    assert declined.status_code == 422
+    assert declined.get_json()["errors"] == {"note": [declined.get_json()["message"]]}
+    answered = api.post(f"/invitations/{mine[0]['id']}/answer",
+                        json={"answer": "accepted", "note": "准时参加"}).get_json()
+    assert answered["answer"] == "accepted" and answered["answered_by"]["id"] == mediator.id
+    assert answered["history"][0]["note"] == "准时参加"
+    assert db.session.get(Invitation, mine[0]["id"]).answer is Answer.ACCEPTED
+
+
+def test_answering_someone_elses_invitation_is_403(make, nancheng, api_as):
+    from portal.disputes.models import Category
+
+    _, people = nancheng
+    conference = make.conference(category=Category.LABOUR_WAGES)
+    court = next(i for i in conference.invitations
+                 if i.organisation and i.organisation.kind is OrgKind.COURT)
+    response = api_as(people[OrgKind.LABOUR_ARBITRATION]).post(
+        f"/invitations/{court.id}/answer", json={"answer": "accepted"})
+    assert response.status_code == 403
+
+
+def test_minutes_state_pdf_and_verification(issued, api_as, make):
+    conference, people, version = issued
+    api = api_as(conference.secretary)
+    minutes = api.get(f"/conferences/{conference.id}/minutes").get_json()
+    assert minutes["conference_state"] == "signed"
+    assert minutes["versions"][0]["status"] == "issued"
+    assert minutes["versions"][0]["content_hash"] == version.content_hash
+    pdf = api.get(f"/conferences/{conference.id}/minutes/{version.number}.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    verified = api.get(f"/verify/{version.content_hash}").get_json()
+    assert verified["found"] and verified["reference"] == conference.dispute.reference
+    assert api.get("/verify/" + "ab" * 32).status_code == 404
+    outsider = api_as(make.user(Role.MEDIATOR))
+    assert outsider.get(f"/conferences/{conference.id}/minutes").status_code == 404
+
+
+def test_draft_minutes_pdf_is_not_served(closed_session, api_as):
+    conference, _ = closed_session
+    response = api_as(conference.secretary).get(f"/conferences/{conference.id}/minutes/1.pdf")
+    assert response.status_code == 404

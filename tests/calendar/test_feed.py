@@ -1,0 +1,69 @@
+import re
+
+import icalendar
+import vobject
+
+from portal.calendar import events, services
+from portal.orgs.models import OrgKind
+from tests.calendar.conftest import slot
+
+
+def _feed_url(client):
+    page = client.get("/calendar/").data.decode()
+    https = re.search(r'data-testid="feed-https"[^>]*|value="(https://[^"]+)"', page)
+    url = re.search(r'value="(https://[^"]+)"', page).group(1)
+    assert https and 'value="webcal://' in page
+    return url.split("://", 1)[1].split("/", 1)[1]
+
+
+def _scheduled(world, n=0):
+    conference, convener, secretary, _, room = world
+    proposed = services.propose(secretary, conference, slot(n))
+    services.confirm(convener, conference, proposed, room, quorum_reason="先定")
+    return conference
+
+
+def test_feed_lists_only_my_conferences_without_party_details(world, make, app, login):
+    mine = _scheduled(world)
+    stranger = make.user()
+    court = world[3][OrgKind.COURT]
+    client = login(court)
+    path = "/" + _feed_url(client)
+    client.post("/logout")
+    response = app.test_client().get(path)
+    assert response.status_code == 200
+    text = response.data.decode()
+    uids = [str(e["UID"]) for e in icalendar.Calendar.from_ical(response.data).walk("VEVENT")]
+    assert uids == [mine.ical_uid]
+    assert vobject.readOne(text).vevent.uid.value == mine.ical_uid
+    for secret in ("张三", "李四", "11010519491231002X", "13812345678", "ATTENDEE"):
+        assert secret not in text
+    assert events.feed_events(stranger) == []
+
+
+def test_rotating_the_secret_revokes_the_old_link(world, app, login):
+    _scheduled(world)
+    client = login(world[3][OrgKind.COURT])
+    old = "/" + _feed_url(client)
+    client.post("/calendar/feed/rotate")
+    new = "/" + _feed_url(client)
+    anonymous = app.test_client()
+    assert anonymous.get(old).status_code == 404
+    assert anonymous.get(new).status_code == 200
+    assert anonymous.get(new.replace(new.rsplit("/", 1)[1], "0" * 40 + ".ics")).status_code \
+        == 404
+
+
+def test_unchanged_feed_answers_not_modified(world, app, login):
+    conference = _scheduled(world)
+    path = "/" + _feed_url(login(world[3][OrgKind.COURT]))
+    anonymous = app.test_client()
+    first = anonymous.get(path)
+    etag = first.headers["ETag"]
+    again = anonymous.get(path, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    services.reopen(world[1], conference)
+    later = services.propose(world[2], conference, slot(1))
+    services.confirm(world[1], conference, later, world[4], quorum_reason="先定")
+    changed = anonymous.get(path, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag

@@ -1,0 +1,194 @@
+import subprocess
+from datetime import timedelta
+
+import pytest
+
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.followup import agreements, reminders
+from portal.followup.models import AgreementState, TaskKind
+from portal.followup.tasks import tasks_of
+from portal.notifications.models import Notification
+from portal.timeutil import utcnow
+from tests.followup.conftest import TERMS, complete
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def _pdf_text(data: bytes) -> str:
+    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True,
+                          check=True).stdout.decode("utf-8")
+    return "".join(text.split())
+
+
+@pytest.fixture
+def drafted(issued):
+    conference, people = issued
+    agreement = agreements.generate(conference.secretary, conference)
+    agreements.update(conference.secretary, agreement, complete(agreements.content(agreement)))
+    return agreement
+
+
+def _sign_all(agreement, *days_ago):
+    today = agreements.today()
+    dates = {p.id: today - timedelta(days=d)
+             for p, d in zip(agreement.dispute.parties, days_ago, strict=True)}
+    return agreements.record_signatures(agreement.conference.secretary, agreement, dates, PNG,
+                                        "signed.png")
+
+
+def test_agreement_pdf_carries_what_the_mediation_law_requires(drafted):
+    agreement = drafted
+    data = agreements.content(agreement)
+    raw = _pdf_text(agreements.agreement_pdf(agreement))
+    assert "草稿" in raw  # not yet in effect
+    text = raw.translate({ord(c): None for c in "DRAFT稿草"})  # the watermark's letters
+    dispute = agreement.dispute
+    assert "人民调解协议书" in text and agreement.number in text
+    assert data["committee"] in text  # the mediating body that issues it
+    for party in dispute.parties:  # every party's particulars
+        assert party.name in text
+    assert "11010519491231002X" in text and "1970年5月6日出生" in text
+    assert "米山村一组" in text and "13812345678" in text
+    assert "纠纷的主要事实" in text and "两户因宅基地边界发生争执" in text
+    assert "争议事项" in text
+    assert "各方当事人的责任" in text and "擅自移动界桩，负主要责任" in text
+    for term in TERMS:  # the agreed obligations, how and by when
+        assert "".join(term.split()) in text
+    assert "履行方式" in text and "履行期限" in text
+    assert text.count("（签名或按指印）") == len(dispute.parties)
+    assert "人民调解员（签名）" in text and conference_name(agreement) in text
+    assert "（印章）" in text  # the committee's seal area
+    assert f"一式{len(dispute.parties) + 1}份" in text  # one per party and one kept
+
+
+def conference_name(agreement):
+    return agreement.conference.convener.full_name
+
+
+def test_no_agreement_without_an_agreed_outcome(closed_session):
+    from tests.followup.conftest import issue_minutes, record_agreement
+
+    conference, people = closed_session
+    record_agreement(conference, people, outcome="none")
+    issue_minutes(conference)
+    with pytest.raises(DomainError, match="未达成|No agreement"):
+        agreements.generate(conference.secretary, conference)
+    db.session.rollback()
+    assert agreements.agreement_of(conference) is None
+
+
+def test_missing_particulars_are_named(issued):
+    conference, _ = issued
+    agreement = agreements.generate(conference.secretary, conference)
+    data = agreements.content(agreement)
+    with pytest.raises(DomainError, match="李四"):
+        agreements.update(conference.secretary, agreement, data)
+
+
+def test_effective_when_the_last_party_signs(drafted):
+    agreement = drafted
+    first, second = agreement.dispute.parties
+    today = agreements.today()
+    agreements.record_signatures(agreement.conference.secretary, agreement,
+                                 {first.id: today - timedelta(days=6)}, PNG, "a.png")
+    assert agreement.state is AgreementState.SIGNING and agreement.effective_on is None
+    with pytest.raises(DomainError, match="不能再修改|can no longer"):
+        agreements.update(agreement.conference.secretary, agreement, agreements.content(agreement))
+    db.session.rollback()
+    agreements.record_signatures(agreement.conference.secretary, agreement,
+                                 {second.id: today - timedelta(days=4)})
+    assert agreement.state is AgreementState.EFFECTIVE
+    assert agreement.effective_on == today - timedelta(days=4)
+    obligations = [t for t in tasks_of(agreement.dispute) if t.kind is TaskKind.OBLIGATION]
+    assert len(obligations) == len(TERMS)
+    assert all(t.owner_id == agreement.dispute.handler_id for t in obligations)
+    text = _pdf_text(agreements.agreement_pdf(agreement))
+    assert "草稿" not in text and agreements.content(agreement)["parties"][0]["name"] in text
+
+
+def test_signature_before_the_conference_is_refused(drafted):
+    agreement = drafted
+    held = agreements.conference_day(agreement.conference)
+    party = agreement.dispute.parties[0]
+    with pytest.raises(DomainError, match=str(held)):
+        agreements.record_signatures(agreement.conference.secretary, agreement,
+                                     {party.id: held - timedelta(days=1)}, PNG, "a.png")
+    db.session.rollback()
+    assert not agreement.signatures and agreement.scan_sha256 is None
+
+
+@pytest.mark.parametrize("upload", [b"hello, not a scan", b"PK\x03\x04zip", b""])
+def test_scan_must_be_a_pdf_or_an_image(drafted, upload):
+    agreement = drafted
+    party = agreement.dispute.parties[0]
+    with pytest.raises(DomainError, match="PDF|scan|扫描"):
+        agreements.record_signatures(agreement.conference.secretary, agreement,
+                                     {party.id: agreements.today()}, upload, "x.txt")
+    db.session.rollback()
+    assert agreement.state is AgreementState.DRAFT and not agreement.signatures
+
+
+def test_confirmation_reminder_fires_once_to_the_handler(drafted):
+    agreement = _sign_all(drafted, 0, 0)
+    handler = agreement.dispute.handler
+    start = utcnow()
+
+    def sent():
+        return db.session.scalar(db.select(db.func.count(Notification.id)).where(
+            Notification.recipient_id == handler.id, Notification.kind == "confirmation_due"))
+
+    assert reminders.tick(start + timedelta(days=10))["confirmation_due"] == 0
+    assert reminders.tick(start + timedelta(days=23))["confirmation_due"] == 1
+    assert reminders.tick(start + timedelta(days=23, hours=1))["confirmation_due"] == 0
+    assert reminders.tick(start + timedelta(days=29))["confirmation_due"] == 0
+    assert sent() == 1
+
+
+def test_no_confirmation_reminder_once_filed(drafted):
+    agreement = _sign_all(drafted, 2, 1)
+    agreements.record_filing(agreement.dispute.handler, agreement, agreements.today(),
+                             "高平市人民法院")
+    assert reminders.tick(utcnow() + timedelta(days=25))["confirmation_due"] == 0
+
+
+def test_late_filing_is_flagged_not_silently_accepted(drafted):
+    agreement = _sign_all(drafted, 38, 35)
+    handler = agreement.dispute.handler
+    with pytest.raises(DomainError, match="30"):
+        agreements.record_filing(handler, agreement, agreements.today(), "高平市人民法院")
+    db.session.rollback()
+    assert agreement.confirmation_filed_on is None
+    agreements.record_filing(handler, agreement, agreements.today(), "高平市人民法院",
+                             "当事人外出务工，返乡后才提交")
+    assert agreement.confirmation_late and agreement.confirmation_late_reason
+
+
+def test_filing_in_time_and_the_courts_decision(drafted):
+    from portal.followup.models import Confirmation
+
+    agreement = _sign_all(drafted, 3, 3)
+    handler = agreement.dispute.handler
+    agreements.record_filing(handler, agreement, agreements.today() - timedelta(days=1),
+                             "高平市人民法院")
+    assert not agreement.confirmation_late
+    agreements.record_ruling(handler, agreement, Confirmation.CONFIRMED, "（2026）晋0581民特12号",
+                             agreements.today())
+    assert agreement.confirmation is Confirmation.CONFIRMED
+
+
+def test_rights_notice_per_party_and_record_it_was_given(issued):
+    conference, _ = issued
+    dispute = conference.dispute
+    party = dispute.parties[1]
+    text = _pdf_text(agreements.notice_pdf(dispute, party))
+    assert "当事人权利义务告知书" in text and party.name in text
+    assert dispute.parties[0].name not in text
+    handler = dispute.handler
+    with pytest.raises(DomainError):
+        agreements.record_notice(handler, dispute, party, agreements.today() + timedelta(1),
+                                 "in_person")
+    db.session.rollback()
+    agreements.record_notice(handler, dispute, party, agreements.today(), "in_person")
+    with pytest.raises(DomainError, match=party.name):
+        agreements.record_notice(handler, dispute, party, agreements.today(), "in_person")

@@ -1,0 +1,52 @@
+from io import BytesIO
+
+from pypdf import PdfReader
+from weasyprint import HTML
+
+from portal.conferences.models import Document
+from portal.extensions import db
+from portal.followup import agreements, casefile
+from portal.followup.models import CasefileState
+from tests.followup.conftest import complete
+
+
+def _attachment(pages: int) -> bytes:
+    body = "".join(f'<p style="break-after: page">证据{n}</p>' for n in range(pages))
+    return HTML(string=body).write_pdf()
+
+
+def _document(conference, name, content_type, data):
+    db.session.add(Document(conference_id=conference.id, uploader_id=conference.secretary_id,
+                            filename=name, content_type=content_type, size=len(data),
+                            sha256="0" * 64, data=data))
+    db.session.commit()
+
+
+def test_case_file_in_the_customary_order_with_continuous_pages(issued, client, login):
+    conference, people = issued
+    dispute = conference.dispute
+    agreement = agreements.generate(conference.secretary, conference)
+    agreements.update(conference.secretary, agreement, complete(agreements.content(agreement)))
+    _document(conference, "现场照片.pdf", "application/pdf", _attachment(3))
+    _document(conference, "notes.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    job = casefile.request_casefile(dispute.handler, dispute)
+    casefile.build(job.id)
+    assert job.state is CasefileState.DONE, job.error
+    reader = PdfReader(BytesIO(job.pdf))
+    titles = [item.title for item in reader.outline]
+    assert titles == ["纠纷受理登记表", "当事人权利义务告知书", "当事人身份情况",
+                      "调查笔录及会前材料",
+                      "第1次联席会商纪要（第1版）", "人民调解协议书", "履行情况及回访记录",
+                      "附件：现场照片.pdf"]
+    starts = [reader.get_destination_page_number(item) for item in reader.outline]
+    assert starts == sorted(starts) and starts[0] >= 1
+    assert starts[-1] == len(reader.pages) - 3  # the 3-page attachment closes the file
+    assert job.pages == len(reader.pages)
+    text = reader.pages[-1].extract_text()
+    assert str(len(reader.pages) - 1) in text or str(len(reader.pages)) in text
+
+    login(dispute.handler)
+    page = client.get(f"/followup/casefiles/{job.id}").get_data(as_text=True)
+    assert "附件：现场照片.pdf" in page
+    download = client.get(f"/followup/casefiles/{job.id}.pdf")
+    assert download.status_code == 200 and download.data == job.pdf
