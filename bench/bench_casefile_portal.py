@@ -3,12 +3,15 @@ an agreement and twenty PDF attachments, built through portal.followup.casefile.
 
 The world is made first (not timed); the timed part is collecting the documents from the
 database, rendering the portal's own pages and binding everything. Target: under 5 s.
+Baselines measured in the same run: one one-page portal document rendered alone, and the
+portal's own documents rendered one by one (as separate PDFs, not bound).
 
 Run: python bench/bench_casefile_portal.py [--trace]
 """
 
 from __future__ import annotations
 
+import json
 import resource
 import sys
 import tempfile
@@ -47,14 +50,36 @@ def main() -> None:
         elapsed = time.perf_counter() - started
         peak = tracemalloc.get_traced_memory()[1] if trace else 0
         tracemalloc.stop()
+        one_page, one_by_one = _baselines(dispute)
         print(f"state {job.state.name}, {job.pages} pages, {job.size / 1024 / 1024:.1f} MiB, "
-              f"{len(job.contents or '[]')} chars of contents")
+              f"{len(json.loads(job.contents or '[]'))} documents")
         print(f"case file built in {elapsed:.2f} s (target < 5 s)")
+        print(f"baseline: one one-page portal document rendered alone {one_page:.2f} s; "
+              f"the case file takes {elapsed / one_page:.1f}x that")
+        print(f"the portal's own documents rendered one by one (renderer and fonts per "
+              f"document, not bound) {one_by_one:.2f} s: "
+              f"{one_by_one / elapsed:.2f}x the whole case file")
         if trace:
             print(f"peak Python heap during the build: {peak / 1024 / 1024:.1f} MiB")
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(f"peak RSS: this process {rss:.0f} MiB, largest renderer child {children:.0f} MiB")
+
+
+def _baselines(dispute) -> tuple[float, float]:
+    """Seconds to render the intake record alone, and every HTML section one at a time."""
+    from portal.followup import casefile
+    from reports.pdf import render_pdf
+
+    sections = [s for s in casefile.collect(dispute, Path(tempfile.mkdtemp()))
+                if s.html is not None]
+    started = time.perf_counter()
+    render_pdf(sections[0].html, pdf_variant=None)
+    one_page = time.perf_counter() - started
+    started = time.perf_counter()
+    for section in sections:
+        render_pdf(section.html, pdf_variant=None)
+    return one_page, time.perf_counter() - started
 
 
 def _world(app):

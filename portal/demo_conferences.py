@@ -1,8 +1,13 @@
-"""Demo conferences at every stage, so each demo account finds something to do."""
+"""Demo conferences at every stage, so each demo account finds something to do.
+
+Scheduling shows in realistic states: an availability poll still collecting votes (its
+answer deadline close, so the pending invitees were reminded), a time confirmed from a
+poll with its room booked, and the scheduler's reminder rows planned and partly sent.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -35,6 +40,9 @@ CASES = [
      [P("陈国平", PartyRole.APPLICANT), P("刘海涛", PartyRole.RESPONDENT)]),
     ("cancelled", "永录村果园承包合同纠纷", Category.DEBT_CONTRACT, "永录村",
      [P("张富贵", PartyRole.APPLICANT), P("永录村股份经济合作社", PartyRole.RESPONDENT)]),
+    ("polling", "寺庄村宅基地使用权纠纷", Category.LAND_FOREST, "寺庄村",
+     [P("牛建国", PartyRole.APPLICANT, None, "13903565678"),
+      P("牛建民", PartyRole.RESPONDENT, None, "13903566789")]),
 ]
 
 
@@ -45,6 +53,9 @@ def seed() -> int:
     with current_app.test_request_context(base_url=current_app.config["PORTAL_BASE_URL"]):
         for stage, title, category, village, parties in CASES:
             _case(stage, title, category, village, parties)
+        from portal.calendar.tick import tick
+
+        tick(utcnow())
     return len(CASES)
 
 
@@ -64,13 +75,19 @@ def _case(stage, title, category, village_name, parties) -> None:
     conference = disputes.escalate(convener, dispute, 3, "涉及多个部门职能，需“3+N”联席会商")
     if stage == "draft":
         return
-    conferences.send_invitations(convener, conference, secretary,
-                                 utcnow() + timedelta(days=3), "请各单位派负责同志参加。")
+    # The poll's deadline is tomorrow: the scheduler has reminded those yet to answer.
+    deadline = utcnow() + timedelta(hours=20 if stage == "polling" else 72)
+    conferences.send_invitations(convener, conference, secretary, deadline,
+                                 "请各单位派负责同志参加。")
     heads = {"court_head": OrgKind.COURT, "bureau_head": OrgKind.JUDICIAL_BUREAU,
              "police_head": OrgKind.POLICE_STATION}
     if stage == "inviting":
         _answer(conference, "court_head", OrgKind.COURT, Answer.ACCEPTED)
         _answer(conference, "med_labour", OrgKind.LABOUR_ARBITRATION, Answer.TENTATIVE)
+        return
+    if stage == "polling":
+        _answer(conference, "court_head", OrgKind.COURT, Answer.ACCEPTED)
+        _poll(conference, {"court_head": "YES NO YES", "police_head": "IF_NEED_BE YES YES"})
         return
     for username, kind in heads.items():
         if stage == "override" and kind is OrgKind.JUDICIAL_BUREAU:
@@ -88,9 +105,11 @@ def _case(stage, title, category, village_name, parties) -> None:
         conferences.cancel(convener, conference, "双方已在村委会主持下自行和解")
         return
     room = db.session.scalar(sa.select(Room).order_by(Room.id).limit(1))
+    if stage == "scheduled":
+        _poll_and_confirm(conference, room)
+        return
     # (days ahead, UTC hour): 09:30 or 14:30 in Shanghai, never two in the room at once
-    days, hour = {"scheduled": (2, 1), "override": (4, 1), "in_session": (1, 1),
-                  "drafting": (1, 6)}[stage]
+    days, hour = {"override": (4, 1), "in_session": (1, 1), "drafting": (1, 6)}[stage]
     starts = (utcnow() + timedelta(days=days)).replace(hour=hour, minute=30, second=0,
                                                        microsecond=0)
     conferences.schedule(convener, conference, starts, starts + timedelta(hours=2), room,
@@ -107,3 +126,46 @@ def _answer(conference, username, kind, answer, note="") -> None:
     invitation = next(i for i in conference.invitations
                       if isinstance(i.organisation, Organisation) and i.organisation.kind is kind)
     conferences.answer(user, invitation, answer, note)
+
+
+def _working_days(count: int, after: date) -> list[date]:
+    from portal.calendar.services import working_calendar
+
+    calendar, day, found = working_calendar(), after, []
+    while len(found) < count:
+        day += timedelta(days=1)
+        if calendar.is_working_day(day):
+            found.append(day)
+    return found
+
+
+def _poll(conference, votes: dict[str, str], starts: time = time(9, 0)) -> list:
+    """Three afternoon or morning slots on coming working days, and the given votes
+    ("YES NO IF_NEED_BE" per slot, by the username answering for their body)."""
+    from portal.calendar import services as calendar
+    from portal.calendar.models import VoteChoice
+
+    secretary = _user("secretary")
+    ends = (datetime.combine(date.min, starts) + timedelta(hours=2)).time()
+    slots = [calendar.propose(secretary, conference, calendar.parse_slot(day, starts, ends),
+                              accept_warnings=True)
+             for day in _working_days(3, utcnow().date() + timedelta(days=2))]
+    for username, choices in votes.items():
+        user = _user(username)
+        invitation = next(i for i in conference.invitations
+                          if i.organisation_id == user.organisation_id)
+        calendar.vote(user, invitation, {slot.id: VoteChoice[choice]
+                                         for slot, choice in zip(slots, choices.split(),
+                                                                 strict=True)})
+    return slots
+
+
+def _poll_and_confirm(conference, room) -> None:
+    """Afternoon slots, so the booking never meets the demo's morning meetings."""
+    from portal.calendar import services as calendar
+
+    slots = _poll(conference, {"court_head": "YES YES NO", "bureau_head": "IF_NEED_BE YES YES",
+                               "police_head": "YES YES IF_NEED_BE"}, starts=time(14, 30))
+    best = next(t.slot for t in calendar.rank(slots, calendar.voting_invitations(conference),
+                                              calendar.votes_of(conference)) if t.best)
+    calendar.confirm(_user("convener"), conference, best, room)

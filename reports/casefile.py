@@ -4,6 +4,11 @@ A table of contents comes first; every page after it is stamped with its
 number in the whole file, so a page can be cited as "卷宗第 37 页".
 Attachments are merged as they are (scans, letters, other software's PDFs),
 so the result is a plain PDF, not PDF/A.
+
+The portal's own pages (sections given as HTML), the contents and the number
+stamps are laid out in one renderer process and written as one PDF: starting
+a renderer and subsetting the CJK fonts cost more than laying out a page, so
+doing each once keeps a file of dozens of documents fast.
 """
 
 from __future__ import annotations
@@ -16,21 +21,34 @@ from pathlib import Path
 from typing import BinaryIO
 
 from jinja2 import Environment
-from pypdf import PdfReader, PdfWriter, Transformation
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    FloatObject,
+    NameObject,
+)
 
-from reports.pdf import DEFAULT_TIMEOUT, render_pdf, template_environment
+from reports.pdf import DEFAULT_TIMEOUT, layout, run_in_worker, template_environment
 
 
 @dataclass(frozen=True, slots=True)
 class Section:
-    """One document of the case file: a title and a PDF, in memory or on disk.
+    """One document of the case file: a title and a PDF (in memory or on disk)
+    or the HTML of a page the portal renders itself.
 
     Files on disk are read page by page when the case file is written, so
     large scans need not be loaded into memory first.
     """
 
     title: str
-    pdf: bytes | os.PathLike | str
+    pdf: bytes | os.PathLike | str | None = None
+    html: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.pdf is None) == (self.html is None):
+            raise ValueError(f"{self.title}: give either a PDF or HTML")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +56,17 @@ class TocEntry:
     title: str
     pages: int
     first_page: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Own:
+    """What the renderer process needs: the HTML sections and every PDF's page count."""
+
+    title: str
+    case_number: str
+    sections: Sequence[Section]
+    pdf_counts: dict[int, int]
+    environment: Environment | None
 
 
 def build_casefile(
@@ -53,21 +82,33 @@ def build_casefile(
 
     Writes to ``out`` and returns None if it is given, else returns the bytes.
     """
-    environment = environment or template_environment()
-    counts = [len(_reader(section).pages) for section in sections]
-    toc_pdf, toc_pages = _render_toc(environment, title, case_number, sections, counts, timeout)
-    numbers = _render_numbers(
-        environment, range(toc_pages + 1, toc_pages + sum(counts) + 1), timeout
-    )
+    readers = {i: _reader(s) for i, s in enumerate(sections) if s.pdf is not None}
+    own = _Own(title, case_number, sections, {i: len(r.pages) for i, r in readers.items()},
+               environment)
+    if timeout is None:
+        rendered, counts, toc_pages = _render_own(own)
+    else:
+        rendered, counts, toc_pages = run_in_worker(_render_own, own, timeout)
+    own_pages = PdfReader(BytesIO(rendered)).pages
+    stamps = own_pages[len(own_pages) - sum(counts):]
 
     writer = PdfWriter()
-    writer.append(PdfReader(BytesIO(toc_pdf)), import_outline=False)
-    stamps = iter(numbers.pages)
-    for section in sections:
+    for page in own_pages[:toc_pages]:
+        writer.add_page(page)
+    next_own = toc_pages
+    for index, (section, count) in enumerate(zip(sections, counts, strict=True)):
         first = len(writer.pages)
-        for page in _reader(section).pages:
-            _stamp(writer.add_page(page), next(stamps))
+        if index in readers:
+            pages = readers[index].pages
+        else:
+            pages, next_own = own_pages[next_own:next_own + count], next_own + count
+        for page in pages:
+            writer.add_page(page)
         writer.add_outline_item(title=section.title, page_number=first)
+    # The contents number their own pages.
+    for number, (page, stamp) in enumerate(zip(writer.pages[toc_pages:], stamps, strict=True),
+                                           start=toc_pages + 1):
+        _stamp(writer, page, stamp, NameObject(f"/CasefileNumber{number}"))
     writer.add_metadata({"/Title": f"{case_number} {title}"})
 
     target = out if out is not None else BytesIO()
@@ -81,41 +122,86 @@ def _reader(section: Section) -> PdfReader:
     return PdfReader(Path(section.pdf))
 
 
-def _render_toc(environment, title, case_number, sections, counts, timeout) -> tuple[bytes, int]:
-    # The contents' own length shifts every page number after it, so render
-    # until the number of contents pages assumed is the number produced.
+def _render_own(own: _Own) -> tuple[bytes, list[int], int]:
+    """Lay out the HTML sections, the contents and the stamps; write them as one PDF.
+
+    Returns the PDF (contents, HTML sections in order, one stamp per page
+    after the contents), the page count of every section and of the contents.
+    """
+    environment = own.environment or template_environment()
+    documents = {i: layout(s.html) for i, s in enumerate(own.sections) if s.html is not None}
+    counts = [own.pdf_counts[i] if i in own.pdf_counts else len(documents[i].pages)
+              for i in range(len(own.sections))]
+    toc = _layout_toc(environment, own, counts)
+    first = len(toc.pages) + 1
+    numbers = layout(environment.get_template("reports/casefile_numbers.html").render(
+        numbers=range(first, first + sum(counts))))
+    pages = list(toc.pages)
+    for i in sorted(documents):
+        pages.extend(documents[i].pages)
+    pages.extend(numbers.pages)
+    return toc.copy(pages).write_pdf(), counts, len(toc.pages)
+
+
+def _layout_toc(environment: Environment, own: _Own, counts: list[int]):
+    # The contents' own length shifts every page number after it, so lay it
+    # out until the number of contents pages assumed is the number produced.
+    # About 25 rows fit a page: start from that guess.
     template = environment.get_template("reports/casefile_toc.html")
-    toc_pages = 1
+    toc_pages = 1 + len(counts) // 25
     for _ in range(5):
         entries, first_page = [], toc_pages + 1
-        for section, count in zip(sections, counts, strict=True):
+        for section, count in zip(own.sections, counts, strict=True):
             entries.append(TocEntry(section.title, count, first_page))
             first_page += count
-        html = template.render(
-            title=title,
-            case_number=case_number,
+        document = layout(template.render(
+            title=own.title,
+            case_number=own.case_number,
             entries=entries,
             total_pages=first_page - 1,
             toc_pages=toc_pages,
             draft=False,
-        )
-        pdf = render_pdf(html, pdf_variant=None, timeout=timeout)
-        produced = len(PdfReader(BytesIO(pdf)).pages)
-        if produced == toc_pages:
-            return pdf, toc_pages
-        toc_pages = produced
+        ))
+        if len(document.pages) == toc_pages:
+            return document
+        toc_pages = len(document.pages)
     raise RuntimeError("the table of contents does not settle on a page count")
 
 
-def _render_numbers(environment: Environment, numbers: range, timeout) -> PdfReader:
-    html = environment.get_template("reports/casefile_numbers.html").render(numbers=numbers)
-    return PdfReader(BytesIO(render_pdf(html, pdf_variant=None, timeout=timeout)))
+def _stamp(writer: PdfWriter, page, stamp, name: NameObject) -> None:
+    """Draw ``stamp`` (an A4 page holding a page number) at the foot of ``page``.
 
-
-def _stamp(page, stamp) -> None:
+    The stamp becomes a form XObject drawn after the page's own content, which
+    leaves that content as it is: merging pages would parse and rewrite every
+    content stream, the slowest part of binding a file of scans.
+    """
     # Scans are often stored rotated; turn the content instead so "bottom"
-    # means the bottom as read. Then centre the A4 stamp on the page's width.
-    page.transfer_rotation_to_content()
+    # means the bottom as read.
+    if page.rotation:
+        page.transfer_rotation_to_content()
     box = page.mediabox
     offset_x = float(box.left) + (float(box.width) - float(stamp.mediabox.width)) / 2
-    page.merge_transformed_page(stamp, Transformation().translate(offset_x, float(box.bottom)))
+    form = DecodedStreamObject()
+    form.set_data(stamp.get_contents().get_data())
+    form.update({
+        NameObject("/Type"): NameObject("/XObject"),
+        NameObject("/Subtype"): NameObject("/Form"),
+        NameObject("/BBox"): ArrayObject(FloatObject(v) for v in stamp.mediabox),
+        NameObject("/Resources"): stamp["/Resources"].get_object().clone(writer),
+        NameObject("/Matrix"): ArrayObject(FloatObject(v) for v in
+                                           (1, 0, 0, 1, offset_x, float(box.bottom))),
+    })
+    resources = DictionaryObject(page.get("/Resources", DictionaryObject()).get_object())
+    xobjects = DictionaryObject(resources.get("/XObject", DictionaryObject()).get_object())
+    xobjects[name] = writer._add_object(form)
+    resources[NameObject("/XObject")] = xobjects
+    page[NameObject("/Resources")] = resources
+    before, after = DecodedStreamObject(), DecodedStreamObject()
+    before.set_data(b"q\n")
+    after.set_data(b"\nQ q " + name.encode() + b" Do Q\n")
+    contents = page.get("/Contents")
+    old = [] if contents is None else (
+        list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject)
+        else [contents])
+    page[NameObject("/Contents")] = ArrayObject(
+        [writer._add_object(before), *old, writer._add_object(after)])

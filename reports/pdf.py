@@ -115,13 +115,18 @@ def render_pdf(
     job = RenderJob(html, Path(asset_dir), xmp, pdf_variant)
     if timeout is None:
         return _render(job)
-    return _render_in_worker(job, timeout)
+    return run_in_worker(_render, job, timeout)
 
 
-def _render(job: RenderJob) -> bytes:
-    fetcher = AssetFetcher(job.asset_dir)
-    base_url = job.asset_dir.resolve().as_uri() + "/"
-    document = HTML(string=job.html, base_url=base_url, url_fetcher=fetcher).render(
+def layout(html: str, asset_dir: Path = ASSET_DIR):
+    """``html`` laid out as a WeasyPrint document, unwritten, with nothing to embed.
+
+    Several laid-out documents can be written as one PDF (``Document.copy``),
+    which subsets the fonts once instead of once per document.
+    """
+    fetcher = AssetFetcher(asset_dir)
+    base_url = Path(asset_dir).resolve().as_uri() + "/"
+    document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
         presentational_hints=False
     )
     # Files named by <link rel=attachment> or <a rel=attachment> would be
@@ -129,6 +134,11 @@ def _render(job: RenderJob) -> bytes:
     document.metadata.attachments = []
     for page in document.pages:
         page.links = [link for link in page.links if link[0] != "attachment"]
+    return document
+
+
+def _render(job: RenderJob) -> bytes:
+    document = layout(job.html, job.asset_dir)
     return document.write_pdf(
         pdf_variant=job.pdf_variant,
         presentational_hints=False,
@@ -150,12 +160,15 @@ def _xmp_extender(descriptions: bytes):
     return finish
 
 
-def _render_in_worker(job: RenderJob, timeout: float) -> bytes:
-    # A thread cannot be stopped, so layout that never ends (or a pathological
-    # document) would pin a CPU for good; a child process can be killed.
+def run_in_worker(function, argument, timeout: float):
+    """``function(argument)`` in a child process that is killed at the deadline.
+
+    A thread cannot be stopped, so layout that never ends (or a pathological
+    document) would pin a CPU for good; a child process can be killed.
+    """
     context = _process_context()
     receiver, sender = context.Pipe(duplex=False)
-    worker = context.Process(target=_worker_main, args=(sender, job), daemon=True)
+    worker = context.Process(target=_worker_main, args=(sender, function, argument), daemon=True)
     worker.start()
     sender.close()
     try:
@@ -175,9 +188,9 @@ def _render_in_worker(job: RenderJob, timeout: float) -> bytes:
     return payload
 
 
-def _worker_main(sender, job: RenderJob) -> None:
+def _worker_main(sender, function, argument) -> None:
     try:
-        result = (True, _render(job))
+        result = (True, function(argument))
     except Exception as error:  # reported to the parent, which raises RenderError
         result = (False, f"{type(error).__name__}: {error}")
     sender.send(result)

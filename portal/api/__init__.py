@@ -28,3 +28,19 @@ def init_app(app) -> None:
     app.register_blueprint(docs_bp)
     app.register_blueprint(admin_bp)
     wrap_app_handlers(app, PREFIX)
+    _deliver_with_dev_server(app)
+
+
+def _deliver_with_dev_server(app) -> None:
+    """Like the reminder scheduler (portal.web), the development server sends webhooks
+    in-process, from its first request on, so the reloader's watcher never does."""
+    import os
+
+    if not app.debug or app.testing or os.environ.get("PORTAL_SCHEDULER") == "off":
+        return
+
+    @app.before_request
+    def start_webhook_delivery():
+        from portal.api.webhooks import start_in_process
+
+        start_in_process(app)

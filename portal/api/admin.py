@@ -1,5 +1,6 @@
 """Pages for tokens: everyone's own personal tokens; administrators' integration clients,
-their webhook endpoints and delivery log. A new token or secret is shown once."""
+their webhook endpoints and delivery log. A new token or secret is shown once; what stops a
+token or an endpoint asks for a ticked confirmation first."""
 
 from __future__ import annotations
 
@@ -7,22 +8,30 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import URL, DataRequired, Length
+from wtforms.validators import URL, DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.api import tokens, webhooks
-from portal.api.models import SCOPES, ApiClient, ApiToken, WebhookDelivery, WebhookEndpoint
+from portal.api.models import (
+    SCOPES,
+    ApiClient,
+    ApiToken,
+    DeliveryStatus,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from portal.audit.services import record
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.orgs.models import User
+from portal.pagination import paginate
 from portal.permissions import load_or_404, require
 from portal.timeutil import utcnow
 
@@ -51,8 +60,23 @@ class ClientForm(TokenForm):
 
 class EndpointForm(FlaskForm):
     url = StringField(_l("URL"), validators=[DataRequired(), Length(max=500),
-                                              URL(require_tld=False)])
+                                              URL(require_tld=False)],
+                      description=_l("http:// or https://, e.g. the governance platform's "
+                                     "receiving address."))
     submit = SubmitField(_l("Add endpoint"))
+
+    def validate_url(self, field):
+        # Only web addresses: urllib would also open file:// and ftp:// URLs.
+        if not webhooks.is_web_url(field.data.strip()):
+            raise ValidationError(_("Give an http:// or https:// address."))
+
+
+def _confirmed() -> bool:
+    """Stopping a token or an endpoint needs the confirmation box ticked."""
+    if request.form.get("confirm") == "yes":
+        return True
+    flash(_("Tick the box to confirm; nothing was changed."), "warning")
+    return False
 
 
 def _expires(form):
@@ -82,6 +106,8 @@ def revoke(ident):
     token = db.session.get(ApiToken, ident)
     if token is None or token.client_id is not None or token.user_id != current_user.id:
         abort(404)
+    if not _confirmed():
+        return redirect(url_for(".index"))
     tokens.revoke_token(current_user, token)
     flash(_("The token was revoked."), "success")
     return redirect(url_for(".index"))
@@ -137,14 +163,14 @@ def client(ident):
 
 def _client_page(client: ApiClient, form: EndpointForm, **shown):
     """The client's page; a new token or secret is in `shown` for this response only."""
-    deliveries = db.session.scalars(
+    deliveries = paginate(
         sa.select(WebhookDelivery).join(WebhookEndpoint)
         .where(WebhookEndpoint.client_id == client.id)
-        .order_by(WebhookDelivery.id.desc()).limit(100)).all()
+        .order_by(WebhookDelivery.id.desc()))
     return render_template("api/client.html", client=client, form=form,
                            new_token=shown.get("new_token"), new_secret=shown.get("new_secret"),
                            deliveries=deliveries, now=utcnow(),
-                           event_types=webhooks.EVENT_TYPES)
+                           event_types=webhooks.EVENT_TYPES, labels=webhooks.STATUS_LABELS)
 
 
 @bp.route("/clients/<int:ident>/rotate", methods=["POST"])
@@ -152,6 +178,8 @@ def _client_page(client: ApiClient, form: EndpointForm, **shown):
 @require("admin.manage")
 def rotate(ident):
     client = _client(ident)
+    if not _confirmed():
+        return redirect(url_for(".client", ident=ident))
     current = client.active_token
     # The new token lives as long as the old one was meant to.
     lifetime = current.expires_at - current.created_at if current and current.expires_at \
@@ -170,7 +198,10 @@ def rotate(ident):
 @login_required
 @require("admin.manage")
 def revoke_client(ident):
-    tokens.revoke_client(current_user, _client(ident))
+    client = _client(ident)
+    if not _confirmed():
+        return redirect(url_for(".client", ident=ident))
+    tokens.revoke_client(current_user, client)
     flash(_("The client was revoked; its token and webhooks stopped."), "success")
     return redirect(url_for(".client", ident=ident))
 
@@ -180,6 +211,8 @@ def revoke_client(ident):
 @require("admin.manage")
 def remove_endpoint(ident):
     endpoint = load_or_404(WebhookEndpoint, ident, "admin.manage", hide=False)
+    if not _confirmed():
+        return redirect(url_for(".client", ident=endpoint.client_id))
     endpoint.active = False
     record("webhook_endpoint.disabled", endpoint, summary=endpoint.url)
     db.session.commit()
@@ -191,6 +224,9 @@ def remove_endpoint(ident):
 @require("admin.manage")
 def retry(ident):
     delivery = load_or_404(WebhookDelivery, ident, "admin.manage", hide=False)
+    if delivery.status is not DeliveryStatus.FAILED:
+        flash(_("Only a failed delivery can be sent again."), "warning")
+        return redirect(url_for(".client", ident=delivery.endpoint.client_id))
     webhooks.retry(delivery)
     flash(_("The delivery will be sent again."), "success")
     return redirect(url_for(".client", ident=delivery.endpoint.client_id))

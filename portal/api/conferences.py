@@ -1,5 +1,6 @@
 """Conferences over the API: read rooms, invitations and answers; answer as the token's
-account; the minutes' state, issued PDFs, and the verification of a content hash."""
+account; the .ics file of a scheduled conference; the minutes' state, issued PDFs, and the
+verification of a content hash."""
 
 from __future__ import annotations
 
@@ -87,6 +88,21 @@ def list_invitations(ident):
     """The roster with each answer, who gave it, when, and its history."""
     conference = load(ident)
     return {"items": [serialize.invitation(i, current_user) for i in conference.invitations]}
+
+
+@bp.route(f"/conferences/{ID}.ics", methods=["GET"])
+@requires("conferences:read")
+@bp.response(200, {"format": "binary", "type": "string"}, content_type="text/calendar")
+def conference_ics(ident):
+    """The conference as an iCalendar file, like the room page's download (404 until a time
+    and room are confirmed)."""
+    from portal.calendar import events
+
+    conference = load(ident)
+    if conference.starts_at is None or conference.room is None:
+        raise ApiError(404, "not_scheduled", _l("This conference has no confirmed time yet."))
+    return Response(events.download(conference), mimetype="text/calendar", headers={
+        "Content-Disposition": f'attachment; filename="conference-{conference.id}.ics"'})
 
 
 @bp.route(f"/invitations/{ID}/answer", methods=["POST"])

@@ -22,8 +22,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
@@ -31,10 +33,12 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, aliased
 
 from portal.api.models import ApiClient, DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from portal.audit.models import AuditEvent
+from portal.audit.services import record
 from portal.extensions import db
 from portal.notifications.outbox import backoff
 from portal.permissions import can
@@ -46,11 +50,19 @@ EVENTS = {
     "conference.schedule": "conference.scheduled",
     "conference.cancel": "conference.cancelled",
     "minutes.issued": "minutes.issued",
+    # recorded by the scheduler when a follow-up task passes its due date
+    "task.overdue": "action_item.overdue",
 }
-EVENT_TYPES = (*EVENTS.values(), "action_item.overdue")
+EVENT_TYPES = tuple(EVENTS.values())
+STATUS_LABELS = {DeliveryStatus.PENDING: _l("Waiting"), DeliveryStatus.SENDING: _l("Sending"),
+                 DeliveryStatus.DELIVERED: _l("Delivered"), DeliveryStatus.FAILED: _l("Failed")}
 DEFAULT_MAX_ATTEMPTS = 10
 LEASE = timedelta(minutes=5)
 D = DeliveryStatus
+
+
+def is_web_url(url: str) -> bool:
+    return urllib.parse.urlsplit(url).scheme.lower() in ("http", "https")
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -70,12 +82,30 @@ def _conference_data(conference) -> dict:
             "cancel_reason": conference.cancel_reason}
 
 
+def _task_data(task) -> dict:
+    """What a client needs to chase an overdue action item; the parties' personal data
+    stays in the portal."""
+    return {"task_id": task.id, "kind": task.kind.value, "dispute_id": task.dispute_id,
+            "dispute_reference": task.dispute.reference, "conference_id": task.conference_id,
+            "position": task.position, "title": task.title, "owner_body": task.owner_body,
+            "organisation": ({"id": task.organisation.id, "name": task.organisation.name}
+                             if task.organisation else None),
+            "due_on": task.due_on.isoformat(), "state": task.state.value}
+
+
 def _describe(session: Session, event: AuditEvent):
-    """(object, permission action, ordering key, data) for an audited action, or None."""
+    """(object, permission action, ordering key, data) for an audited action."""
     from portal.conferences.models import Conference
     from portal.disputes.models import Dispute
+    from portal.followup.models import Task
 
     changes = json.loads(event.changes or "{}")
+    if event.object_type == "Task":
+        task = session.get(Task, int(event.object_id))
+        if task.conference_id is not None:
+            return (task.conference, "conference.view", f"conference:{task.conference_id}",
+                    _task_data(task))
+        return task.dispute, "dispute.view", f"dispute:{task.dispute_id}", _task_data(task)
     if event.object_type == "Dispute":
         dispute = session.get(Dispute, int(event.object_id))
         conference = session.scalar(sa.select(Conference).where(
@@ -173,6 +203,8 @@ def _claim(now: datetime, limit: int) -> tuple[str, list[int]]:
 
 
 def _post(delivery: WebhookDelivery, now: datetime) -> tuple[int, str]:
+    if not is_web_url(delivery.endpoint.url):
+        raise ValueError("only http:// and https:// endpoints are called")
     body = delivery.payload.encode("utf-8")
     timestamp = str(int(now.timestamp()))
     request = urllib.request.Request(delivery.endpoint.url, data=body, method="POST", headers={
@@ -238,6 +270,8 @@ def retry(delivery: WebhookDelivery) -> None:
     delivery.status = D.PENDING
     delivery.next_attempt_at = utcnow()
     delivery.attempts = 0
+    record("webhook_delivery.retried", delivery,
+           summary=f"{delivery.event_type} → {delivery.endpoint.url}")
     db.session.commit()
 
 
@@ -253,3 +287,28 @@ def run_forever(interval: float, limit: int = 100, echo=print) -> None:
             echo(str(report))
         if report.claimed < limit:
             time.sleep(interval)
+
+
+def start_in_process(app, interval: float = 10, stop: threading.Event | None = None):
+    """The development server delivers webhooks from a thread of its own (production runs
+    `portal webhooks send`); started once per app, it runs until `stop` is set."""
+    if "portal_webhooks" in app.extensions:
+        return app.extensions["portal_webhooks"]
+    stop = stop or threading.Event()
+
+    def loop():
+        while not stop.is_set():
+            with app.app_context():
+                try:
+                    send_due()
+                except Exception:  # the next run retries; the server must keep serving
+                    db.session.rollback()
+                    app.logger.exception("webhook delivery failed")
+                finally:
+                    db.session.remove()
+            stop.wait(interval)
+
+    thread = threading.Thread(target=loop, name="portal-webhooks", daemon=True)
+    app.extensions["portal_webhooks"] = thread
+    thread.start()
+    return thread

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -41,11 +41,14 @@ SLOT_ERRORS = {
     SlotErrorCode.NONEXISTENT_TIME: _l("This time does not exist in the room's time zone."),
     SlotErrorCode.BAD_SEARCH: _l("Choose a duration that fits into one working period."),
 }
+HOLIDAYS_UNKNOWN = "holidays_unknown"
 REASONS = {
     Reason.PAST: _l("it is in the past"),
     Reason.HOLIDAY: _l("it falls on a public holiday"),
     Reason.REST_DAY: _l("it falls on a rest day"),
     Reason.OUTSIDE_HOURS: _l("it is outside working hours"),
+    HOLIDAYS_UNKNOWN: _l("the public holidays of its year are not known yet, so only "
+                         "weekends count as days off"),
 }
 
 
@@ -59,8 +62,53 @@ def calendar_error(error: CalendarRangeError) -> DomainError:
                          "the holiday data.", first=error.first, last=error.last))
 
 
+class PortalCalendar(WorkingCalendar):
+    """The working calendar, with a declared fallback for years the holiday data lacks.
+
+    The State Council publishes a year's holidays and make-up days (调休) only weeks before
+    it begins, yet meetings are planned across the new year. For a year after the data,
+    Monday to Friday count as working days and no day is a holiday; every page and slot
+    that touches such a year says so (``unknown_holiday_years``), so it is not a silent
+    guess. Years before the data still raise ``CalendarRangeError``.
+    """
+
+    def is_working_day(self, day: date) -> bool:
+        if day.year > LAST_YEAR:
+            return day.weekday() < 5
+        return super().is_working_day(day)
+
+    def holiday_name(self, day: date) -> str | None:
+        if day.year > LAST_YEAR:
+            return None
+        return super().holiday_name(day)
+
+
 def working_calendar() -> WorkingCalendar:
-    return WorkingCalendar(zone=current_app.config["PORTAL_TIMEZONE"])
+    return PortalCalendar(zone=current_app.config["PORTAL_TIMEZONE"])
+
+
+def unknown_holiday_years(start: datetime, end: datetime) -> list[int]:
+    """The years within ``[start, end]`` whose holidays the portal does not know yet."""
+    return list(range(max(start.year, LAST_YEAR + 1), end.year + 1))
+
+
+def unknown_holidays_notice(years: Sequence[int]) -> str:
+    return _("Public holidays and make-up working days (调休) for %(years)s are not in the "
+             "portal's calendar yet: only Saturdays and Sundays count as days off. Check the "
+             "State Council's holiday notice before confirming a date.",
+             years="、".join(str(y) for y in years))
+
+
+def horizon_notice(days: int, now: datetime | None = None) -> str | None:
+    """The unknown-holidays notice for a search over the next ``days``, if it needs one."""
+    start = (now or utcnow()).astimezone(working_calendar().tz)
+    years = unknown_holiday_years(start, start + timedelta(days=days))
+    return unknown_holidays_notice(years) if years else None
+
+
+def warning_text(proposed: ProposedSlot) -> str:
+    """The stored warnings of a proposed slot, in the viewer's language."""
+    return "；".join(str(REASONS[w]) for w in proposed.warnings.split(",") if w in REASONS)
 
 
 def _check(actor: User, action: str, conference: Conference) -> None:
@@ -102,17 +150,19 @@ def propose(actor: User, conference: Conference, slot: WallClockSlot,
     existing = slots_of(conference)
     try:
         validate_proposals([s.slot for s in existing] + [slot], calendar)
-        reasons = calendar.check(slot.start_utc, slot.end_utc, now or utcnow())
+        reasons = list(calendar.check(slot.start_utc, slot.end_utc, now or utcnow()))
     except SlotError as error:
         raise DomainError(str(SLOT_ERRORS.get(error.code, error)), "starts") from None
     except CalendarRangeError as error:
         raise calendar_error(error) from None
+    if unknown_holiday_years(slot.start, slot.end):
+        reasons.append(HOLIDAYS_UNKNOWN)
     if reasons and not accept_warnings:
         raise SlotWarnings(_("Please confirm: %(reasons)s.",
                              reasons="；".join(str(REASONS[r]) for r in reasons)), "confirm")
     proposed = ProposedSlot(conference_id=conference.id, starts_local=slot.start,
                             ends_local=slot.end, zone=slot.zone, proposed_by=actor,
-                            warnings=",".join(r.value for r in reasons))
+                            warnings=",".join(str(r) for r in reasons))
     db.session.add(proposed)
     db.session.flush()
     record("poll.slot_proposed", conference, actor=actor,
@@ -151,16 +201,16 @@ def _busy(conference: Conference) -> dict[int, list[Interval]]:
     }
 
 
-def suggest(conference: Conference, room: Room, duration: timedelta, days: int = 14,
+SUGGESTION_DAYS = 14
+
+
+def suggest(conference: Conference, room: Room, duration: timedelta,
+            days: int = SUGGESTION_DAYS,
             now: datetime | None = None, limit: int = 5) -> list[Candidate]:
     """The finder's best slots over the next ``days`` for the invitees and the room."""
     now = now or utcnow()
     calendar = working_calendar()
-    # The holiday data ends with LAST_YEAR: search up to there rather than fail.
-    horizon_end = min(now + timedelta(days=days),
-                      datetime(LAST_YEAR + 1, 1, 1, tzinfo=calendar.tz).astimezone(UTC))
-    if horizon_end <= now:
-        raise calendar_error(CalendarRangeError(now.year, now.year, LAST_YEAR))
+    horizon_end = now + timedelta(days=days)
     busy = _busy(conference)
     participants = [
         Participant(i.id, i.invitee_name, i.required, busy.get(i.id, ()))

@@ -1,6 +1,14 @@
-"""The scheduler's tick: plan reminders into rows, then claim the due rows and send each once.
+"""The scheduler's tick: every reminder and every piece of timed background work, once.
 
-Each tick (``tick(now)``, in an application context):
+Each tick (``tick(now)``, in an application context) sends the conference reminders
+(answers due and overdue, the meeting in 24 h and 2 h) and the reminders for minutes waiting
+for a signature through reminder rows (below), then the follow-up reminders (judicial
+confirmation, tasks due in 3 days, overdue to the owner and then to the convener: see
+``portal.followup.reminders``, whose claim rows give the same exactly-once guarantee), builds
+queued case files and makes the monthly report. Each part runs on its own, so one that
+fails is logged and retried on the next tick without holding back the others.
+
+Reminder rows:
 
 1. *sync*: for every source of reminders, compare ``scheduling.reminders.plan`` with the
    stored rows: insert what is missing (``INSERT ... ON CONFLICT DO NOTHING``, so processes
@@ -92,7 +100,46 @@ def send_conference_reminder(row: ReminderRow) -> None:
         notify(recipient, "meeting_soon", link, hours=hours, **_context(conference))
 
 
-SOURCES = (Source(SubjectKind.CONFERENCE, plan_conferences, send_conference_reminder),)
+# --- minutes waiting for signatures: every day to each signer who has not signed ----------
+
+def plan_minutes(now: datetime) -> list[planning.Reminder]:
+    from portal.audit.models import AuditEvent
+    from portal.minutes.models import MinutesVersion, VersionStatus
+    from portal.minutes.services import outstanding
+
+    opened = dict(db.session.execute(
+        sa.select(AuditEvent.object_id, sa.func.max(AuditEvent.occurred_at)).where(
+            AuditEvent.action == "minutes.signing_opened",
+            AuditEvent.object_type == "Conference").group_by(AuditEvent.object_id)).all())
+    waiting = []
+    for version in db.session.scalars(sa.select(MinutesVersion).where(
+            MinutesVersion.status == VersionStatus.SIGNING).order_by(MinutesVersion.id)):
+        # A version changed during signing is a new version: its signers start afresh.
+        since = max(opened.get(str(version.conference_id), version.created_at),
+                    version.created_at)
+        pending = [row["user_id"] for row in outstanding(version)]
+        if pending:
+            waiting.append(planning.MinutesSnapshot(version.conference_id, pending, since))
+    return planning.plan([], waiting, [], [], now, working_calendar())
+
+
+def send_minutes_reminder(row: ReminderRow) -> None:
+    from portal.minutes.services import current_version
+    from portal.notifications.services import notify
+
+    conference = db.session.get(Conference, row.subject_id)
+    recipient = db.session.get(User, row.recipient_id)
+    if conference is None or recipient is None or not recipient.active:
+        return
+    version = current_version(conference)
+    notify(recipient, "minutes_unsigned", f"/conferences/{conference.id}/minutes",
+           conference_title=conference.dispute.title, reference=conference.dispute.reference,
+           version=version.number if version else "", when=conference.starts_at,
+           room=conference.room.name if conference.room else None)
+
+
+SOURCES = (Source(SubjectKind.CONFERENCE, plan_conferences, send_conference_reminder),
+           Source(SubjectKind.MINUTES, plan_minutes, send_minutes_reminder))
 
 
 # --- the tick ------------------------------------------------------------------------------
@@ -158,19 +205,30 @@ def send_due(now: datetime, senders: dict[str, Callable[[ReminderRow], None]]) -
             db.session.rollback()
 
 
+def _guarded(what: str, work: Callable[[], object], default=None):
+    try:
+        return work()
+    except Exception:
+        log.exception("scheduler: %s failed; the next tick tries again", what)
+        db.session.rollback()
+        return default
+
+
 def tick(now: datetime) -> int:
     """One run of the scheduler at ``now``; returns how many reminders were sent."""
-    for source in SOURCES:
-        sync(source, now)
-    sent = send_due(now, {source.subject_kind.value: source.send for source in SOURCES})
+    from portal.followup import casefile
+    from portal.followup import reminders as followup
     from portal.statistics.services import run_due
 
-    try:  # the monthly statistics report, made once from the month's first working day
-        run_due(now)
-    except Exception:
-        log.exception("the monthly statistics report could not be made")
-        db.session.rollback()
-    return sent
+    for source in SOURCES:
+        _guarded(f"planning {source.subject_kind} reminders", lambda s=source: sync(s, now))
+    sent = _guarded("sending reminders", lambda: send_due(
+        now, {source.subject_kind.value: source.send for source in SOURCES}), 0)
+    followups = _guarded("follow-up reminders", lambda: followup.tick(now), {})
+    _guarded("building queued case files", casefile.build_queued)
+    # The monthly statistics report, made once from the month's first working day.
+    _guarded("the monthly statistics report", lambda: run_due(now))
+    return sent + sum(followups.values())
 
 
 def run_tick(app, now: datetime) -> int:

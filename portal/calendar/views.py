@@ -14,18 +14,20 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from portal.calendar import events, services
 from portal.calendar.forms import ConfirmForm, ProposeForm, SuggestForm
-from portal.calendar.models import VoteChoice
+from portal.calendar.models import ReminderRow, VoteChoice
 from portal.conferences.models import Conference
 from portal.conferences.policy import may_answer
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.orgs.models import Room
+from portal.orgs.models import Room, User
 from portal.permissions import can
+from scheduling.reminders import ReminderKind, SubjectKind
 from scheduling.slots import WallClockSlot
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
@@ -90,7 +92,9 @@ def suggestions(ident):
         except DomainError as failure:
             error = failure.message
     return render_template("calendar/suggestions.html", conference=conference, form=form,
-                           candidates=candidates, error=error)
+                           candidates=candidates, error=error,
+                           notice=services.horizon_notice(services.SUGGESTION_DAYS),
+                           unknown_after=services.LAST_YEAR)
 
 
 @bp.route("/conferences/<int:ident>/suggestions", methods=["POST"])
@@ -103,8 +107,10 @@ def propose_suggestion(ident):
             services.working_calendar().zone)
     except (KeyError, ValueError):
         abort(400)
-    return _perform(conference, lambda: services.propose(current_user, conference, slot),
-                    _("Slot proposed."))
+    # The suggestions page shows the unknown-holidays notice next to such slots.
+    accepted = request.form.get("accept_warnings") == "1"
+    return _perform(conference, lambda: services.propose(current_user, conference, slot,
+                                                         accepted), _("Slot proposed."))
 
 
 @bp.route("/conferences/<int:ident>/votes/<int:invitation_id>", methods=["POST"])
@@ -185,10 +191,13 @@ def rotate():
 
 @bp.route("/feed/<int:user_id>/<token>.ics")
 def feed(user_id, token):
-    """No sign-in: the token is the key. Unknown, revoked or forged links are 404."""
+    """No sign-in: the token is the key. Unknown, revoked or forged links are 404, with a
+    word for the person who opens the link in a browser."""
     owner = events.feed_owner(user_id, token)
     if owner is None:
-        abort(404)
+        return Response(_("This calendar link is not valid: it may have been replaced by a "
+                          "new one. Sign in to the portal and copy your current link from "
+                          "“My calendar”."), status=404, mimetype="text/plain")
     found = events.feed_events(owner)
     etag = events.ical.feed_etag(found, events.FEED_NAME)
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
@@ -199,6 +208,25 @@ def feed(user_id, token):
 
 
 # --- what the room page's schedule card shows ------------------------------------------------
+
+REMINDER_LABELS = {
+    ReminderKind.RESPONSE_DUE_SOON: _l("Answer due soon"),
+    ReminderKind.RESPONSE_OVERDUE: _l("Answers overdue"),
+    ReminderKind.MEETING_IN_24H: _l("Meeting in 24 hours"),
+    ReminderKind.MEETING_IN_2H: _l("Meeting in 2 hours"),
+}
+
+
+def _reminders(conference: Conference) -> list[dict]:
+    rows = db.session.execute(
+        sa.select(ReminderRow.kind, ReminderRow.due_at, ReminderRow.sent_at, User.full_name)
+        .join(User, User.id == ReminderRow.recipient_id)
+        .where(ReminderRow.subject_kind == SubjectKind.CONFERENCE.value,
+               ReminderRow.subject_id == conference.id)
+        .order_by(ReminderRow.due_at, User.full_name)).all()
+    return [{"label": REMINDER_LABELS.get(ReminderKind(kind), kind), "due": due, "sent": sent,
+             "to": name} for kind, due, sent, name in rows]
+
 
 @bp.app_context_processor
 def _helpers():
@@ -213,6 +241,8 @@ def _helpers():
             SelectChoice(s.id, f"{s.starts_local:%Y-%m-%d %H:%M}–{s.ends_local:%H:%M}")
             for s in slots]
         confirm_form.room_id.choices = _rooms()
+        years = sorted({y for s in slots if services.HOLIDAYS_UNKNOWN in s.warnings
+                        for y in services.unknown_holiday_years(s.starts_local, s.ends_local)})
         return {
             "open": conference.state in services.POLL_STATES and (poll is None or poll.is_open),
             "slots": slots, "invitations": invitations, "votes": votes,
@@ -221,6 +251,8 @@ def _helpers():
             "propose": propose_form, "confirm": confirm_form, "choices": list(VoteChoice),
             "zone": services.working_calendar().zone,
             "override": poll.override_reason if poll else None,
+            "warning_text": services.warning_text,
+            "notice": services.unknown_holidays_notice(years) if years else None,
         }
 
-    return {"schedule_poll": schedule_poll}
+    return {"schedule_poll": schedule_poll, "conference_reminders": _reminders}

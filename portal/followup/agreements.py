@@ -30,6 +30,7 @@ from portal.followup.models import (
     PartySignature,
     RightsNotice,
 )
+from portal.minutes import sealing
 from portal.minutes import services as minutes
 from portal.orgs.models import User
 from portal.permissions import can
@@ -211,13 +212,24 @@ def to_document(agreement: Agreement, data: dict | None = None) -> doc.Mediation
         invited_mediator=data.get("invited_mediator") or "")
 
 
-def agreement_pdf(agreement: Agreement) -> bytes:
-    """The printable agreement; a draft carries the watermark until it is in effect."""
+def issued_document(agreement: Agreement) -> doc.MediationAgreement:
+    """The document as printed: a draft carries the watermark until it is in effect."""
     document = to_document(agreement)
     if agreement.state is AgreementState.EFFECTIVE:
         document = replace(document, issued=True,
                            verify_url=minutes.verify_url_for(doc.content_hash(document)))
-    return doc.render_agreement_pdf(document)
+    return document
+
+
+def agreement_pdf(agreement: Agreement) -> bytes:
+    """The sealed PDF once the agreement is in effect, else a watermarked draft."""
+    if agreement.pdf is not None:
+        return agreement.pdf
+    return doc.render_agreement_pdf(issued_document(agreement))
+
+
+def agreement_html(agreement: Agreement) -> str:
+    return doc.render_agreement_html(issued_document(agreement))
 
 
 # --- signatures on paper, effect, judicial confirmation ---------------------------------
@@ -278,9 +290,19 @@ def _take_effect(actor: User, agreement: Agreement) -> None:
 
     agreement.state = AgreementState.EFFECTIVE
     agreement.effective_on = max(s.signed_on for s in agreement.signatures)
+    document = issued_document(agreement)
+    agreement.content_hash = doc.content_hash(document)
+    agreement.pdf = sealing.seal(doc.render_agreement_pdf(document))
+    agreement.issued_at = utcnow()
     _event(actor, agreement.dispute, "agreement_effective",
            f"调解协议书 {agreement.number} 自 {agreement.effective_on} 起生效")
     obligations_to_tasks(actor, agreement)
+
+
+def find_by_hash(content_hash: str) -> Agreement | None:
+    """The issued agreement whose content has this hash (for the public verification page)."""
+    return db.session.scalar(db.select(Agreement).where(
+        Agreement.content_hash == content_hash, Agreement.issued_at.is_not(None)))
 
 
 def confirmation_deadline(agreement: Agreement) -> date | None:
@@ -354,13 +376,12 @@ def notice_pdf(dispute: Dispute, party: Party) -> bytes:
     return render_pdf(html)
 
 
-def notices_pdf(dispute: Dispute) -> bytes:
-    """Every party's notice in one PDF, for the case file."""
-    from reports.pdf import render_pdf, template_environment
+def notices_html(dispute: Dispute) -> str:
+    """Every party's notice, for the case file."""
+    from reports.pdf import template_environment
 
-    html = template_environment().get_template("reports/rights_notice.html").render(
+    return template_environment().get_template("reports/rights_notice.html").render(
         doc=_notice_document(dispute, list(dispute.parties)), draft=False)
-    return render_pdf(html, pdf_variant=None)
 
 
 def _notice_document(dispute: Dispute, parties: list[Party]):

@@ -30,7 +30,7 @@ from portal.orgs.models import User
 from portal.permissions import can
 from portal.timeutil import utcnow
 from reports.casefile import Section, build_casefile
-from reports.pdf import render_pdf, template_environment
+from reports.pdf import template_environment
 
 ACTIVE = (CasefileState.QUEUED, CasefileState.RUNNING)
 
@@ -128,9 +128,8 @@ def _bytes_io(data: bytes):
     return BytesIO(data)
 
 
-def _render(template: str, **context) -> bytes:
-    html = template_environment().get_template(template).render(draft=False, **context)
-    return render_pdf(html, pdf_variant=None)
+def _html(template: str, **context) -> str:
+    return template_environment().get_template(template).render(draft=False, **context)
 
 
 def collect(dispute: Dispute, folder: Path, progress=lambda percent, step: None) -> list[Section]:
@@ -140,19 +139,19 @@ def collect(dispute: Dispute, folder: Path, progress=lambda percent, step: None)
     found = agreements.agreements_of(dispute)
     sections = []
     progress(5, _("Intake record"))
-    sections.append(Section("纠纷受理登记表", _render(
+    sections.append(Section("纠纷受理登记表", html=_html(
         "followup/pdf/intake.html", dispute=dispute, events=dispute.events)))
     progress(15, _("Notices of rights and duties"))
-    sections.append(Section("当事人权利义务告知书", agreements.notices_pdf(dispute)))
+    sections.append(Section("当事人权利义务告知书", html=agreements.notices_html(dispute)))
     notices = agreements.notices_of(dispute)
-    sections.append(Section("当事人身份情况", _render(
+    sections.append(Section("当事人身份情况", html=_html(
         "followup/pdf/particulars.html", dispute=dispute, notices=notices)))
     progress(30, _("Investigation notes and briefs"))
     briefs = {c.id: list(db.session.scalars(sa.select(Brief).where(
         Brief.conference_id == c.id).order_by(Brief.id))) for c in conferences}
     records = {c.id: {k: minutes.section(c, k)[0] for k in ("accounts", "opinions")}
                for c in conferences}
-    sections.append(Section("调查笔录及会前材料", _render(
+    sections.append(Section("调查笔录及会前材料", html=_html(
         "followup/pdf/investigation.html", dispute=dispute, conferences=conferences,
         briefs=briefs, records=records)))
     progress(45, _("Signed minutes"))
@@ -168,14 +167,14 @@ def collect(dispute: Dispute, folder: Path, progress=lambda percent, step: None)
             sections.append(Section(f"第{number}次联席会商纪要（第{version.number}版）", path))
     progress(60, _("Mediation agreement"))
     for agreement in found:
-        sections.append(Section("人民调解协议书", agreements.agreement_pdf(agreement)))
+        sections.append(Section("人民调解协议书", html=agreements.agreement_html(agreement)))
         scan = db.session.scalar(sa.select(Agreement.scan).where(Agreement.id == agreement.id))
         if scan and agreement.scan_type == "application/pdf":
             path = folder / f"agreement-{agreement.id}.pdf"
             path.write_bytes(scan)
             sections.append(Section("人民调解协议书（当事人签字本扫描件）", path))
     progress(70, _("Performance and follow-up records"))
-    sections.append(Section("履行情况及回访记录", _render(
+    sections.append(Section("履行情况及回访记录", html=_html(
         "followup/pdf/followup.html", dispute=dispute, tasks=tasks.tasks_of(dispute),
         visits=tasks.visits_of(dispute), agreements=found,
         deadline=agreements.confirmation_deadline)))

@@ -1,12 +1,8 @@
-"""`portal followup tick`: reminders, escalations and waiting case files."""
+"""`portal followup tick`: the scheduler's tick, under the name cron entries may still use."""
 
 from __future__ import annotations
 
-import time
-from datetime import datetime
-
 import click
-from flask.cli import with_appcontext
 
 
 @click.group()
@@ -15,25 +11,15 @@ def followup():
 
 
 @followup.command("tick")
-@click.option("--once", is_flag=True, help="Run once and exit.")
-@click.option("--interval", type=click.FloatRange(min=1), default=300, show_default=True,
-              help="Seconds between runs.")
-@click.option("--now", "now_text", default=None, metavar="ISO-DATETIME",
-              help="Pretend it is this instant (with a time zone), for trying reminders out.")
-@with_appcontext
-def tick(once, interval, now_text):
-    """Send due follow-up reminders once each and build waiting case files."""
-    from portal.extensions import db
-    from portal.followup import casefile, reminders
+@click.option("--once", is_flag=True, help="Run one tick and exit.")
+@click.option("--now", "now", default=None, metavar="ISO",
+              help="Pretend it is this instant (ISO 8601 with offset).")
+@click.option("--interval", type=click.IntRange(min=1), default=60, show_default=True,
+              help="Seconds between ticks.")
+@click.pass_context
+def tick(ctx, once, now, interval):
+    """The same as `portal scheduler`: its tick sends the follow-up reminders and builds
+    waiting case files along with every other reminder."""
+    from portal.cli import scheduler
 
-    now = datetime.fromisoformat(now_text) if now_text else None
-    if now is not None and now.tzinfo is None:
-        raise click.BadParameter("give the time zone, e.g. 2026-12-01T09:00+08:00")
-    while True:
-        sent = reminders.tick(now)
-        built = casefile.build_queued()
-        click.echo(f"Follow-up: {sent}, case files built: {built}.")
-        db.session.remove()
-        if once:
-            return
-        time.sleep(interval)
+    ctx.invoke(scheduler, once=once, now=now, interval=interval)

@@ -115,6 +115,11 @@ class Agreement(db.Model):
     confirmation: Mapped[Confirmation | None] = mapped_column(_enum(Confirmation))
     confirmation_ruling: Mapped[str | None] = mapped_column(sa.String(120))
     confirmation_decided_on: Mapped[date | None]
+    # Issued when the last party has signed: the sealed PDF, found again by the hash of its
+    # content that its QR code carries.
+    content_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True, index=True)
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pdf: Mapped[bytes | None] = deferred(mapped_column(sa.LargeBinary))
 
     dispute = relationship("Dispute")
     conference = relationship("Conference")

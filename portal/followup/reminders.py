@@ -1,4 +1,4 @@
-"""Follow-up reminders, sent by `portal followup tick`.
+"""Follow-up reminders, sent by the scheduler's tick (``portal.calendar.tick``).
 
 What is due is read from the database on every tick, and each reminder is claimed by
 inserting its (subject, recipient, kind) row first: the unique key makes a second tick, or a
@@ -8,6 +8,9 @@ PostgreSQL the candidate tasks are read with SKIP LOCKED so concurrent ticks sha
 - judicial confirmation: the handler, 7 days before the 30-day window closes;
 - a task due within 3 days: its owner;
 - a task past its due date: its owner, and after 3 more days the convener.
+
+The first overdue reminder of a task is also an audit event (``task.overdue``), which the
+API turns into the ``action_item.overdue`` webhook.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
+from portal.audit.models import AuditEvent
+from portal.audit.services import record
 from portal.extensions import db
 from portal.followup.agreements import confirmation_deadline
 from portal.followup.models import (
@@ -76,6 +81,13 @@ def _owners(task: Task) -> list[User]:
     return [task.dispute.handler] if task.dispute.handler else []
 
 
+def _was_overdue(task: Task) -> bool:
+    """Whether an overdue reminder of the task went out before this tick's."""
+    return db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
+        AuditEvent.action == "task.overdue", AuditEvent.object_type == "Task",
+        AuditEvent.object_id == str(task.id))) > 0
+
+
 def _skip_locked(query):
     if db.engine.dialect.name == "postgresql":
         return query.with_for_update(skip_locked=True, of=Task)
@@ -90,7 +102,8 @@ def tick(now: datetime | None = None) -> dict[str, int]:
     agreements = db.session.scalars(sa.select(Agreement).where(
         Agreement.state == AgreementState.EFFECTIVE,
         Agreement.confirmation_filed_on.is_(None),
-        Agreement.effective_on <= today - timedelta(days=30 - CONFIRMATION_NOTICE_DAYS)))
+        Agreement.effective_on <= today - timedelta(days=30 - CONFIRMATION_NOTICE_DAYS))
+        .order_by(Agreement.id))
     for agreement in agreements:
         dispute = agreement.dispute
         handler = dispute.handler or agreement.conference.convener
@@ -110,8 +123,11 @@ def tick(now: datetime | None = None) -> dict[str, int]:
             sent["task_due_soon"] += _send(f"task:{task.id}", _owners(task), "task_due_soon",
                                            link, now, **facts)
             continue
-        sent["task_overdue"] += _send(f"task:{task.id}", _owners(task), "task_overdue", link,
-                                      now, **facts)
+        overdue = _send(f"task:{task.id}", _owners(task), "task_overdue", link, now, **facts)
+        if overdue and not _was_overdue(task):
+            record("task.overdue", task, summary=task.title,
+                   changes={"due_on": task.due_on.isoformat()})
+        sent["task_overdue"] += overdue
         if task.due_on + timedelta(days=ESCALATE_AFTER_DAYS) <= today:
             convener = task.conference.convener if task.conference else task.dispute.handler
             sent["task_escalated"] += _send(f"task:{task.id}", [convener], "task_escalated",

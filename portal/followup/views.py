@@ -96,11 +96,14 @@ def notice_pdf(ident, party_id):
 def record_notice(ident):
     dispute = load_or_404(Dispute, ident, "followup.view")
     party = db.session.get(Party, request.form.get("party_id", type=int) or 0)
-    if party is None:
-        abort(400)
-    return _attempt(lambda: agreements.record_notice(
-        current_user, dispute, party, _date("given_on"), request.form.get("method", "")),
-        _("The notice is recorded as given."), url_for(".dispute_page", ident=ident))
+
+    def perform():
+        if party is None:
+            raise DomainError(_("Unknown party."))
+        agreements.record_notice(current_user, dispute, party, _date("given_on"),
+                                 request.form.get("method", ""))
+    return _attempt(perform, _("The notice is recorded as given."),
+                    url_for(".dispute_page", ident=ident))
 
 
 @bp.route("/disputes/<int:ident>/visits", methods=["POST"])

@@ -20,6 +20,7 @@ from portal.audit.services import record as audit
 from portal.conferences.models import Brief, Conference
 from portal.errors import Conflict, DomainError
 from portal.extensions import db, limiter
+from portal.followup import agreements
 from portal.minutes import document, record_input, services
 from portal.minutes.models import MinutesVersion
 from portal.minutes.models import VersionStatus as V
@@ -202,6 +203,29 @@ def _verdict(version: MinutesVersion | None, seal_ok: bool | None = None) -> dic
             "hash": version.content_hash}
 
 
+def _agreement_verdict(agreement, seal_ok: bool | None = None) -> dict:
+    # Parties are private persons: the public page names the issuing committee and the
+    # mediators, and gives only the dates on which the parties signed.
+    data = agreements.content(agreement)
+    return {"found": True, "kind": "agreement", "reference": agreement.dispute.reference,
+            "number": agreement.number, "version": agreement.version,
+            "committee": data["committee"], "mediators": data.get("mediators", []),
+            "effective_on": agreement.effective_on, "issued_at": agreement.issued_at,
+            "signed_on": sorted(s.signed_on for s in agreement.signatures),
+            "seal_ok": seal_ok, "hash": agreement.content_hash}
+
+
+def _find(content_hash: str, kind: str | None = None, seal_ok: bool | None = None) -> dict:
+    if kind in (None, "minutes"):
+        version = services.find_by_hash(content_hash)
+        if version is not None or kind == "minutes":
+            return _verdict(version, seal_ok)
+    agreement = agreements.find_by_hash(content_hash)
+    if agreement is not None:
+        return _agreement_verdict(agreement, seal_ok)
+    return {"found": False, "seal_ok": None}
+
+
 @bp.route("/verify", methods=["GET", "POST"])
 @bp.route("/verify/<content_hash>")
 @limiter.limit("30 per minute")
@@ -215,15 +239,15 @@ def verify(content_hash=None):
         except NotAPdfError:
             error = _("This file is not a PDF.")
         else:
-            version = services.find_by_hash(found.content_hash) if found else None
-            seal_ok = None
-            if version is not None:
+            verdict = {"found": False, "seal_ok": None}
+            if found is not None:
+                verdict = _find(found.content_hash, found.kind or None)
+            if verdict["found"]:
                 from portal.minutes.sealing import check
 
-                seal_ok = check(data).ok
-            verdict = _verdict(version, seal_ok)
+                verdict["seal_ok"] = check(data).ok
     elif content_hash is not None:
-        verdict = _verdict(services.find_by_hash(content_hash.lower()[:64]))
+        verdict = _find(content_hash.lower()[:64])
     return render_template("minutes/verify.html", verdict=verdict, error=error), (
         400 if error else 200)
 

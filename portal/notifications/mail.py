@@ -38,6 +38,8 @@ SUBJECTS = {
     "minutes_review": _l("Minutes circulated for review: %(conference_title)s (%(reference)s)"),
     "minutes_to_sign": _l("Minutes waiting for your signature: %(conference_title)s "
                           "(%(reference)s)"),
+    "minutes_unsigned": _l("Reminder: the minutes still wait for your signature: "
+                           "%(conference_title)s (%(reference)s)"),
     "minutes_changed": _l("Minutes changed, please sign the new version: "
                           "%(conference_title)s (%(reference)s)"),
     "poll_reopened": _l("New time being found, please vote: %(conference_title)s "

@@ -41,3 +41,19 @@ STATISTICS_INDEXES = (
     sa.Index("ix_conferences_started_at", Conference.started_at),
     sa.Index("ix_answer_changes_invitation_at", AnswerChange.invitation_id, AnswerChange.at),
 )
+
+
+class StatisticsVersion(db.Model):
+    """One row counting the changes to the data the statistics read.
+
+    Every flush or bulk statement that writes one of those tables bumps `n` in the same
+    transaction (see `portal.statistics.cache`), so a dashboard computed at (token, n) is
+    still right for as long as the row reads (token, n). The token is new whenever the row
+    is made again, so counting from zero afresh never matches an older dashboard.
+    """
+
+    __tablename__ = "statistics_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(sa.String(32))
+    n: Mapped[int] = mapped_column(sa.BigInteger, default=0)

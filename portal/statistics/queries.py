@@ -218,12 +218,14 @@ def percentiles(values, quantiles: tuple[int, ...] = (50, 90), group=None):
             for q in quantiles]).select_from(values)
         return statement.group_by(*outer) if group else statement
     partition = [values.c.g] if group else []
+    # Both windows share one partition and order, so SQLite sorts the values once.
     ranked = sa.select(
         *partition, values.c.v,
         (sa.func.row_number().over(partition_by=partition, order_by=values.c.v) - 1).label("i"),
-        sa.func.count().over(partition_by=partition).label("n")).subquery()
+        sa.func.count().over(partition_by=partition, order_by=values.c.v,
+                             rows=(None, None)).label("n")).subquery()
     r = ranked.c
-    columns = []
+    columns, near = [], []
     for q in quantiles:
         # The q-th percentile lies at rank (n-1)·q/100: integer part `low`, remainder `rest`
         # hundredths of the way to the next rank.
@@ -232,11 +234,12 @@ def percentiles(values, quantiles: tuple[int, ...] = (50, 90), group=None):
         weight = (sa.case((r.i == low, 100 - rest), else_=0)
                   + sa.case((sa.and_(r.i == low + 1, rest > 0), rest), else_=0))
         columns.append((sa.func.sum(r.v * weight) / 100.0).label(f"p{q}"))
+        near.append(r.i.in_([low, low + 1]))
     outer = [r.g] if group else []
-    statement = sa.select(*outer, sa.func.count().label("n"), *columns)
-    if group:
-        statement = statement.group_by(*outer)
-    return statement.select_from(ranked)
+    # Only the ranks next to a percentile reach the grouping: a few rows per group.
+    statement = (sa.select(*outer, sa.func.coalesce(sa.func.max(r.n), 0).label("n"), *columns)
+                 .select_from(ranked).where(sa.or_(*near)))
+    return statement.group_by(*outer) if group else statement
 
 
 def escalation_to_conference(f: Filters) -> sa.Row:

@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
 from portal.extensions import db
 from portal.orgs.models import User
-from portal.statistics import queries
+from portal.statistics import cache, queries
 from portal.statistics.models import MonthlyReport
 from portal.statistics.queries import Filters
 from portal.timeutil import utcnow
@@ -119,6 +119,13 @@ def _measure_rows(rows, label) -> list[list[Cell]]:
 
 
 def dashboard(filters: Filters, today: date) -> Dashboard:
+    """The dashboard for `filters`, computed afresh or kept from an earlier request while
+    no data under it has changed since (`portal.statistics.cache`)."""
+    return cache.cached(("dashboard", filters, today, str(get_locale())),
+                        lambda: compute_dashboard(filters, today))
+
+
+def compute_dashboard(filters: Filters, today: date) -> Dashboard:
     d = definitions()
     tiers = queries.disputes_by(filters, queries.Dispute.tier)
     categories = queries.disputes_by(filters, queries.Dispute.category)
@@ -260,10 +267,10 @@ def previous_month(day: date) -> str:
 def report_due(now: datetime, zone) -> str | None:
     """The month whose report is due at `now`: the previous month, from the first working
     day of this month on (statutory holidays and make-up days included)."""
-    from scheduling.workcal import WorkingCalendar
+    from portal.calendar.services import working_calendar
 
     today = now.astimezone(zone).date()
-    first = WorkingCalendar().first_working_day(today.year, today.month)
+    first = working_calendar().first_working_day(today.year, today.month)
     return previous_month(today) if today >= first else None
 
 

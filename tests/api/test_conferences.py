@@ -76,3 +76,26 @@ def test_draft_minutes_pdf_is_not_served(closed_session, api_as):
     conference, _ = closed_session
     response = api_as(conference.secretary).get(f"/conferences/{conference.id}/minutes/1.pdf")
     assert response.status_code == 404
+
+
+def test_ics_download_for_invitees_once_scheduled(make, nancheng, api_as):
+    from datetime import timedelta
+
+    from portal.conferences import services
+    from portal.disputes.models import Category
+    from portal.timeutil import utcnow
+
+    _, people = nancheng
+    conference = make.conference(category=Category.LABOUR_WAGES)
+    mediator = api_as(people[OrgKind.LABOUR_ARBITRATION])
+    unscheduled = mediator.get(f"/conferences/{conference.id}.ics")
+    assert unscheduled.status_code == 404
+    assert unscheduled.get_json()["code"] == "not_scheduled"
+    starts = utcnow() + timedelta(days=3)
+    services.schedule(conference.convener, conference, starts, starts + timedelta(hours=2),
+                      make.room(), override_reason="紧急")
+    ics = mediator.get(f"/conferences/{conference.id}.ics")
+    assert ics.status_code == 200 and ics.mimetype == "text/calendar"
+    assert b"BEGIN:VEVENT" in ics.data and conference.dispute.reference.encode() in ics.data
+    outsider = api_as(people[OrgKind.ECOLOGY_ENVIRONMENT])
+    assert outsider.get(f"/conferences/{conference.id}.ics").status_code == 404

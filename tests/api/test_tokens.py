@@ -33,7 +33,9 @@ def test_revoked_token_is_refused(make, client, login):
     user = make.user(Role.GRID_WORKER)
     token, raw = tokens.create_personal_token(user, "x", ["disputes:read"], None)
     login(user)
-    client.post(f"/api-tokens/{token.id}/revoke")
+    client.post(f"/api-tokens/{token.id}/revoke")  # without the confirmation: nothing
+    assert Api(client, raw).get("/disputes").status_code == 200
+    client.post(f"/api-tokens/{token.id}/revoke", data={"confirm": "yes"})
     response = Api(client, raw).get("/disputes")
     assert response.status_code == 401
     assert response.get_json()["code"] == "token_revoked"
@@ -78,13 +80,16 @@ def test_admin_creates_rotates_and_revokes_a_client(make, login, client):
     assert event.actor_name == "api:市域社会治理平台" and event.actor_id == acting.id
 
     registered = db.session.scalar(sa.select(ApiClient))
-    rotated = client.post(f"/api-tokens/clients/{registered.id}/rotate")
+    rotated = client.post(f"/api-tokens/clients/{registered.id}/rotate",
+                          data={"confirm": "yes"})
     second = TOKEN.search(rotated.get_data(as_text=True)).group(0)
     assert second != first
     assert Api(client, first).get("/disputes").get_json()["code"] == "token_revoked"
     assert Api(client, second).get("/disputes").status_code == 200
 
-    client.post(f"/api-tokens/clients/{registered.id}/revoke")
+    client.post(f"/api-tokens/clients/{registered.id}/revoke")  # unconfirmed: still works
+    assert Api(client, second).get("/disputes").status_code == 200
+    client.post(f"/api-tokens/clients/{registered.id}/revoke", data={"confirm": "yes"})
     assert Api(client, second).get("/disputes").get_json()["code"] == "token_revoked"
 
 

@@ -161,3 +161,47 @@ def test_the_command_delivers_once(app, make, subscribed, receiver):
     result = app.test_cli_runner().invoke(args=["webhooks", "send", "--once"])
     assert "1 delivered" in result.output, result.output
     assert receiver.types() == ["dispute.escalated"]
+
+
+def test_an_overdue_action_item_is_queued_without_the_parties_data(make, subscribed):
+    from datetime import date
+
+    from portal.audit.services import record
+    from portal.followup.models import Task, TaskKind
+
+    conference = _escalated_conference(make, subscribed)
+    task = Task(dispute_id=conference.dispute_id, conference_id=conference.id,
+                kind=TaskKind.ACTION, position=1, owner_body="自然资源所", title="现场复核界址",
+                due_on=date(2026, 3, 15))
+    db.session.add(task)
+    db.session.flush()
+    record("task.overdue", task, summary="逾期")  # as the scheduler records it
+    db.session.commit()
+    delivery = db.session.scalar(sa.select(WebhookDelivery)
+                                 .where(WebhookDelivery.event_type == "action_item.overdue"))
+    assert delivery.ordering_key == f"conference:{conference.id}"
+    data = json.loads(delivery.payload)["data"]
+    assert data["task_id"] == task.id and data["due_on"] == "2026-03-15"
+    assert data["title"] == "现场复核界址" and data["owner_body"] == "自然资源所"
+    party_names = {p.name for p in conference.dispute.parties}
+    assert party_names and not any(name in delivery.payload for name in party_names)
+
+
+def test_the_development_server_delivers_in_process(app, make, subscribed, receiver):
+    import threading
+
+    from portal.api.webhooks import start_in_process
+
+    _escalated_conference(make, subscribed)
+    stop = threading.Event()
+    thread = start_in_process(app, interval=0.05, stop=stop)
+    try:
+        for _ in range(200):
+            if receiver.events:
+                break
+            stop.wait(0.05)
+    finally:
+        stop.set()
+        thread.join()
+        app.extensions.pop("portal_webhooks")
+    assert receiver.types() == ["dispute.escalated"]

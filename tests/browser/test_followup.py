@@ -47,6 +47,9 @@ def test_agreement_signed_task_reported_feedback_and_close(page, demo, app):
         {"name": "signed.png", "mimeType": "image/png", "buffer": PNG})
     form.locator("button").click()
     expect(page.get_by_test_id("effective-on")).to_be_visible()
+    page.get_by_test_id("verify-link").click()  # where the QR code of the sealed PDF leads
+    expect(page.get_by_test_id("verdict")).to_contain_text("这是正式生效的人民调解协议书")
+    page.go_back()
     _sign_out(page)
 
     _sign_in(page, "med_traffic")

@@ -5,13 +5,13 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from scheduling.workcal import WorkingCalendar
+from portal.calendar.services import PortalCalendar
 
 pytestmark = pytest.mark.browser
 
 
 def _workdays(count):
-    calendar, day, found = WorkingCalendar(), date.today() + timedelta(days=2), []
+    calendar, day, found = PortalCalendar(), date.today() + timedelta(days=2), []
     while len(found) < count:
         if calendar.is_working_day(day):
             found.append(day)

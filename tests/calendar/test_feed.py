@@ -48,7 +48,8 @@ def test_rotating_the_secret_revokes_the_old_link(world, app, login):
     client.post("/calendar/feed/rotate")
     new = "/" + _feed_url(client)
     anonymous = app.test_client()
-    assert anonymous.get(old).status_code == 404
+    revoked = anonymous.get(old)
+    assert revoked.status_code == 404 and "我的日程" in revoked.get_data(as_text=True)
     assert anonymous.get(new).status_code == 200
     assert anonymous.get(new.replace(new.rsplit("/", 1)[1], "0" * 40 + ".ics")).status_code \
         == 404

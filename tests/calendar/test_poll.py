@@ -1,4 +1,4 @@
-from datetime import datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -9,6 +9,7 @@ from portal.conferences.models import ConferenceState
 from portal.errors import DomainError, NotAllowed
 from portal.orgs.models import OrgKind
 from scheduling.slots import WallClockSlot
+from scheduling.workcal import LAST_YEAR
 from tests.calendar.conftest import ZONE, invitation_of, slot, workday
 
 YES, MAYBE, NO = VoteChoice.YES, VoteChoice.IF_NEED_BE, VoteChoice.NO
@@ -75,11 +76,61 @@ def test_past_and_holiday_slots_are_warned(world):
     assert "in the past" in warned.value.message and "public holiday" in warned.value.message
 
 
-def test_dates_beyond_the_holiday_data_get_a_clear_message(world):
+def test_a_date_in_a_year_without_holiday_data_is_warned_and_allowed(world):
     conference, _, secretary, _, _ = world
-    later = WallClockSlot(datetime(2031, 3, 3, 9), datetime(2031, 3, 3, 10), ZONE)
-    with pytest.raises(DomainError, match="working calendar only knows"):
-        services.propose(secretary, conference, later)
+    year = LAST_YEAR + 1
+    tuesday = WallClockSlot(datetime(year, 1, 5, 9), datetime(year, 1, 5, 10), ZONE)
+    with pytest.raises(services.SlotWarnings, match="holidays of its year are not known"):
+        services.propose(secretary, conference, tuesday)
+    proposed = services.propose(secretary, conference, tuesday, accept_warnings=True)
+    assert "only weekends count as days off" in services.warning_text(proposed)
+    saturday = WallClockSlot(datetime(year, 1, 9, 9), datetime(year, 1, 9, 10), ZONE)
+    with pytest.raises(services.SlotWarnings, match="rest day"):
+        services.propose(secretary, conference, saturday)
+
+
+def test_suggestions_reach_into_a_year_without_holiday_data_with_a_notice(world):
+    conference, _, _, _, room = world
+    year_end = datetime(LAST_YEAR, 12, 28, 1, tzinfo=UTC)
+    found = services.suggest(conference, room, timedelta(hours=2), now=year_end, limit=500)
+    later = [c.slot.start for c in found if c.slot.start.year == LAST_YEAR + 1]
+    assert later and all(start.weekday() < 5 for start in later)
+    assert str(LAST_YEAR + 1) in services.horizon_notice(14, year_end)
+    assert services.horizon_notice(14, datetime(LAST_YEAR, 6, 1, tzinfo=UTC)) is None
+
+
+def _propose_on_page(client, conference, day, starts, ends, confirm=False):
+    data = {"propose-day": day.isoformat(), "propose-starts": starts, "propose-ends": ends}
+    if confirm:
+        data["propose-accept_warnings"] = "y"
+    return client.post(f"/calendar/conferences/{conference.id}/slots", data=data,
+                       follow_redirects=True).get_data(as_text=True)
+
+
+def test_bad_slots_get_a_message_on_the_room_page(world, login):
+    conference, _, secretary, _, _ = world
+    client = login(secretary)
+    page = _propose_on_page(client, conference, workday(0), "11:00", "09:00")
+    assert "时段的结束时间必须晚于开始时间。" in page
+    page = _propose_on_page(client, conference, date(2026, 10, 2), "09:00", "10:00")
+    assert "请确认" in page
+    assert services.slots_of(conference) == []
+    next_year = date(LAST_YEAR + 1, 1, 5)
+    _propose_on_page(client, conference, next_year, "09:00", "10:00", confirm=True)
+    page = client.get(f"/conferences/{conference.id}").get_data(as_text=True)
+    assert 'data-testid="holidays-unknown"' in page and str(LAST_YEAR + 1) in page
+    assert [s.starts_local.date() for s in services.slots_of(conference)] == [next_year]
+
+
+def test_a_vote_on_a_closed_poll_gets_a_message_on_the_page(world, login):
+    conference, convener, secretary, people, room = world
+    first = services.propose(secretary, conference, slot(0))
+    services.confirm(convener, conference, first, room, quorum_reason="先定时间")
+    court = invitation_of(conference, OrgKind.COURT)
+    page = login(people[OrgKind.COURT]).post(
+        f"/calendar/conferences/{conference.id}/votes/{court.id}",
+        data={f"slot-{first.id}": "YES"}, follow_redirects=True).get_data(as_text=True)
+    assert "alert-danger" in page and services.votes_of(conference) == {}
 
 
 def test_invitee_votes_and_changes_the_vote(world):

@@ -84,3 +84,28 @@ def test_sections_can_be_read_from_disk_and_written_to_a_stream(tmp_path, pdf_te
     reader = PdfReader(BytesIO(out.getvalue()))
     assert len(reader.pages) == 4
     assert "磁盘上的扫描件 第3页" in reader.pages[3].extract_text()
+
+
+def test_portal_pages_given_as_html_take_their_place_among_the_pdfs(pdf_text):
+    two_pages = '<p style="break-after: page">登记表 第1页</p><p>登记表 第2页</p>'
+    sections = [
+        Section("纠纷受理登记表", html=two_pages),
+        Section("证据一", attachment("证据一")),
+        Section("履行情况", html="<p>履行情况记录</p>"),
+    ]
+    pdf = build_casefile("卷宗", "南城调〔2026〕0009号", sections)
+    reader = PdfReader(BytesIO(pdf))
+    texts = [page.extract_text() for page in reader.pages]
+    assert len(texts) == 1 + 2 + 1 + 1
+    assert "登记表 第2页" in texts[2] and "证据一" in texts[3] and "履行情况记录" in texts[4]
+    assert [reader.get_destination_page_number(item) for item in reader.outline] == [1, 3, 4]
+    for number in range(1, 6):
+        assert re.search(rf"—\s*{number}\s*—", pdf_text(pdf, page=number)), number
+    assert len(re.findall(r"—\s*1\s*—", pdf_text(pdf, page=1))) == 1  # not stamped twice
+
+
+def test_a_section_is_either_a_pdf_or_html():
+    with pytest.raises(ValueError):
+        Section("空")
+    with pytest.raises(ValueError):
+        Section("两者", pdf=b"%PDF-", html="<p></p>")

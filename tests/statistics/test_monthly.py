@@ -66,6 +66,7 @@ def test_concurrent_calls_make_one_report(app, world):
     (utc(2026, 10, 8, 1), "2026-09"),
     (utc(2026, 3, 2, 1), "2026-02"),  # 1 March 2026 is a Sunday
     (utc(2026, 3, 1, 1), None),
+    (utc(2027, 1, 4, 1), "2026-12"),  # beyond the holiday data: Monday to Friday count
 ])
 def test_due_from_the_first_working_day(ctx, now, due):
     assert services.report_due(now, SHANGHAI) == due

@@ -1,0 +1,92 @@
+"""Dashboards kept between requests for as long as the data under them is unchanged.
+
+The figures are aggregates over the whole register, which take the database a second or
+more for a year of a busy station; they change only when someone writes. Every write made
+through the ORM session to a table the statistics read (a flush, or a bulk INSERT, UPDATE
+or DELETE statement) bumps the `statistics_version` row in the same transaction. A request
+reads that row first (one primary-key lookup) and reuses a dashboard computed at the same
+version: a change is visible to the very next request, in this process or any other.
+
+Writes that bypass the ORM session (raw connections, other programs) are not seen; the
+portal makes none to these tables outside migrations.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from portal.extensions import db
+from portal.statistics.models import StatisticsVersion
+
+# Every table a statistics query reads.
+WATCHED = frozenset({"disputes", "conferences", "invitations", "answer_changes",
+                     "minutes_versions", "followup_tasks", "organisations", "users",
+                     "villages"})
+SIZE = 32
+
+T = TypeVar("T")
+_entries: OrderedDict[Hashable, object] = OrderedDict()
+_lock = threading.Lock()
+
+
+def _bump(session: Session) -> None:
+    # In the writer's transaction, so that the new version commits (or rolls back, with a
+    # savepoint too) together with the writes.
+    table = StatisticsVersion.__table__
+    session.connection().execute(sa.update(table).values(n=table.c.n + 1))
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, context) -> None:
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if sa.inspect(obj).mapper.local_table.name in WATCHED:
+            _bump(session)
+            return
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _on_execute(state) -> None:
+    statement = state.statement
+    if state.is_insert or state.is_update or state.is_delete:
+        if getattr(statement.table, "name", None) in WATCHED:
+            _bump(state.session)
+    elif isinstance(statement, sa.TextClause) and statement.text.lstrip()[:6].upper() in (
+            "INSERT", "UPDATE", "DELETE"):
+        _bump(state.session)
+
+
+def version() -> tuple[str, int] | None:
+    """The current data version, or None when there is no version row to trust."""
+    row = db.session.execute(sa.select(StatisticsVersion.token, StatisticsVersion.n)
+                             .order_by(StatisticsVersion.id).limit(1)).first()
+    return None if row is None else (row.token, row.n)
+
+
+def cached(key: Hashable, compute: Callable[[], T]) -> T:
+    """`compute()`, or what it returned for `key` at the current data version."""
+    current = version()
+    if current is None:
+        return compute()
+    full = (str(db.engine.url), current, key)
+    with _lock:
+        if full in _entries:
+            _entries.move_to_end(full)
+            return _entries[full]
+    value = compute()
+    with _lock:
+        _entries[full] = value
+        while len(_entries) > SIZE:
+            _entries.popitem(last=False)
+    return value
+
+
+def clear() -> None:
+    with _lock:
+        _entries.clear()
