@@ -118,7 +118,9 @@ def render_agreement_html(
     environment = environment or template_environment()
     return environment.get_template("reports/agreement.html").render(
         doc=agreement,
-        draft=not agreement.issued,
+        # What the parties sign is the unsealed print: a watermark would sit across
+        # their signatures; the text says when the agreement takes effect instead.
+        draft=False,
         content_hash=content_hash(agreement),
         qr_url=qr_data_url(agreement.verify_url) if agreement.issued else "",
         Sex=Sex,

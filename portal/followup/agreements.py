@@ -213,7 +213,7 @@ def to_document(agreement: Agreement, data: dict | None = None) -> doc.Mediation
 
 
 def issued_document(agreement: Agreement) -> doc.MediationAgreement:
-    """The document as printed: a draft carries the watermark until it is in effect."""
+    """The document as printed: the signing copy until it is in effect, then issued."""
     document = to_document(agreement)
     if agreement.state is AgreementState.EFFECTIVE:
         document = replace(document, issued=True,
@@ -222,7 +222,7 @@ def issued_document(agreement: Agreement) -> doc.MediationAgreement:
 
 
 def agreement_pdf(agreement: Agreement) -> bytes:
-    """The sealed PDF once the agreement is in effect, else a watermarked draft."""
+    """The sealed PDF once the agreement is in effect, else the copy the parties sign."""
     if agreement.pdf is not None:
         return agreement.pdf
     return doc.render_agreement_pdf(issued_document(agreement))

@@ -40,9 +40,10 @@ def _sign_all(agreement, *days_ago):
 def test_agreement_pdf_carries_what_the_mediation_law_requires(drafted):
     agreement = drafted
     data = agreements.content(agreement)
-    raw = _pdf_text(agreements.agreement_pdf(agreement))
-    assert "草稿" in raw  # not yet in effect
-    text = raw.translate({ord(c): None for c in "DRAFT稿草"})  # the watermark's letters
+    text = _pdf_text(agreements.agreement_pdf(agreement))
+    # The copy the parties sign: no watermark across their signatures, takes effect on signing
+    assert "草稿" not in text and "DRAFT" not in text
+    assert "签署本" in text and "之日起生效" in text
     dispute = agreement.dispute
     assert "人民调解协议书" in text and agreement.number in text
     assert data["committee"] in text  # the mediating body that issues it
@@ -104,7 +105,7 @@ def test_effective_when_the_last_party_signs(drafted):
     assert len(obligations) == len(TERMS)
     assert all(t.owner_id == agreement.dispute.handler_id for t in obligations)
     text = _pdf_text(agreements.agreement_pdf(agreement))
-    assert "草稿" not in text and agreements.content(agreement)["parties"][0]["name"] in text
+    assert "签署本" not in text and agreements.content(agreement)["parties"][0]["name"] in text
 
 
 def test_signature_before_the_conference_is_refused(drafted):

@@ -75,9 +75,11 @@ def test_agreement_needs_two_parties_and_a_mediator(make_agreement):
         make_agreement(mediators=())
 
 
-def test_draft_agreement_is_watermarked(make_agreement, page_texts):
-    pages = page_texts(render_agreement_pdf(make_agreement()))
-    assert all("草稿 DRAFT" in page for page in pages)
+def test_unissued_agreement_prints_as_the_signing_copy(make_agreement, page_texts):
+    agreement = make_agreement()
+    pages = page_texts(render_agreement_pdf(agreement))
+    assert not any("DRAFT" in page for page in pages)  # nothing across the parties' signatures
+    assert "签署本" in pages[-1] and content_hash(agreement)[:16] in pages[-1]
 
 
 def test_agreement_record_is_readable(make_agreement):
