@@ -8,7 +8,7 @@ bash scripts/setup.sh
 export PORTAL_ENV="${PORTAL_ENV:-development}"
 export PORTAL_DEMO=1
 .venv/bin/portal db upgrade
+.venv/bin/portal keys init  # before the demo: its issued minutes and agreements are sealed
 .venv/bin/portal seed-demo
-.venv/bin/portal keys init
 echo "==> Serving the portal at http://127.0.0.1:5000 (Ctrl+C stops it)"
 exec .venv/bin/portal run --host 127.0.0.1 --port 5000
