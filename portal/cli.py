@@ -163,16 +163,24 @@ def outbox():
 @with_appcontext
 def outbox_send(once, interval, limit):
     """Deliver due outbox mail to the SMTP relay; with --once a single run, else forever."""
-    from portal.notifications.outbox import run_forever, send_due
+    from portal.notifications.outbox import send_due
+
+    _deliver("Outbox", "Sending outbox mail", send_due, once, interval, limit)
+
+
+def _deliver(label: str, doing: str, send_due, once: bool, interval: float, limit: int) -> None:
+    """The body of a delivery worker command: one run with --once, else forever."""
+    from portal.notifications.outbox import run_forever
 
     if once:
         report = send_due(limit=limit)
-        click.echo(f"Outbox: {report}.")
+        click.echo(f"{label}: {report}.")
         for error in report.errors:
             click.echo(f"  {error}", err=True)
         return
-    click.echo(f"Sending outbox mail every {interval:g} s (Ctrl+C to stop).")
-    run_forever(interval, limit, echo=lambda line: click.echo(f"Outbox: {line}."))
+    click.echo(f"{doing} every {interval:g} s (Ctrl+C to stop).")
+    run_forever(interval, limit, echo=lambda line: click.echo(f"{label}: {line}."),
+                send=send_due)
 
 
 @click.group()
@@ -232,16 +240,9 @@ def webhooks():
 @with_appcontext
 def webhooks_send(once, interval, limit):
     """Deliver due webhook events, in order per conference, with retries and back-off."""
-    from portal.api.webhooks import run_forever, send_due
+    from portal.api.webhooks import send_due
 
-    if once:
-        report = send_due(limit=limit)
-        click.echo(f"Webhooks: {report}.")
-        for error in report.errors:
-            click.echo(f"  {error}", err=True)
-        return
-    click.echo(f"Delivering webhooks every {interval:g} s (Ctrl+C to stop).")
-    run_forever(interval, limit, echo=lambda line: click.echo(f"Webhooks: {line}."))
+    _deliver("Webhooks", "Delivering webhooks", send_due, once, interval, limit)
 
 
 @click.command()

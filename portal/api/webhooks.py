@@ -23,7 +23,6 @@ import hashlib
 import hmac
 import json
 import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -273,20 +272,6 @@ def retry(delivery: WebhookDelivery) -> None:
     record("webhook_delivery.retried", delivery,
            summary=f"{delivery.event_type} → {delivery.endpoint.url}")
     db.session.commit()
-
-
-def run_forever(interval: float, limit: int = 100, echo=print) -> None:
-    while True:
-        try:
-            report = send_due(limit=limit)
-        except sa.exc.SQLAlchemyError as error:
-            db.session.rollback()
-            echo(f"database error, retrying in {interval:g} s: {error}")
-            report = SendReport()
-        if report.claimed:
-            echo(str(report))
-        if report.claimed < limit:
-            time.sleep(interval)
 
 
 def start_in_process(app, interval: float = 10, stop: threading.Event | None = None):

@@ -199,15 +199,18 @@ def send_due(now: datetime | None = None, limit: int = 50) -> SendReport:
     return report
 
 
-def run_forever(interval: float, limit: int = 50, echo=print) -> None:
-    """The `portal outbox send` loop: send what is due, sleep, repeat."""
+def run_forever(interval: float, limit: int = 50, echo=print, send=None) -> None:
+    """The loop of a delivery worker: send what is due, sleep unless the batch was full,
+    repeat. ``send`` is this outbox's ``send_due`` or another queue's (the webhooks')."""
+    send = send or send_due
     while True:
         try:
-            report = send_due(limit=limit)
+            report = send(limit=limit)
         except sa.exc.SQLAlchemyError as error:  # the database may be back at the next run
             db.session.rollback()
             echo(f"database error, retrying in {interval:g} s: {error}")
-            report = SendReport()
+            time.sleep(interval)
+            continue
         if report.claimed or report.failed:
             echo(str(report))
         if report.claimed < limit:
