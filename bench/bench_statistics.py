@@ -8,12 +8,16 @@ conferences, invitations, answers, issued minutes and follow-up tasks with bulk 
 inserts), signs in as the demo leader through the Flask test client and times the dashboard
 for the last 365 days beside the minimal /healthz route measured in the same run:
 cold (the kept dashboards dropped before every request, so every figure is computed by
-the database; median of --cold-rounds) and warm (unchanged data, so the dashboard computed
-at the current data version is reused after one primary-key lookup; median of --rounds).
+the database from the summaries the writers keep; median of --cold-rounds), warm
+(unchanged data, so the dashboard computed at the current data version is reused after one
+primary-key lookup; median of --rounds) and, for comparison, registers (cold, with the
+summaries marked unknown, so every figure is counted in the registers themselves). Also the
+cost the summaries add to a write: a dispute's status changed plus an invitation answered
+again, committed, with the summaries kept and with them marked unknown (hooks idle).
 PostgreSQL uses a fresh database on PORTAL_TEST_DATABASE_URL's
 server (default postgresql+psycopg://postgres@127.0.0.1:5432/postgres).
-Target: the dashboard under 300 ms median on each backend; the exit status follows the warm
-figure, the cold one is reported beside it.
+Target: the dashboard computed afresh (cold) under 300 ms median on each backend; the exit
+status follows it.
 """
 
 import argparse
@@ -186,6 +190,31 @@ def measure(client, url: str, rounds: int, before=None) -> float:
     return statistics.median(samples)
 
 
+def measure_writes(rounds: int) -> float:
+    """Median ms of one typical write: a dispute's status changed and an invitation answered
+    again (with its answer history), each through the ORM and committed."""
+    from portal.conferences.models import Answer, AnswerChange, Invitation
+    from portal.disputes.models import Dispute, Status
+    from portal.extensions import db
+
+    dispute_id = db.session.scalar(sa.select(Dispute.id).where(Dispute.tier == 3).limit(1))
+    invitation = db.session.scalars(sa.select(Invitation).where(
+        Invitation.answer == Answer.ACCEPTED).limit(1)).one()
+    samples = []
+    for index in range(rounds):
+        started = time.perf_counter()
+        dispute = db.session.get(Dispute, dispute_id)
+        dispute.status = (Status.ESCALATED, Status.RESOLVED)[index % 2]
+        db.session.commit()
+        answer = (Answer.TENTATIVE, Answer.ACCEPTED)[index % 2]
+        invitation.answer = answer
+        db.session.add(AnswerChange(invitation_id=invitation.id, answer=answer,
+                                    by_id=invitation.answered_by_id or 1))
+        db.session.commit()
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
 def statements(engine, client, url: str, before=None) -> int:
     seen = []
 
@@ -206,15 +235,26 @@ def run(backend: str, args) -> dict[str, float]:
         with app.app_context():
             from portal.disputes.generator import generate_disputes
             from portal.extensions import db
+            from portal.statistics import upkeep
 
             started = time.perf_counter()
             generate_disputes(args.disputes, seed=1)
             counts = add_conferences(args.conferences, args.invitations, seed=2)
-            with db.engine.connect() as connection:
-                connection.execute(sa.text("ANALYZE"))
-                connection.commit()
             print(f"[{backend}] {args.disputes:,} disputes, {counts} "
                   f"in {time.perf_counter() - started:.0f} s")
+            # The bulk inserts above bypass the session, so the summaries are rebuilt,
+            # as the scheduler's next tick would do.
+            started = time.perf_counter()
+            upkeep.ensure_built(upkeep.portal_zone())
+            print(f"[{backend}] summaries rebuilt in {time.perf_counter() - started:.1f} s")
+            with db.engine.connect() as connection:
+                if backend == "postgres":
+                    # What autovacuum does soon after a bulk load: index-only scans need
+                    # the visibility map.
+                    connection.execution_options(isolation_level="AUTOCOMMIT")
+                    connection.execute(sa.text("VACUUM"))
+                connection.execute(sa.text("ANALYZE"))
+                connection.commit()
             engine = db.engine
         from portal.statistics.cache import clear
 
@@ -231,6 +271,13 @@ def run(backend: str, args) -> dict[str, float]:
             "cold": measure(client, url, args.cold_rounds, before=clear),
             "warm": measure(client, url, args.rounds),
         }
+        with app.app_context():
+            result["write kept"] = measure_writes(args.rounds)
+            # For comparison: the same page and writes while the summaries are not trusted.
+            upkeep.mark_unknown(db.session.connection())
+            db.session.commit()
+            result["write plain"] = measure_writes(args.rounds)
+        result["registers"] = measure(client, url, args.cold_rounds, before=clear)
         engine.dispose()
         return result
 
@@ -247,17 +294,20 @@ def main() -> int:
     backends = ("sqlite", "postgres") if args.db == "both" else (args.db,)
     results = {backend: run(backend, args) for backend in backends}
     print(f"\n{'backend':<10} {'healthz ms':>11} {'cold ms':>9} {'ratio':>7} {'stmts':>6} "
-          f"{'warm ms':>9} {'ratio':>7} {'stmts':>6}")
+          f"{'warm ms':>9} {'ratio':>7} {'stmts':>6} {'registers ms':>13} {'ratio':>7}")
     failed = False
     for backend, r in results.items():
-        failed |= r["warm"] >= TARGET_MS
+        failed |= r["cold"] >= TARGET_MS
         print(f"{backend:<10} {r['healthz']:>11.2f} {r['cold']:>9.1f} "
               f"{r['cold'] / r['healthz']:>7.0f} {r['cold statements']:>6} "
-              f"{r['warm']:>9.1f} {r['warm'] / r['healthz']:>7.0f} {r['warm statements']:>6}"
-              f"{'' if r['warm'] < TARGET_MS else '  SLOW'}")
-    print(f"\ntarget: dashboard (one year) under {TARGET_MS:.0f} ms median -> "
-          f"warm {'FAIL' if failed else 'ok'}, cold "
-          f"{'ok' if all(r['cold'] < TARGET_MS for r in results.values()) else 'over'}")
+              f"{r['warm']:>9.1f} {r['warm'] / r['healthz']:>7.0f} {r['warm statements']:>6} "
+              f"{r['registers']:>13.1f} {r['registers'] / r['healthz']:>7.0f}"
+              f"{'' if r['cold'] < TARGET_MS else '  SLOW'}")
+    print(f"\n{'backend':<10} {'write, summaries kept ms':>24} {'write, not kept ms':>19}")
+    for backend, r in results.items():
+        print(f"{backend:<10} {r['write kept']:>24.1f} {r['write plain']:>19.1f}")
+    print(f"\ntarget: dashboard (one year) computed afresh under {TARGET_MS:.0f} ms median -> "
+          f"{'FAIL' if failed else 'ok'}")
     return 1 if failed else 0
 
 

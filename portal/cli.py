@@ -62,6 +62,9 @@ def seed_demo(disputes, seed):
         ranges = ", ".join(f"{first} – {last}" for first, last in result.references.values())
         click.echo(f"Added {result.count} disputes ({ranges}), {result.parties} parties and "
                    f"{result.events} timeline events in {time.perf_counter() - started:.1f} s.")
+        from portal.statistics import upkeep
+
+        upkeep.ensure_built(upkeep.portal_zone())
     click.echo(f"Demo accounts (password for all: {demo.DEMO_PASSWORD}):")
     for username, name, role in demo.account_list():
         click.echo(f"  {username:<14} {role:<28} {name}")
@@ -224,6 +227,22 @@ def statistics_monthly(month):
         click.echo("No report is due yet: it is made from the first working day of a month.")
     else:
         click.echo(f"Monthly report {report.month}: {report.size} bytes, sha256 {report.sha256}.")
+
+
+@statistics.command("rebuild")
+@with_appcontext
+def statistics_rebuild():
+    """Build the dashboard's summaries afresh from the registers (the scheduler does this
+    by itself whenever they may have fallen behind, e.g. after a bulk import)."""
+    import time
+
+    from portal.extensions import db
+    from portal.statistics import upkeep
+
+    started = time.perf_counter()
+    upkeep.rebuild(upkeep.portal_zone())
+    db.session.commit()
+    click.echo(f"Statistics summaries rebuilt in {time.perf_counter() - started:.1f} s.")
 
 
 @click.group()

@@ -25,7 +25,7 @@ class Check:
 
 
 def run_checks() -> list[Check]:
-    return [_database(), _migrations(), _fonts(), _mail(), _secret_key()]
+    return [_database(), _migrations(), _fonts(), _mail(), _secret_key(), _statistics()]
 
 
 def _database() -> Check:
@@ -84,3 +84,18 @@ def _secret_key() -> Check:
         return Check("secret key", False, "the development default is in use",
                      "Set SECRET_KEY to a long random value (required in production).")
     return Check("secret key", True, "set")
+
+
+def _statistics() -> Check:
+    from portal.statistics.upkeep import summary_zone
+
+    name, zone = "statistics summaries", current_app.config["PORTAL_TIMEZONE"]
+    try:
+        kept = summary_zone(db.session.connection())
+    except Exception as error:  # noqa: BLE001
+        db.session.rollback()
+        return Check(name, False, str(error), "Fix the database and migrations first.")
+    if kept is not None and kept.key == zone:
+        return Check(name, True, f"current, by month in {zone}")
+    return Check(name, False, "not current: the dashboard counts in the registers (slower)",
+                 "Run: portal statistics rebuild (the scheduler's next tick does the same)")

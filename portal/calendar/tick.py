@@ -218,6 +218,7 @@ def tick(now: datetime) -> int:
     """One run of the scheduler at ``now``; returns how many reminders were sent."""
     from portal.followup import casefile
     from portal.followup import reminders as followup
+    from portal.statistics import upkeep
     from portal.statistics.services import run_due
 
     for source in SOURCES:
@@ -226,6 +227,7 @@ def tick(now: datetime) -> int:
         now, {source.subject_kind.value: source.send for source in SOURCES}), 0)
     followups = _guarded("follow-up reminders", lambda: followup.tick(now), {})
     _guarded("building queued case files", casefile.build_queued)
+    _guarded("the statistics summaries", lambda: upkeep.ensure_built(upkeep.portal_zone()))
     # The monthly statistics report, made once from the month's first working day.
     _guarded("the monthly statistics report", lambda: run_due(now))
     return sent + sum(followups.values())

@@ -51,14 +51,22 @@ def _after_flush(session: Session, context) -> None:
             return
 
 
-@event.listens_for(Session, "do_orm_execute")
-def _on_execute(state) -> None:
+def bulk_written(state) -> str | None:
+    """The table a bulk statement run through the session writes; "*" for SQL text that
+    writes (which table is not worked out); None for anything else."""
     statement = state.statement
     if state.is_insert or state.is_update or state.is_delete:
-        if getattr(statement.table, "name", None) in WATCHED:
-            _bump(state.session)
-    elif isinstance(statement, sa.TextClause) and statement.text.lstrip()[:6].upper() in (
+        return getattr(statement.table, "name", None)
+    if isinstance(statement, sa.TextClause) and statement.text.lstrip()[:6].upper() in (
             "INSERT", "UPDATE", "DELETE"):
+        return "*"
+    return None
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _on_execute(state) -> None:
+    table = bulk_written(state)
+    if table == "*" or table in WATCHED:
         _bump(state.session)
 
 

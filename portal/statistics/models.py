@@ -7,11 +7,15 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from portal.conferences.models import AnswerChange, Conference
-from portal.disputes.models import Dispute
+from portal.conferences.models import AnswerChange, Conference, ConferenceState
+from portal.disputes.models import Category, Dispute
 from portal.extensions import db
-from portal.orgs.models import User
+from portal.orgs.models import OrgKind, User
 from portal.timeutil import UTCDateTime, utcnow
+
+S = ConferenceState
+# A conference was held once its session opened; cancelling it afterwards un-holds it.
+HELD_STATES = (S.IN_SESSION, S.MINUTES_DRAFTING, S.MINUTES_SIGNING, S.SIGNED)
 
 
 class MonthlyReport(db.Model):
@@ -57,3 +61,100 @@ class StatisticsVersion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(sa.String(32))
     n: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    # The zone whose calendar months `DisputeMonth` counts in; None while the summaries
+    # are not (or no longer) known to match the data, and the figures are read from the
+    # registers themselves.
+    summary_zone: Mapped[str | None] = mapped_column(sa.String(64))
+
+
+class DisputeMonth(db.Model):
+    """Disputes registered in one local month, per village, category and tier, by outcome.
+
+    A summary of `disputes` kept in the writer's transaction (`portal.statistics.upkeep`):
+    a dashboard reads a year from a few thousand of these rows instead of every dispute.
+    """
+
+    __tablename__ = "statistics_dispute_months"
+
+    month: Mapped[str] = mapped_column(sa.String(7), primary_key=True)  # "2026-10"
+    village_id: Mapped[int] = mapped_column(primary_key=True)
+    category: Mapped[Category] = mapped_column(
+        sa.Enum(Category, native_enum=False, length=32), primary_key=True)
+    tier: Mapped[int] = mapped_column(primary_key=True)
+    registered: Mapped[int] = mapped_column(default=0)
+    concluded: Mapped[int] = mapped_column(default=0)
+    resolved: Mapped[int] = mapped_column(default=0)
+    referred: Mapped[int] = mapped_column(default=0)
+
+
+class InvitationMonth(db.Model):
+    """Invitations sent in one local month per body (delegates' own not counted), how
+    many were answered and how many answers have a time; kept beside `InvitationFact`."""
+
+    __tablename__ = "statistics_invitation_months"
+
+    month: Mapped[str] = mapped_column(sa.String(7), primary_key=True)
+    body_id: Mapped[int] = mapped_column(primary_key=True)  # 0: no body
+    invited: Mapped[int] = mapped_column(default=0)
+    answered: Mapped[int] = mapped_column(default=0)
+    timed: Mapped[int] = mapped_column(default=0)
+
+
+class InvitationFact(db.Model):
+    """One invitation as the statistics count it, kept in the writer's transaction.
+
+    The body it stands for, when its conference invited and how many hours the first
+    answer took are worked out once, when the invitation changes, rather than by joining
+    four tables for every dashboard; instants are whole seconds since the epoch (UTC).
+    """
+
+    __tablename__ = "statistics_invitations"
+    __table_args__ = (
+        # One index for both reads: per body, the sent invitations in one walk, and a
+        # body's answers in order of their times (its median read off the middle).
+        sa.Index("ix_statistics_invitations_body", "body_id", "delegated", "hours",
+                 "invited_at", "answered"),
+        sa.Index("ix_statistics_invitations_conference", "conference_id", "accepted",
+                 "body_kind", "body_id"),
+        # The days of a range outside whole months, counted per body.
+        sa.Index("ix_statistics_invitations_sent", "invited_at", "delegated", "body_id",
+                 "answered", "hours"),
+    )
+
+    invitation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("invitations.id", ondelete="CASCADE"), primary_key=True)
+    conference_id: Mapped[int]
+    body_id: Mapped[int | None]
+    body_kind: Mapped[OrgKind | None] = mapped_column(
+        sa.Enum(OrgKind, native_enum=False, length=32))
+    delegated: Mapped[bool] = mapped_column(default=False)  # a delegate's invitation
+    answered: Mapped[bool] = mapped_column(default=False)
+    accepted: Mapped[bool] = mapped_column(default=False)
+    invited_at: Mapped[int | None] = mapped_column(sa.BigInteger)
+    hours: Mapped[float | None] = mapped_column(sa.Float)
+
+
+class ConferenceFact(db.Model):
+    """One conference as the statistics count it, kept in the writer's transaction: when
+    it was held (seconds since the epoch, None while not held), the bodies that took
+    part, whether it was its dispute's first held conference, the days from the
+    escalation to it and from it to its first issued minutes."""
+
+    __tablename__ = "statistics_conferences"
+    __table_args__ = (
+        sa.Index("ix_statistics_conferences_held", "held_at", "village_id", "heads",
+                 "sectors", "bodies", "first_for_dispute", "escalation_days",
+                 "minutes_days"),
+    )
+
+    conference_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("conferences.id", ondelete="CASCADE"), primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(index=True)
+    village_id: Mapped[int]
+    held_at: Mapped[int | None] = mapped_column(sa.BigInteger)
+    heads: Mapped[int] = mapped_column(default=0)
+    sectors: Mapped[int] = mapped_column(default=0)
+    bodies: Mapped[int] = mapped_column(default=0)
+    first_for_dispute: Mapped[bool] = mapped_column(default=False)
+    escalation_days: Mapped[float | None] = mapped_column(sa.Float)
+    minutes_days: Mapped[float | None] = mapped_column(sa.Float)

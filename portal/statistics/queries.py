@@ -3,27 +3,36 @@
 Every count, sum and percentile here is computed by the database (GROUP BY, conditional
 sums, window functions); Python only receives the aggregated rows. The same statements run
 on SQLite and PostgreSQL; the one place where the dialects differ, day differences, is `_days`.
+
+While the summaries kept by `portal.statistics.upkeep` are trusted, disputes are counted
+from `DisputeMonth` for the whole months of the period (and from the register for the days
+around them), and invitations from `InvitationFact`; otherwise from the registers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from portal.conferences.models import Answer, AnswerChange, Conference, ConferenceState, Invitation
+from portal.conferences.models import Answer, AnswerChange, Conference, Invitation
 from portal.disputes.models import CLOSED_STATES, Category, Dispute, Status
 from portal.extensions import db
 from portal.followup.models import PENDING, Task, TaskKind, TaskState
 from portal.minutes.models import MinutesVersion
 from portal.orgs.models import HEAD_KINDS, SECTOR_KINDS, Organisation, User, Village
-
-S = ConferenceState
-# A conference was held once its session opened; cancelling it afterwards un-holds it.
-HELD_STATES = (S.IN_SESSION, S.MINUTES_DRAFTING, S.MINUTES_SIGNING, S.SIGNED)
+from portal.statistics.models import (
+    HELD_STATES,
+    ConferenceFact,
+    DisputeMonth,
+    InvitationFact,
+    InvitationMonth,
+)
+from portal.statistics.upkeep import summary_zone
 
 
 @dataclass(frozen=True)
@@ -46,16 +55,49 @@ class Filters:
         return datetime.combine(self.end + timedelta(days=1), time(), self.zone)
 
 
-def _slices(f: Filters) -> list:
-    """The village, category and tier conditions on disputes (not the dates)."""
+def _slices(f: Filters, source=Dispute) -> list:
+    """The village, category and tier conditions on disputes or their monthly summary."""
     where = []
     if f.village_id is not None:
-        where.append(Dispute.village_id == f.village_id)
+        where.append(source.village_id == f.village_id)
     if f.category is not None:
-        where.append(Dispute.category == f.category)
+        where.append(source.category == f.category)
     if f.tier is not None:
-        where.append(Dispute.tier == f.tier)
+        where.append(source.tier == f.tier)
     return where
+
+
+def summarised(f: Filters) -> bool:
+    """Whether the kept summaries can answer for `f` (same zone, known to be current)."""
+    zone = summary_zone(db.session.connection())
+    return zone is not None and zone.key == f.zone.key
+
+
+def _epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def _local(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(), zone)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def split_months(start: date, end: date) -> tuple[list[str], list[tuple[date, date]]]:
+    """The calendar months lying wholly within the days `start`..`end`, and the runs of
+    days before and after them (each as [first, day after last))."""
+    first = start if start.day == 1 else _next_month(start)
+    stop = (end + timedelta(days=1)).replace(day=1)
+    if first >= stop:
+        return [], [(start, end + timedelta(days=1))]
+    months, month = [], first
+    while month < stop:
+        months.append(f"{month:%Y-%m}")
+        month = _next_month(month)
+    edges = [(a, b) for a, b in ((start, first), (stop, end + timedelta(days=1))) if a < b]
+    return months, edges
 
 
 def _between(column, since: datetime, until: datetime):
@@ -84,27 +126,80 @@ def _rows(statement) -> list[sa.Row]:
     return list(db.session.execute(statement))
 
 
-def disputes_by(f: Filters, key) -> list[sa.Row]:
-    """Registered, concluded, resolved and referred disputes per value of `key`."""
-    return _rows(sa.select(key.label("key"), *_measures())
-                 .where(_between(Dispute.reported_at, f.since, f.until), *_slices(f))
-                 .group_by(key).order_by(key))
+def _counts(f: Filters):
+    """The dispute measures of the period per village, category and tier: from the
+    monthly summary for whole months, counted in the register for the other days."""
+    months, edges = (split_months(f.start, f.end) if summarised(f)
+                     else ([], [(f.start, f.end + timedelta(days=1))]))
+    m = DisputeMonth
+    parts = [sa.select(m.village_id, m.category, m.tier, m.registered, m.concluded,
+                       m.resolved, m.referred)
+             .where(m.month.in_(months), *_slices(f, m))] if months else []
+    keys = (Dispute.village_id, Dispute.category, Dispute.tier)
+    parts += [sa.select(*keys, *_measures())
+              .where(_between(Dispute.reported_at, _local(a, f.zone), _local(b, f.zone)),
+                     *_slices(f)).group_by(*keys)
+              for a, b in edges]
+    return sa.union_all(*parts) if len(parts) > 1 else parts[0]
 
 
-def disputes_by_village(f: Filters) -> list[sa.Row]:
-    """Per village: the dispute measures and the tier-3 disputes, villages without any too."""
-    counted = (sa.select(Dispute.village_id, *_measures(),
-                         _count_if(Dispute.tier == 3).label("tier3"))
-               .where(_between(Dispute.reported_at, f.since, f.until), *_slices(f))
-               .group_by(Dispute.village_id).subquery())
-    c = counted.c
-    statement = (sa.select(Village.id.label("key"), Village.name,
-                           *[sa.func.coalesce(column, 0).label(column.name) for column in
-                             (c.registered, c.concluded, c.resolved, c.referred, c.tier3)])
-                 .select_from(Village).outerjoin(counted, c.village_id == Village.id))
-    if f.village_id is not None:
-        return _rows(statement.where(Village.id == f.village_id))
-    return _rows(statement.where(Village.active))
+def _sums(counts) -> list:
+    return [sa.func.sum(counts.c[name]).label(name)
+            for name in ("registered", "concluded", "resolved", "referred")]
+
+
+class Measures(NamedTuple):
+    key: object
+    name: str | None
+    registered: int
+    concluded: int
+    resolved: int
+    referred: int
+    tier3: int
+
+
+@dataclass
+class Breakdowns:
+    tiers: list[Measures]
+    categories: list[Measures]
+    villages: list[Measures]
+
+
+def dispute_breakdowns(f: Filters) -> Breakdowns:
+    """The dispute measures per tier, per category and per village (with its tier-3
+    disputes; villages without any too), in one statement: the counts of the period are
+    taken once (a common table expression read three times) and grouped three ways."""
+    counts = _counts(f).cte("counts")
+    c = counts.c
+    tier3 = sa.func.sum(sa.case((c.tier == 3, c.registered), else_=0))
+
+    def by(dimension: str, key):
+        return (sa.select(sa.literal(dimension).label("dimension"),
+                          sa.cast(key, sa.String).label("key"), sa.null().label("name"),
+                          *_sums(counts), tier3.label("tier3"))
+                .group_by(key))
+
+    per_village = (sa.select(c.village_id, *_sums(counts), tier3.label("tier3"))
+                   .group_by(c.village_id).subquery())
+    v = per_village.c
+    villages = (sa.select(sa.literal("village"), sa.cast(Village.id, sa.String), Village.name,
+                          *[sa.func.coalesce(column, 0) for column in
+                            (v.registered, v.concluded, v.resolved, v.referred, v.tier3)])
+                .select_from(Village).outerjoin(per_village, v.village_id == Village.id)
+                .where(Village.id == f.village_id if f.village_id is not None
+                       else Village.active))
+    result = Breakdowns([], [], [])
+    for dimension, key, *measures in db.session.execute(
+            sa.union_all(by("tier", c.tier), by("category", c.category), villages)):
+        if dimension == "tier":
+            result.tiers.append(Measures(int(key), *measures))
+        elif dimension == "category":
+            result.categories.append(Measures(Category[key], *measures))
+        else:
+            result.villages.append(Measures(int(key), *measures))
+    result.tiers.sort(key=lambda r: r.key)
+    result.categories.sort(key=lambda r: r.key.name)
+    return result
 
 
 def month_starts(last: date, zone: ZoneInfo, months: int = 12) -> list[datetime]:
@@ -126,6 +221,16 @@ def _bucket(column, bounds: list[datetime]):
 
 
 def disputes_by_month(f: Filters, bounds: list[datetime]) -> list[sa.Row]:
+    """Registered and concluded disputes per month of `bounds` (keyed by its index)."""
+    if summarised(f):
+        m = DisputeMonth
+        months = {f"{start:%Y-%m}": index for index, start in enumerate(bounds[:-1])}
+        index = sa.case(months, value=m.month)
+        return _rows(sa.select(index.label("key"),
+                               sa.func.sum(m.registered).label("registered"),
+                               sa.func.sum(m.concluded).label("concluded"))
+                     .where(m.month.in_(list(months)), *_slices(f, m))
+                     .group_by(index).order_by(index))
     inner = (sa.select(_bucket(Dispute.reported_at, bounds).label("m"), Dispute.id,
                        Dispute.status, Dispute.referral)
              .where(_between(Dispute.reported_at, bounds[0], bounds[-1]), *_slices(f))
@@ -147,16 +252,37 @@ def _scoped(statement, f: Filters, onclause):
     return statement.join(Dispute, onclause).where(*where) if where else statement
 
 
+def _held_facts(f: Filters, since: datetime, until: datetime, statement):
+    """`statement` over the facts of conferences held from `since` to `until`, limited
+    to the filters' village, category and tier."""
+    fact = ConferenceFact
+    statement = statement.where(fact.held_at >= _epoch(since), fact.held_at < _epoch(until))
+    if f.category is not None or f.tier is not None:
+        return statement.join(Dispute, Dispute.id == fact.dispute_id).where(*_slices(f))
+    if f.village_id is not None:
+        return statement.where(fact.village_id == f.village_id)
+    return statement
+
+
 def conferences_by_village(f: Filters) -> list[sa.Row]:
+    if summarised(f):
+        fact = ConferenceFact
+        return _rows(_held_facts(f, f.since, f.until, sa.select(
+            fact.village_id.label("key"), sa.func.count())).group_by(fact.village_id))
     return _rows(sa.select(Dispute.village_id.label("key"), sa.func.count(Conference.id))
                  .join(Dispute, Dispute.id == Conference.dispute_id)
                  .where(*_held(f.since, f.until), *_slices(f)).group_by(Dispute.village_id))
 
 
 def conferences_by_month(f: Filters, bounds: list[datetime]) -> list[sa.Row]:
-    inner = _scoped(sa.select(_bucket(Conference.started_at, bounds).label("m"))
-                    .where(*_held(bounds[0], bounds[-1])),
-                    f, Dispute.id == Conference.dispute_id).subquery()
+    if summarised(f):
+        fact = ConferenceFact
+        inner = _held_facts(f, bounds[0], bounds[-1], sa.select(
+            _bucket(fact.held_at, [_epoch(bound) for bound in bounds]).label("m"))).subquery()
+    else:
+        inner = _scoped(sa.select(_bucket(Conference.started_at, bounds).label("m"))
+                        .where(*_held(bounds[0], bounds[-1])),
+                        f, Dispute.id == Conference.dispute_id).subquery()
     return _rows(sa.select(inner.c.m.label("key"), sa.func.count())
                  .group_by(inner.c.m).order_by(inner.c.m))
 
@@ -172,6 +298,13 @@ def participation(f: Filters) -> sa.Row:
     A body takes part when one of its invitations (its own or a delegate's) is accepted;
     counting distinct bodies counts a delegated invitation once, for its body.
     """
+    if summarised(f):
+        fact = ConferenceFact
+        return db.session.execute(_held_facts(f, f.since, f.until, sa.select(
+            sa.func.count().label("held"),
+            _count_if(sa.and_(fact.heads == len(HEAD_KINDS), fact.sectors >= 1))
+            .label("three_plus_n"),
+            sa.func.coalesce(sa.func.sum(fact.bodies), 0).label("bodies")))).one()
     body = aliased(Organisation)
     accepted = Invitation.answer == Answer.ACCEPTED
     per_conference = (
@@ -245,6 +378,12 @@ def percentiles(values, quantiles: tuple[int, ...] = (50, 90), group=None):
 def escalation_to_conference(f: Filters) -> sa.Row:
     """Per dispute whose first held conference started in the period: days from its
     escalation to tier 3 to that conference's start."""
+    if summarised(f):
+        fact = ConferenceFact
+        values = _held_facts(f, f.since, f.until, sa.select(fact.escalation_days.label("v"))
+                             .where(fact.first_for_dispute,
+                                    fact.escalation_days.is_not(None))).subquery()
+        return db.session.execute(percentiles(values)).one()
     first = sa.func.min(Conference.started_at)
     values = (sa.select(_days(first, Dispute.escalated_at).label("v"))
               .join(Conference, Conference.dispute_id == Dispute.id)
@@ -258,6 +397,11 @@ def escalation_to_conference(f: Filters) -> sa.Row:
 def conference_to_minutes(f: Filters) -> sa.Row:
     """Per conference held in the period whose minutes were issued: days from the start
     of the session to the first issued version."""
+    if summarised(f):
+        fact = ConferenceFact
+        values = _held_facts(f, f.since, f.until, sa.select(fact.minutes_days.label("v"))
+                             .where(fact.minutes_days.is_not(None))).subquery()
+        return db.session.execute(percentiles(values)).one()
     issued = sa.func.min(MinutesVersion.issued_at)
     values = (sa.select(_days(issued, Conference.started_at).label("v"))
               .join(MinutesVersion, MinutesVersion.conference_id == Conference.id)
@@ -286,21 +430,91 @@ def _invitation_rows(statement, f: Filters):
                    f, Dispute.id == Conference.dispute_id)
 
 
+def _facts_invited(f: Filters) -> tuple:
+    fact = InvitationFact
+    return (fact.delegated.is_(False), fact.invited_at >= _epoch(f.since),
+            fact.invited_at < _epoch(f.until))
+
+
+def _facts_scoped(statement, f: Filters):
+    where = _slices(f)
+    if not where:
+        return statement
+    return (statement.join(Conference, Conference.id == InvitationFact.conference_id)
+            .join(Dispute, Dispute.id == Conference.dispute_id).where(*where))
+
+
 def responses_by_body(f: Filters) -> list[sa.Row]:
+    """Per body: invitations sent in the period, how many were answered, and how many
+    answers have a time (the count the median response time is taken over)."""
+    fact = InvitationFact
+    if summarised(f) and not _slices(f):
+        # Whole months from the monthly summary, the days around them from the facts.
+        months, edges = split_months(f.start, f.end)
+        m = InvitationMonth
+        parts = [sa.select(m.body_id, m.invited, m.answered, m.timed)
+                 .where(m.month.in_(months))] if months else []
+        parts += [sa.select(sa.func.coalesce(fact.body_id, 0).label("body_id"),
+                            sa.func.count().label("invited"),
+                            _count_if(fact.answered).label("answered"),
+                            sa.func.count(fact.hours).label("timed"))
+                  .where(fact.delegated.is_(False),
+                         fact.invited_at >= _epoch(_local(a, f.zone)),
+                         fact.invited_at < _epoch(_local(b, f.zone)))
+                  .group_by(fact.body_id)
+                  for a, b in edges]
+        counts = (sa.union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+        c = counts.c
+        return _rows(sa.select(sa.func.nullif(c.body_id, 0).label("key"),
+                               sa.func.sum(c.invited).label("invited"),
+                               sa.func.sum(c.answered).label("answered"),
+                               sa.func.sum(c.timed).label("timed"))
+                     .group_by(c.body_id))
+    if summarised(f):
+        return _rows(_facts_scoped(sa.select(
+            fact.body_id.label("key"), sa.func.count().label("invited"),
+            _count_if(fact.answered).label("answered"),
+            sa.func.count(fact.hours).label("timed")), f)
+            .where(*_facts_invited(f)).group_by(fact.body_id))
     body = _body_id()
     statement = _invitation_rows(sa.select(
         body.label("key"), sa.func.count().label("invited"),
-        _count_if(Invitation.answer != Answer.PENDING).label("answered")), f)
+        _count_if(Invitation.answer != Answer.PENDING).label("answered"),
+        sa.null().label("timed")), f)
     return _rows(statement.where(*_invited(f)).group_by(body))
 
 
-def response_hours_by_body(f: Filters) -> list[sa.Row]:
-    first = _first_answers()
-    values = (_invitation_rows(sa.select(
-        _body_id().label("g"), (_days(first.c.at, Conference.invited_at) * 24).label("v")), f)
-        .join(first, first.c.invitation_id == Invitation.id)
-        .where(*_invited(f)).subquery())
-    return _rows(percentiles(values, (50,), group=True))
+def response_hours_by_body(f: Filters, responses: list[sa.Row]) -> dict[int | None, float]:
+    """The median hours to the first answer per body of `responses`."""
+    fact = InvitationFact
+    if summarised(f) and _dialect() == "postgresql":
+        values = _facts_scoped(sa.select(fact.body_id.label("g"), fact.hours.label("v")), f) \
+            .where(fact.hours.is_not(None), *_facts_invited(f)).subquery()
+        return {r.g: r.p50 for r in _rows(percentiles(values, (50,), group=True))}
+    if not summarised(f):
+        first = _first_answers()
+        values = (_invitation_rows(sa.select(
+            _body_id().label("g"), (_days(first.c.at, Conference.invited_at) * 24).label("v")),
+            f).join(first, first.c.invitation_id == Invitation.id)
+            .where(*_invited(f)).subquery())
+        return {r.g: r.p50 for r in _rows(percentiles(values, (50,), group=True))}
+    # SQLite has no PERCENTILE_CONT: a body's median is read at its middle rank(s) along
+    # the index on (body, hours), one short index walk per body instead of a sort of
+    # every answer of the period; one statement, run once per body.
+    ranked = (_facts_scoped(sa.select(fact.hours), f)
+              .where(fact.hours.is_not(None), *_facts_invited(f))
+              .order_by(fact.hours).offset(sa.bindparam("rank")).limit(sa.bindparam("take")))
+    of_body = ranked.where(fact.body_id == sa.bindparam("body"))
+    of_none = ranked.where(fact.body_id.is_(None))
+    medians = {}
+    for row in responses:
+        if not row.timed:
+            continue
+        rank, rest = divmod((row.timed - 1) * 50, 100)
+        values = db.session.scalars(of_none if row.key is None else of_body, {
+            "body": row.key, "rank": rank, "take": 2 if rest else 1}).all()
+        medians[row.key] = values[0] + (values[-1] - values[0]) * rest / 100
+    return medians
 
 
 def action_items(f: Filters, today: date) -> list[sa.Row]:

@@ -10,7 +10,6 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -22,6 +21,7 @@ from portal.orgs.models import User
 from portal.statistics import cache, queries
 from portal.statistics.models import MonthlyReport
 from portal.statistics.queries import Filters
+from portal.statistics.upkeep import portal_zone
 from portal.timeutil import utcnow
 from reports import charts
 from reports.export import Cell
@@ -127,8 +127,8 @@ def dashboard(filters: Filters, today: date) -> Dashboard:
 
 def compute_dashboard(filters: Filters, today: date) -> Dashboard:
     d = definitions()
-    tiers = queries.disputes_by(filters, queries.Dispute.tier)
-    categories = queries.disputes_by(filters, queries.Dispute.category)
+    breakdowns = queries.dispute_breakdowns(filters)
+    tiers, categories = breakdowns.tiers, breakdowns.categories
     registered = sum(r.registered for r in tiers)
     concluded = sum(r.concluded for r in tiers)
     resolved = sum(r.resolved for r in tiers)
@@ -177,14 +177,14 @@ def compute_dashboard(filters: Filters, today: date) -> Dashboard:
          [_("Conference to signed minutes"), to_minutes.n, _rounded(to_minutes.p50),
           _rounded(to_minutes.p90)]])
     _bodies_table(result, filters, responses, today)
-    _villages_table(result, filters)
+    _villages_table(result, filters, breakdowns.villages)
     _trend_table(result, filters)
     _charts(result)
     return result
 
 
 def _bodies_table(result: Dashboard, filters: Filters, responses, today: date) -> None:
-    hours = {r.g: r.p50 for r in queries.response_hours_by_body(filters)}
+    hours = queries.response_hours_by_body(filters, responses)
     names = queries.organisation_names([r.key for r in responses])
     rows = sorted(([names.get(r.key, "—"), r.invited, r.answered, rate(r.answered, r.invited),
                     _rounded(hours.get(r.key))] for r in responses), key=lambda row: row[0])
@@ -202,7 +202,7 @@ def _bodies_table(result: Dashboard, filters: Filters, responses, today: date) -
           r.overdue, r.total] for r in actions])
 
 
-def _villages_table(result: Dashboard, filters: Filters) -> None:
+def _villages_table(result: Dashboard, filters: Filters, villages) -> None:
     held = dict(queries.conferences_by_village(filters))
     result.tables["villages"] = Table(
         "villages", _("By village or community"),
@@ -210,7 +210,7 @@ def _villages_table(result: Dashboard, filters: Filters) -> None:
          _("Closure rate (%)"), _("Tier 3"), _("Conferences held")],
         [[r.name, r.registered, r.concluded, rate(r.concluded, r.registered), r.tier3,
           held.get(r.key, 0)]
-         for r in sorted(queries.disputes_by_village(filters), key=lambda r: r.name)])
+         for r in sorted(villages, key=lambda r: r.name)])
 
 
 def _trend_table(result: Dashboard, filters: Filters) -> None:
@@ -285,7 +285,7 @@ def generate_monthly_report(month: str, now: datetime | None = None,
     if existing is not None:
         return existing
     now = now or utcnow()
-    zone = _portal_zone()
+    zone = portal_zone()
     with force_locale("zh_CN"):
         board = dashboard(month_filters(month, zone), now.astimezone(zone).date())
         document = monthly_document(board, month, now)
@@ -306,10 +306,6 @@ def generate_monthly_report(month: str, now: datetime | None = None,
     return report
 
 
-def _portal_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("PORTAL_TIMEZONE", "Asia/Shanghai"))
-
-
 def _stored(month: str) -> MonthlyReport | None:
     return db.session.scalar(sa.select(MonthlyReport).where(MonthlyReport.month == month))
 
@@ -317,7 +313,7 @@ def _stored(month: str) -> MonthlyReport | None:
 def run_due(now: datetime | None = None) -> MonthlyReport | None:
     """What the scheduler (or a daily cron of `portal statistics monthly`) calls."""
     now = now or utcnow()
-    month = report_due(now, _portal_zone())
+    month = report_due(now, portal_zone())
     return generate_monthly_report(month, now) if month else None
 
 

@@ -26,11 +26,13 @@ as circumstances changed; an agreement obligation of c2 (not an action item).
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 
 from portal.conferences.models import (
     Answer,
@@ -45,6 +47,7 @@ from portal.extensions import db
 from portal.followup.models import Task, TaskKind, TaskState
 from portal.minutes.models import MinutesVersion, VersionStatus
 from portal.orgs.models import OrgKind, Role
+from portal.statistics.models import StatisticsVersion
 from portal.statistics.queries import Filters
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -64,8 +67,21 @@ class World:
     bodies: dict
 
 
+@pytest.fixture(params=["summaries", "registers"])
+def counted_from(request, ctx) -> str:
+    """Every figure is checked twice: from the summaries the writers keep (the version
+    row the migration makes, trusted for Asia/Shanghai, exists before the first write)
+    and from the registers themselves (no trusted summaries)."""
+    db.session.execute(sa.delete(StatisticsVersion))
+    if request.param == "summaries":
+        db.session.add(StatisticsVersion(id=1, token=uuid.uuid4().hex, n=0,
+                                         summary_zone="Asia/Shanghai"))
+        db.session.commit()
+    return request.param
+
+
 @pytest.fixture
-def world(make, nancheng) -> World:
+def world(make, nancheng, counted_from) -> World:
     bodies, people = nancheng
     v1 = make.village(name="米山村")
     v2 = make.village(name="北关社区")

@@ -24,7 +24,7 @@ def test_disputes_registered_concluded_and_closure_rate(world):
 
 
 def test_reopened_dispute_is_not_concluded(world):
-    rows = {r.key: r for r in queries.disputes_by(MARCH, queries.Dispute.tier)}
+    rows = {r.key: r for r in queries.dispute_breakdowns(MARCH).tiers}
     assert (rows[3].registered, rows[3].concluded) == (2, 1)
 
 
