@@ -54,3 +54,10 @@ def demo(app):
         result = app.test_cli_runner().invoke(args=["seed-demo"])
         assert result.exit_code == 0, result.output
         db.session.remove()
+
+
+def sign_in(page, username: str, password: str = "Nancheng-2026") -> None:
+    """Sign in with the form on the current page (a demo account by default)."""
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()

@@ -3,14 +3,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import sign_in
+
 pytestmark = pytest.mark.browser
 
 
 def _sign_in(page, username):
     page.goto("/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill("Nancheng-2026")
-    page.get_by_role("button", name="登录").click()
+    sign_in(page, username)
     expect(page.get_by_role("heading", name=re.compile("欢迎"))).to_be_visible()
 
 

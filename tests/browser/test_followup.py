@@ -4,6 +4,8 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from tests.browser.conftest import sign_in
+
 pytestmark = pytest.mark.browser
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -21,12 +23,6 @@ def _signed_conference(app) -> int:
     return ident
 
 
-def _sign_in(page, username):
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill("Nancheng-2026")
-    page.get_by_role("button", name="登录").click()
-
-
 def _sign_out(page):
     page.get_by_role("button", name="退出").click()
 
@@ -34,7 +30,7 @@ def _sign_out(page):
 def test_agreement_signed_task_reported_feedback_and_close(page, demo, app):
     ident = _signed_conference(app)
     page.goto(f"/conferences/{ident}/minutes")
-    _sign_in(page, "secretary")
+    sign_in(page, "secretary")
     page.get_by_role("link", name=re.compile("协议|Agreement and follow-up")).first.click()
     page.get_by_role("button", name=re.compile("调解协议书|mediation agreement")).click()
     expect(page.get_by_test_id("agreement-state")).to_be_visible()
@@ -52,7 +48,7 @@ def test_agreement_signed_task_reported_feedback_and_close(page, demo, app):
     page.go_back()
     _sign_out(page)
 
-    _sign_in(page, "med_traffic")
+    sign_in(page, "med_traffic")
     page.get_by_role("link", name="核查通道宽度是否满足车辆通行").first.click()
     report = page.locator("form[data-form=report]")
     report.locator("select").select_option("DONE")
@@ -61,7 +57,7 @@ def test_agreement_signed_task_reported_feedback_and_close(page, demo, app):
     expect(page.get_by_test_id("task-state")).to_have_text(re.compile("完成|Done"))
     _sign_out(page)
 
-    _sign_in(page, "convener")
+    sign_in(page, "convener")
     from portal.extensions import db
     from portal.followup.models import Task, TaskState
 

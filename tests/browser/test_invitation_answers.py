@@ -5,6 +5,8 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from tests.browser.conftest import sign_in
+
 pytestmark = pytest.mark.browser
 
 
@@ -44,12 +46,6 @@ def _mail_link(app, username):
     return re.search(r"https?://\S+/conferences/invitations/\d+", text).group(0)
 
 
-def _sign_in(page, username):
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill("Nancheng-2026")
-    page.get_by_role("button", name="登录").click()
-
-
 def _sign_out(page):
     page.get_by_role("button", name="退出").click()
 
@@ -60,7 +56,7 @@ def test_convener_invites_court_accepts_from_mail_labour_declines(page, demo, ap
     ident = _labour_case(app)
 
     page.goto(f"/conferences/{ident}")
-    _sign_in(page, "convener")
+    sign_in(page, "convener")
     expect(page.get_by_test_id("conference-state")).to_have_text("草稿")
     send = page.locator("form[data-action=send]")
     send.get_by_label("记录员").select_option(label="王晓梅")
@@ -77,7 +73,7 @@ def test_convener_invites_court_accepts_from_mail_labour_declines(page, demo, ap
 
     page.goto(_mail_link(app, "court_head"))
     expect(page).to_have_url(re.compile(r"/login"))
-    _sign_in(page, "court_head")
+    sign_in(page, "court_head")
     expect(page.get_by_role("heading", name="联席会商邀请")).to_be_visible()
     page.get_by_label("您的答复").select_option(label="参加")
     page.get_by_role("button", name="提交答复").click()
@@ -85,7 +81,7 @@ def test_convener_invites_court_accepts_from_mail_labour_declines(page, demo, ap
     expect(page.get_by_test_id("quorum-missing")).not_to_contain_text("法院（人民法庭）")
     _sign_out(page)
 
-    _sign_in(page, "med_labour")
+    sign_in(page, "med_labour")
     page.get_by_test_id("my-invitations").get_by_role("link", name="马村砖厂拖欠工资纠纷").click()
     page.get_by_label("您的答复").select_option(label="不能参加")
     page.get_by_role("button", name="提交答复").click()
@@ -95,7 +91,7 @@ def test_convener_invites_court_accepts_from_mail_labour_declines(page, demo, ap
     expect(page.get_by_text("已记录您的答复：不能参加")).to_be_visible()
     _sign_out(page)
 
-    _sign_in(page, "convener")
+    sign_in(page, "convener")
     page.goto(f"/conferences/{ident}")
     sector = page.get_by_test_id("invitees-sector")
     expect(sector).to_contain_text("不能参加")

@@ -5,6 +5,8 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from tests.browser.conftest import sign_in
+
 pytestmark = pytest.mark.browser
 
 
@@ -19,18 +21,12 @@ def _in_session_conference(app) -> int:
     return ident
 
 
-def _sign_in(page, username):
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill("Nancheng-2026")
-    page.get_by_role("button", name="登录").click()
-
-
 def _sign_out(page):
     page.get_by_role("button", name="退出").click()
 
 
 def _sign(page, ident, username):
-    _sign_in(page, username)
+    sign_in(page, username)
     page.goto(f"/conferences/{ident}/minutes")
     sign = page.locator("form[data-action=sign]")
     sign.get_by_label(re.compile("重新输入密码")).fill("Nancheng-2026")
@@ -43,7 +39,7 @@ def test_secretary_records_two_sign_one_refuses_secretary_issues_pdf(page, demo,
                                                                      tmp_path):
     ident = _in_session_conference(app)
     page.goto(f"/conferences/{ident}/record")
-    _sign_in(page, "secretary")
+    sign_in(page, "secretary")
     attendance = page.locator("form[data-section=attendance]")
     attendance.get_by_label("状态 刘芳").select_option(label="缺席")
     attendance.get_by_label("状态 李建国").select_option(label="请假")
@@ -74,7 +70,7 @@ def test_secretary_records_two_sign_one_refuses_secretary_issues_pdf(page, demo,
 
     _sign(page, ident, "court_head")
 
-    _sign_in(page, "police_head")
+    sign_in(page, "police_head")
     page.goto(f"/conferences/{ident}/minutes")
     refuse = page.locator("form[data-action=refuse]")
     refuse.get_by_label("或说明理由拒签").fill("对第一条付款期限有保留意见")
@@ -82,7 +78,7 @@ def test_secretary_records_two_sign_one_refuses_secretary_issues_pdf(page, demo,
     expect(page.get_by_text("已记录您的拒签")).to_be_visible()
     _sign_out(page)
 
-    _sign_in(page, "secretary")
+    sign_in(page, "secretary")
     page.goto(f"/conferences/{ident}/minutes")
     signatures = page.get_by_test_id("signatures")
     expect(signatures).to_contain_text("张明")

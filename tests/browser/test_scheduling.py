@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from portal.calendar.services import PortalCalendar
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -31,12 +32,6 @@ def _inviting_case(app):
     return ident
 
 
-def _sign_in(page, username):
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill("Nancheng-2026")
-    page.get_by_role("button", name="登录").click()
-
-
 def _sign_out(page):
     page.get_by_role("button", name="退出").click()
 
@@ -45,7 +40,7 @@ def test_secretary_proposes_three_invitees_vote_convener_confirms(page, demo, ap
     ident = _inviting_case(app)
     days = _workdays(3)
     page.goto(f"/conferences/{ident}")
-    _sign_in(page, "secretary")
+    sign_in(page, "secretary")
     propose = page.locator("form[data-action=propose]")
     for day in days:
         propose.get_by_label("日期", exact=True).fill(day.isoformat())
@@ -59,7 +54,7 @@ def test_secretary_proposes_three_invitees_vote_convener_confirms(page, demo, ap
     for username, answers in (("court_head", ["NO", "YES", "YES"]),
                               ("bureau_head", ["YES", "IF_NEED_BE", "YES"]),
                               ("police_head", ["YES", "NO", "YES"])):
-        _sign_in(page, username)
+        sign_in(page, username)
         page.goto(f"/conferences/{ident}")
         form = page.get_by_test_id("vote-form").first
         for select, answer in zip(form.locator("select").all(), answers, strict=True):
@@ -68,7 +63,7 @@ def test_secretary_proposes_three_invitees_vote_convener_confirms(page, demo, ap
         expect(page.get_by_text("已记录您的时间安排")).to_be_visible()
         _sign_out(page)
 
-    _sign_in(page, "convener")
+    sign_in(page, "convener")
     page.goto(f"/conferences/{ident}")
     expect(page.get_by_test_id("slot-3")).to_contain_text("最佳")
     confirm = page.locator("form[data-action=confirm-slot]")

@@ -3,6 +3,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import sign_in
+
 pytestmark = pytest.mark.browser
 
 
@@ -11,9 +13,7 @@ def test_secretary_signs_in_sees_chinese_switches_to_english_and_signs_out(page,
     expect(page).to_have_url(re.compile(r"/login"))
     expect(page.get_by_role("heading", name="登录")).to_be_visible()
 
-    page.get_by_label("用户名").fill("secretary")
-    page.get_by_label("密码").fill("Nancheng-2026")
-    page.get_by_role("button", name="登录").click()
+    sign_in(page, "secretary")
 
     expect(page.get_by_role("heading", name="欢迎，王晓梅")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
@@ -32,7 +32,5 @@ def test_secretary_signs_in_sees_chinese_switches_to_english_and_signs_out(page,
 
 def test_wrong_password_shows_the_message_in_the_page(page, demo):
     page.goto("/login")
-    page.get_by_label("用户名").fill("secretary")
-    page.get_by_label("密码").fill("not-the-password")
-    page.get_by_role("button", name="登录").click()
+    sign_in(page, "secretary", "not-the-password")
     expect(page.get_by_role("alert")).to_contain_text("用户名或密码错误")

@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import sign_in
+
 pytestmark = pytest.mark.browser
 
 
@@ -22,9 +24,7 @@ def register(app, demo):
 
 def test_leader_filters_the_dashboard_by_village_and_downloads_the_csv(page, register):
     page.goto("/login")
-    page.get_by_label("用户名").fill("leader")
-    page.get_by_label("密码").fill("Nancheng-2026")
-    page.get_by_role("button", name="登录").click()
+    sign_in(page, "leader")
 
     page.get_by_role("link", name="统计分析").click()
     expect(page.get_by_role("heading", name="统计分析")).to_be_visible()
