@@ -53,6 +53,11 @@ def upgrade():
         'statistics_invitations',
         sa.Column('invitation_id', sa.Integer(), nullable=False),
         sa.Column('conference_id', sa.Integer(), nullable=False),
+        sa.Column('dispute_id', sa.Integer(), nullable=False),
+        sa.Column('village_id', sa.Integer(), nullable=False),
+        sa.Column('category', sa.Enum(*CATEGORIES, name='category', native_enum=False,
+                                      length=32, create_constraint=False), nullable=False),
+        sa.Column('tier', sa.Integer(), nullable=False),
         sa.Column('body_id', sa.Integer(), nullable=True),
         sa.Column('body_kind', sa.Enum(*ORG_KINDS, name='orgkind', native_enum=False,
                                        length=32, create_constraint=False), nullable=True),
@@ -66,11 +71,15 @@ def upgrade():
         sa.PrimaryKeyConstraint('invitation_id', name=op.f('pk_statistics_invitations')),
     )
     op.create_index('ix_statistics_invitations_body', 'statistics_invitations',
-                    ['body_id', 'delegated', 'hours', 'invited_at', 'answered'])
+                    ['body_id', 'delegated', 'hours', 'invited_at', 'answered', 'village_id',
+                     'category', 'tier'])
+    op.create_index('ix_statistics_invitations_dispute', 'statistics_invitations',
+                    ['dispute_id'])
     op.create_index('ix_statistics_invitations_conference', 'statistics_invitations',
                     ['conference_id', 'accepted', 'body_kind', 'body_id'])
     op.create_index('ix_statistics_invitations_sent', 'statistics_invitations',
-                    ['invited_at', 'delegated', 'body_id', 'answered', 'hours'])
+                    ['invited_at', 'delegated', 'body_id', 'answered', 'hours', 'village_id',
+                     'category', 'tier'])
     op.create_table(
         'statistics_invitation_months',
         sa.Column('month', sa.String(length=7), nullable=False),
@@ -85,6 +94,9 @@ def upgrade():
         sa.Column('conference_id', sa.Integer(), nullable=False),
         sa.Column('dispute_id', sa.Integer(), nullable=False),
         sa.Column('village_id', sa.Integer(), nullable=False),
+        sa.Column('category', sa.Enum(*CATEGORIES, name='category', native_enum=False,
+                                      length=32, create_constraint=False), nullable=False),
+        sa.Column('tier', sa.Integer(), nullable=False),
         sa.Column('held_at', sa.BigInteger(), nullable=True),
         sa.Column('heads', sa.Integer(), nullable=False),
         sa.Column('sectors', sa.Integer(), nullable=False),
@@ -99,8 +111,8 @@ def upgrade():
     op.create_index('ix_statistics_conferences_dispute_id', 'statistics_conferences',
                     ['dispute_id'])
     op.create_index('ix_statistics_conferences_held', 'statistics_conferences',
-                    ['held_at', 'village_id', 'heads', 'sectors', 'bodies',
-                     'first_for_dispute', 'escalation_days', 'minutes_days'])
+                    ['held_at', 'village_id', 'category', 'tier', 'heads', 'sectors',
+                     'bodies', 'first_for_dispute', 'escalation_days', 'minutes_days'])
     op.add_column('statistics_version',
                   sa.Column('summary_zone', sa.String(length=64), nullable=True))
     # Empty registers are summarised by empty summaries; otherwise the scheduler's next
@@ -120,6 +132,7 @@ def downgrade():
     op.drop_index('ix_statistics_conferences_dispute_id', table_name='statistics_conferences')
     op.drop_table('statistics_conferences')
     op.drop_table('statistics_invitation_months')
+    op.drop_index('ix_statistics_invitations_dispute', table_name='statistics_invitations')
     op.drop_index('ix_statistics_invitations_sent', table_name='statistics_invitations')
     op.drop_index('ix_statistics_invitations_conference', table_name='statistics_invitations')
     op.drop_index('ix_statistics_invitations_body', table_name='statistics_invitations')

@@ -103,9 +103,10 @@ class InvitationMonth(db.Model):
 class InvitationFact(db.Model):
     """One invitation as the statistics count it, kept in the writer's transaction.
 
-    The body it stands for, when its conference invited and how many hours the first
-    answer took are worked out once, when the invitation changes, rather than by joining
-    four tables for every dashboard; instants are whole seconds since the epoch (UTC).
+    The body it stands for, its dispute's village, category and tier, when its conference
+    invited and how many hours the first answer took are worked out once, when one of them
+    changes, rather than by joining five tables for every dashboard; instants are whole
+    seconds since the epoch (UTC).
     """
 
     __tablename__ = "statistics_invitations"
@@ -113,17 +114,23 @@ class InvitationFact(db.Model):
         # One index for both reads: per body, the sent invitations in one walk, and a
         # body's answers in order of their times (its median read off the middle).
         sa.Index("ix_statistics_invitations_body", "body_id", "delegated", "hours",
-                 "invited_at", "answered"),
+                 "invited_at", "answered", "village_id", "category", "tier"),
         sa.Index("ix_statistics_invitations_conference", "conference_id", "accepted",
                  "body_kind", "body_id"),
         # The days of a range outside whole months, counted per body.
         sa.Index("ix_statistics_invitations_sent", "invited_at", "delegated", "body_id",
-                 "answered", "hours"),
+                 "answered", "hours", "village_id", "category", "tier"),
+        sa.Index("ix_statistics_invitations_dispute", "dispute_id"),
     )
 
     invitation_id: Mapped[int] = mapped_column(
         sa.ForeignKey("invitations.id", ondelete="CASCADE"), primary_key=True)
     conference_id: Mapped[int]
+    # The dispute's, for the dashboard's filters without a join.
+    dispute_id: Mapped[int]
+    village_id: Mapped[int]
+    category: Mapped[Category] = mapped_column(sa.Enum(Category, native_enum=False, length=32))
+    tier: Mapped[int]
     body_id: Mapped[int | None]
     body_kind: Mapped[OrgKind | None] = mapped_column(
         sa.Enum(OrgKind, native_enum=False, length=32))
@@ -135,22 +142,25 @@ class InvitationFact(db.Model):
 
 
 class ConferenceFact(db.Model):
-    """One conference as the statistics count it, kept in the writer's transaction: when
-    it was held (seconds since the epoch, None while not held), the bodies that took
-    part, whether it was its dispute's first held conference, the days from the
-    escalation to it and from it to its first issued minutes."""
+    """One conference as the statistics count it, kept in the writer's transaction: its
+    dispute's village, category and tier, when it was held (seconds since the epoch, None
+    while not held), the bodies that took part, whether it was its dispute's first held
+    conference, the days from the escalation to it and from it to its first issued
+    minutes."""
 
     __tablename__ = "statistics_conferences"
     __table_args__ = (
-        sa.Index("ix_statistics_conferences_held", "held_at", "village_id", "heads",
-                 "sectors", "bodies", "first_for_dispute", "escalation_days",
-                 "minutes_days"),
+        sa.Index("ix_statistics_conferences_held", "held_at", "village_id", "category",
+                 "tier", "heads", "sectors", "bodies", "first_for_dispute",
+                 "escalation_days", "minutes_days"),
     )
 
     conference_id: Mapped[int] = mapped_column(
         sa.ForeignKey("conferences.id", ondelete="CASCADE"), primary_key=True)
     dispute_id: Mapped[int] = mapped_column(index=True)
     village_id: Mapped[int]
+    category: Mapped[Category] = mapped_column(sa.Enum(Category, native_enum=False, length=32))
+    tier: Mapped[int]
     held_at: Mapped[int | None] = mapped_column(sa.BigInteger)
     heads: Mapped[int] = mapped_column(default=0)
     sectors: Mapped[int] = mapped_column(default=0)

@@ -174,10 +174,11 @@ def dispute_breakdowns(f: Filters) -> Breakdowns:
     tier3 = sa.func.sum(sa.case((c.tier == 3, c.registered), else_=0))
 
     def by(dimension: str, key):
+        # A summary row emptied by later changes is no group of its own.
         return (sa.select(sa.literal(dimension).label("dimension"),
                           sa.cast(key, sa.String).label("key"), sa.null().label("name"),
                           *_sums(counts), tier3.label("tier3"))
-                .group_by(key))
+                .group_by(key).having(sa.func.sum(c.registered) > 0))
 
     per_village = (sa.select(c.village_id, *_sums(counts), tier3.label("tier3"))
                    .group_by(c.village_id).subquery())
@@ -256,12 +257,8 @@ def _held_facts(f: Filters, since: datetime, until: datetime, statement):
     """`statement` over the facts of conferences held from `since` to `until`, limited
     to the filters' village, category and tier."""
     fact = ConferenceFact
-    statement = statement.where(fact.held_at >= _epoch(since), fact.held_at < _epoch(until))
-    if f.category is not None or f.tier is not None:
-        return statement.join(Dispute, Dispute.id == fact.dispute_id).where(*_slices(f))
-    if f.village_id is not None:
-        return statement.where(fact.village_id == f.village_id)
-    return statement
+    return statement.where(fact.held_at >= _epoch(since), fact.held_at < _epoch(until),
+                           *_slices(f, fact))
 
 
 def conferences_by_village(f: Filters) -> list[sa.Row]:
@@ -437,11 +434,7 @@ def _facts_invited(f: Filters) -> tuple:
 
 
 def _facts_scoped(statement, f: Filters):
-    where = _slices(f)
-    if not where:
-        return statement
-    return (statement.join(Conference, Conference.id == InvitationFact.conference_id)
-            .join(Dispute, Dispute.id == Conference.dispute_id).where(*where))
+    return statement.where(*_slices(f, InvitationFact))
 
 
 def responses_by_body(f: Filters) -> list[sa.Row]:
@@ -469,7 +462,7 @@ def responses_by_body(f: Filters) -> list[sa.Row]:
                                sa.func.sum(c.invited).label("invited"),
                                sa.func.sum(c.answered).label("answered"),
                                sa.func.sum(c.timed).label("timed"))
-                     .group_by(c.body_id))
+                     .group_by(c.body_id).having(sa.func.sum(c.invited) > 0))
     if summarised(f):
         return _rows(_facts_scoped(sa.select(
             fact.body_id.label("key"), sa.func.count().label("invited"),
@@ -487,7 +480,7 @@ def responses_by_body(f: Filters) -> list[sa.Row]:
 def response_hours_by_body(f: Filters, responses: list[sa.Row]) -> dict[int | None, float]:
     """The median hours to the first answer per body of `responses`."""
     fact = InvitationFact
-    if summarised(f) and (_dialect() == "postgresql" or _slices(f)):
+    if summarised(f) and _dialect() == "postgresql":
         values = _facts_scoped(sa.select(fact.body_id.label("g"), fact.hours.label("v")), f) \
             .where(fact.hours.is_not(None), *_facts_invited(f)).subquery()
         return {r.g: r.p50 for r in _rows(percentiles(values, (50,), group=True))}
@@ -498,10 +491,10 @@ def response_hours_by_body(f: Filters, responses: list[sa.Row]) -> dict[int | No
             f).join(first, first.c.invitation_id == Invitation.id)
             .where(*_invited(f)).subquery())
         return {r.g: r.p50 for r in _rows(percentiles(values, (50,), group=True))}
-    # SQLite has no PERCENTILE_CONT and sorts slowly: without slices, a body's median is
-    # read at its middle rank(s) along the index on (body, hours), one short index walk
-    # per body instead of a sort of every answer of the period; one statement, run once
-    # per body. (With slices, the window functions sort only the slice's answers.)
+    # SQLite has no PERCENTILE_CONT and sorts slowly: a body's median is read at its
+    # middle rank(s) along the index on (body, hours) (which holds the filters' columns
+    # too), one short index walk per body instead of a sort of every answer of the
+    # period; one statement, run once per body.
     ranked = (_facts_scoped(sa.select(fact.hours), f)
               .where(fact.hours.is_not(None), *_facts_invited(f))
               .order_by(fact.hours).offset(sa.bindparam("rank")).limit(sa.bindparam("take")))

@@ -153,10 +153,12 @@ def _facts_statement(scoped: bool) -> sa.Select:
     first = first.group_by(AnswerChange.invitation_id).subquery()
     body_id = sa.func.coalesce(Invitation.organisation_id, User.organisation_id)
     statement = (
-        sa.select(Invitation.id, Invitation.conference_id, body_id.label("body_id"),
+        sa.select(Invitation.id, Invitation.conference_id, Conference.dispute_id,
+                  Dispute.village_id, Dispute.category, Dispute.tier, body_id.label("body_id"),
                   Organisation.kind, Invitation.delegated_from_id, Invitation.answer,
                   Conference.invited_at, first.c.at)
         .join(Conference, Conference.id == Invitation.conference_id)
+        .join(Dispute, Dispute.id == Conference.dispute_id)
         .outerjoin(User, User.id == Invitation.user_id)
         .outerjoin(Organisation, Organisation.id == body_id)
         .outerjoin(first, first.c.invitation_id == Invitation.id))
@@ -175,7 +177,9 @@ def _fact(row) -> dict:
     hours = None
     if invited is not None and row.at is not None:
         hours = (row.at - invited).total_seconds() / 3600
-    return dict(invitation_id=row.id, conference_id=row.conference_id, body_id=row.body_id,
+    return dict(invitation_id=row.id, conference_id=row.conference_id,
+                dispute_id=row.dispute_id, village_id=row.village_id, category=row.category,
+                tier=row.tier, body_id=row.body_id,
                 body_kind=row.kind, delegated=row.delegated_from_id is not None,
                 answered=row.answer is not Answer.PENDING,
                 accepted=row.answer is Answer.ACCEPTED,
@@ -252,7 +256,8 @@ def _conferences_statement(scoped: bool) -> sa.Select:
                      *[MinutesVersion.conference_id.in_(ids) for ids in own])
               .group_by(MinutesVersion.conference_id).subquery())
     statement = (
-        sa.select(Conference.id, Conference.dispute_id, Dispute.village_id, Conference.state,
+        sa.select(Conference.id, Conference.dispute_id, Dispute.village_id, Dispute.category,
+                  Dispute.tier, Conference.state,
                   Conference.started_at, Dispute.escalated_at, issued.c.at.label("issued"),
                   taking_part.c.heads, taking_part.c.sectors, taking_part.c.bodies)
         .join(Dispute, Dispute.id == Conference.dispute_id)
@@ -260,6 +265,12 @@ def _conferences_statement(scoped: bool) -> sa.Select:
         .outerjoin(taking_part, taking_part.c.conference_id == Conference.id)
         .order_by(Conference.id))
     return statement.where(Conference.dispute_id.in_(IDS)) if scoped else statement
+
+
+@cache
+def _dispute_invitations_statement() -> sa.Select:
+    return (sa.select(Invitation.id).join(Conference, Conference.id == Invitation.conference_id)
+            .where(Conference.dispute_id.in_(IDS)))
 
 
 @cache
@@ -299,6 +310,7 @@ def _conference_fact(row, first: tuple | None) -> dict:
     held = row.state in HELD_STATES and row.started_at is not None
     is_first = held and first == (row.started_at, row.id)
     return dict(conference_id=row.id, dispute_id=row.dispute_id, village_id=row.village_id,
+                category=row.category, tier=row.tier,
                 held_at=int(row.started_at.timestamp()) if held else None,
                 heads=row.heads or 0, sectors=row.sectors or 0, bodies=row.bodies or 0,
                 first_for_dispute=is_first,
@@ -351,6 +363,9 @@ def _after_flush(session: Session, context) -> None:
         mark_unknown(connection)
         return
     if disputes:
+        # Their invitations carry the dispute's village, category and tier.
+        invitations |= set(connection.execute(
+            _dispute_invitations_statement(), {"ids": sorted(disputes)}).scalars())
         changes = _changes(len(MEASURES))
         _count_months(old, zone, -1, changes)
         _count_months(_dispute_rows(connection, disputes), zone, +1, changes)

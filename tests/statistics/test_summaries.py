@@ -279,3 +279,15 @@ def test_the_rebuild_command_makes_the_summaries_current_again(world, app):
     assert "[ok  ] statistics summaries: current, by month in Asia/Shanghai" in runner.invoke(
         args=["doctor"]).output
     assert queries.summarised(MARCH)
+
+
+@kept
+def test_a_dispute_moved_to_another_village_takes_its_conferences_along(world):
+    v1, v2 = world.villages
+    d5 = world.disputes["d5"]  # conferences c1 and c4, with their invitations
+    d5.village_id, d5.category = v2.id, Category.OTHER
+    db.session.commit()
+    for filters in (replace(MARCH, village_id=v1.id), replace(MARCH, village_id=v2.id),
+                    replace(MARCH, category=Category.OTHER), replace(MARCH, tier=3)):
+        assert tables(filters) == from_registers(filters), filters
+    assert dict((row[0], row[-1]) for row in tables(MARCH)["villages"])[v2.name] == 3
