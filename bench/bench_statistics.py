@@ -10,10 +10,11 @@ for the last 365 days beside the minimal /healthz route measured in the same run
 cold (the kept dashboards dropped before every request, so every figure is computed by
 the database from the summaries the writers keep; median of --cold-rounds), warm
 (unchanged data, so the dashboard computed at the current data version is reused after one
-primary-key lookup; median of --rounds) and, for comparison, registers (cold, with the
-summaries marked unknown, so every figure is counted in the registers themselves). Also the
-cost the summaries add to a write: a dispute's status changed plus an invitation answered
-again, committed, with the summaries kept and with them marked unknown (hooks idle).
+primary-key lookup; median of --rounds), cold with a village and with a tier filter, and,
+for comparison, registers (cold, with the summaries marked unknown, so every figure is
+counted in the registers themselves). Also the cost the summaries add to a write: a
+dispute's status changed plus an invitation answered again, committed, with the summaries
+kept and with them marked unknown (hooks idle).
 PostgreSQL uses a fresh database on PORTAL_TEST_DATABASE_URL's
 server (default postgresql+psycopg://postgres@127.0.0.1:5432/postgres).
 Target: the dashboard computed afresh (cold) under 300 ms median on each backend; the exit
@@ -269,6 +270,8 @@ def run(backend: str, args) -> dict[str, float]:
             "warm statements": statements(engine, client, url),
             "healthz": measure(client, "/healthz", args.rounds),
             "cold": measure(client, url, args.cold_rounds, before=clear),
+            "cold village": measure(client, f"{url}&village=1", args.cold_rounds, before=clear),
+            "cold tier 3": measure(client, f"{url}&tier=3", args.cold_rounds, before=clear),
             "warm": measure(client, url, args.rounds),
         }
         with app.app_context():
@@ -303,6 +306,11 @@ def main() -> int:
               f"{r['warm']:>9.1f} {r['warm'] / r['healthz']:>7.0f} {r['warm statements']:>6} "
               f"{r['registers']:>13.1f} {r['registers'] / r['healthz']:>7.0f}"
               f"{'' if r['cold'] < TARGET_MS else '  SLOW'}")
+    print(f"\n{'backend':<10} {'cold, one village ms':>21} {'ratio':>7} {'cold, tier 3 ms':>16} "
+          f"{'ratio':>7}")
+    for backend, r in results.items():
+        print(f"{backend:<10} {r['cold village']:>21.1f} {r['cold village'] / r['healthz']:>7.0f} "
+              f"{r['cold tier 3']:>16.1f} {r['cold tier 3'] / r['healthz']:>7.0f}")
     print(f"\n{'backend':<10} {'write, summaries kept ms':>24} {'write, not kept ms':>19}")
     for backend, r in results.items():
         print(f"{backend:<10} {r['write kept']:>24.1f} {r['write plain']:>19.1f}")
