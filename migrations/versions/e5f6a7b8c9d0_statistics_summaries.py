@@ -84,10 +84,12 @@ def upgrade():
         'statistics_invitation_months',
         sa.Column('month', sa.String(length=7), nullable=False),
         sa.Column('body_id', sa.Integer(), nullable=False),
+        sa.Column('tier', sa.Integer(), nullable=False),
         sa.Column('invited', sa.Integer(), nullable=False),
         sa.Column('answered', sa.Integer(), nullable=False),
         sa.Column('timed', sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint('month', 'body_id', name=op.f('pk_statistics_invitation_months')),
+        sa.PrimaryKeyConstraint('month', 'body_id', 'tier',
+                                name=op.f('pk_statistics_invitation_months')),
     )
     op.create_table(
         'statistics_conferences',

@@ -88,13 +88,15 @@ class DisputeMonth(db.Model):
 
 
 class InvitationMonth(db.Model):
-    """Invitations sent in one local month per body (delegates' own not counted), how
-    many were answered and how many answers have a time; kept beside `InvitationFact`."""
+    """Invitations sent in one local month per body and dispute tier (delegates' own not
+    counted), how many were answered and how many answers have a time; kept beside
+    `InvitationFact`."""
 
     __tablename__ = "statistics_invitation_months"
 
     month: Mapped[str] = mapped_column(sa.String(7), primary_key=True)
     body_id: Mapped[int] = mapped_column(primary_key=True)  # 0: no body
+    tier: Mapped[int] = mapped_column(primary_key=True)
     invited: Mapped[int] = mapped_column(default=0)
     answered: Mapped[int] = mapped_column(default=0)
     timed: Mapped[int] = mapped_column(default=0)

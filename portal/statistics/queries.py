@@ -441,17 +441,18 @@ def responses_by_body(f: Filters) -> list[sa.Row]:
     """Per body: invitations sent in the period, how many were answered, and how many
     answers have a time (the count the median response time is taken over)."""
     fact = InvitationFact
-    if summarised(f) and not _slices(f):
+    if summarised(f) and f.village_id is None and f.category is None:
         # Whole months from the monthly summary, the days around them from the facts.
         months, edges = split_months(f.start, f.end)
         m = InvitationMonth
+        tier = [m.tier == f.tier] if f.tier is not None else []
         parts = [sa.select(m.body_id, m.invited, m.answered, m.timed)
-                 .where(m.month.in_(months))] if months else []
+                 .where(m.month.in_(months), *tier)] if months else []
         parts += [sa.select(sa.func.coalesce(fact.body_id, 0).label("body_id"),
                             sa.func.count().label("invited"),
                             _count_if(fact.answered).label("answered"),
                             sa.func.count(fact.hours).label("timed"))
-                  .where(fact.delegated.is_(False),
+                  .where(fact.delegated.is_(False), *_slices(f, fact),
                          fact.invited_at >= _epoch(_local(a, f.zone)),
                          fact.invited_at < _epoch(_local(b, f.zone)))
                   .group_by(fact.body_id)

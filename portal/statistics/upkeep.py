@@ -192,7 +192,7 @@ def _sent(fact: dict, zone: ZoneInfo) -> Iterable[tuple[tuple, tuple[int, ...]]]
     if fact["delegated"] or fact["invited_at"] is None:
         return ()
     month = f"{datetime.fromtimestamp(fact['invited_at'], zone):%Y-%m}"
-    return (((month, fact["body_id"] or 0),
+    return (((month, fact["body_id"] or 0, fact["tier"]),
              (1, int(fact["answered"]), int(fact["hours"] is not None))),)
 
 
