@@ -32,7 +32,7 @@ from portal.statistics.models import (
     InvitationFact,
     InvitationMonth,
 )
-from portal.statistics.upkeep import summary_zone
+from portal.statistics.upkeep import MEASURES, summary_zone
 
 
 @dataclass(frozen=True)
@@ -144,8 +144,7 @@ def _counts(f: Filters):
 
 
 def _sums(counts) -> list:
-    return [sa.func.sum(counts.c[name]).label(name)
-            for name in ("registered", "concluded", "resolved", "referred")]
+    return [sa.func.sum(counts.c[name]).label(name) for name in MEASURES]
 
 
 class Measures(NamedTuple):

@@ -47,7 +47,9 @@ from portal.statistics.models import (
 
 MEASURES = ("registered", "concluded", "resolved", "referred")
 DISPUTE_COLUMNS = (Dispute.id, Dispute.reported_at, Dispute.village_id, Dispute.category,
-                   Dispute.tier, Dispute.status, Dispute.referral)
+                   Dispute.tier, Dispute.status, Dispute.referral, Dispute.escalated_at)
+# What a dispute's invitation and conference facts copy from it.
+COPIED = ("village_id", "category", "tier", "escalated_at")
 # Statements on these tables that bypass the session leave the summaries unknown.
 SUMMARISED = frozenset({"disputes", "invitations", "answer_changes", "conferences",
                         "minutes_versions"})
@@ -56,6 +58,7 @@ CHUNK = 5_000
 _OLD = "statistics.disputes_before_flush"
 _SENT = "statistics.invited_before_flush"
 _GONE = "statistics.facts_before_flush"
+_ZONE = "statistics.zone_before_flush"
 
 
 SUMMARY_ZONE = (sa.select(StatisticsVersion.summary_zone)
@@ -332,7 +335,8 @@ def _before_flush(session: Session, context, instances) -> None:
     if not changed and not conferences and not deleted:
         return
     connection = session.connection()
-    if summary_zone(connection) is None:
+    session.info[_ZONE] = zone = summary_zone(connection)
+    if zone is None:
         return
     session.info[_OLD] = _dispute_rows(connection, changed, lock=True)
     session.info[_SENT] = _sent_times(connection, conferences)
@@ -345,6 +349,8 @@ def _after_flush(session: Session, context) -> None:
     old = session.info.pop(_OLD, [])
     sent_before = session.info.pop(_SENT, {})
     gone = session.info.pop(_GONE, [])
+    # Read once per flush: before it when there was something to read then.
+    known, zone = _ZONE in session.info, session.info.pop(_ZONE, None)
     disputes = {d.id for d in _of(session, Dispute, "new", "dirty", "deleted")}
     minutes = _of(session, MinutesVersion, "new", "dirty")
     invitations = {i.id for i in _of(session, Invitation, "new", "dirty")}
@@ -356,20 +362,28 @@ def _after_flush(session: Session, context) -> None:
     if not (disputes or invitations or conferences or minutes or moved or gone):
         return
     connection = session.connection()
-    zone = summary_zone(connection)
+    if not known:
+        zone = summary_zone(connection)
     if zone is None:
         return
     if moved:
         mark_unknown(connection)
         return
     if disputes:
-        # Their invitations carry the dispute's village, category and tier.
-        invitations |= set(connection.execute(
-            _dispute_invitations_statement(), {"ids": sorted(disputes)}).scalars())
+        new = _dispute_rows(connection, disputes)
         changes = _changes(len(MEASURES))
         _count_months(old, zone, -1, changes)
-        _count_months(_dispute_rows(connection, disputes), zone, +1, changes)
+        _count_months(new, zone, +1, changes)
         _add(connection, DisputeMonth.__table__, changes)
+        # Only a dispute whose copied columns changed has facts to work out again (a new
+        # one has no conferences yet); a status change alone has none.
+        before = {row.id: tuple(getattr(row, c) for c in COPIED) for row in old}
+        disputes = {row.id for row in new
+                    if row.id in before and before[row.id] != tuple(getattr(row, c)
+                                                                     for c in COPIED)}
+        if disputes:
+            invitations |= set(connection.execute(
+                _dispute_invitations_statement(), {"ids": sorted(disputes)}).scalars())
     sent_now = _sent_times(connection, conferences)
     resent = [ident for ident, at in sent_now.items() if sent_before.get(ident, at) != at]
     if resent:
