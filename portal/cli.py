@@ -26,6 +26,7 @@ def register_commands(app) -> None:
     app.cli.add_command(keys)
     app.cli.add_command(outbox)
     app.cli.add_command(scheduler)
+    app.cli.add_command(worker)
     app.cli.add_command(webhooks)
     from portal.followup.cli import followup
 
@@ -299,3 +300,28 @@ def scheduler(once, now, interval):
     click.echo(f"Scheduler ticking every {interval} s (Ctrl+C to stop).")
     build_scheduler(lambda instant: run_tick(app, instant), clock=clock,
                     interval_seconds=interval, blocking=True).start()
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Run the jobs that are due now, then stop.")
+@click.option("--interval", type=click.FloatRange(min=0.1), default=2.0, show_default=True,
+              help="Seconds to wait when no job is due.")
+@with_appcontext
+def worker(once, interval):
+    """Run background jobs: render and seal documents, build case files, make reports.
+
+    Run as many as you like, on as many machines as share the database: each job is
+    claimed with a lease, so no two workers run it at once (see portal/jobs)."""
+    from flask import current_app
+
+    from portal.jobs import queue
+    from portal.jobs.worker import run_forever
+
+    if once:
+        click.echo(f"{queue.work_due()} job(s) run.")
+        return
+    click.echo(f"Worker waiting for jobs every {interval:g} s (Ctrl+C to stop).")
+    try:
+        run_forever(current_app._get_current_object(), interval, echo=click.echo)
+    except KeyboardInterrupt:
+        click.echo("Worker stopped.")

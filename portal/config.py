@@ -20,6 +20,8 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'portal.sqlite3'}"
     )
+    # A connection the database dropped (a restart) is replaced before use, not failed on.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     PORTAL_TIMEZONE = os.environ.get("PORTAL_TIMEZONE", "Asia/Shanghai")
     PORTAL_DEMO = _env_bool("PORTAL_DEMO")
     PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000")
@@ -62,6 +64,11 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS")
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "portal@localhost")
+    MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "30"))
+    OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS", "300"))
+    OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "12"))
+    # "module:function" rendering every PDF instead of WeasyPrint; empty: WeasyPrint.
+    PORTAL_PDF_ENGINE = os.environ.get("PORTAL_PDF_ENGINE", "")
 
     MAX_CONTENT_LENGTH = int(os.environ.get("PORTAL_MAX_UPLOAD_MB", "20")) * 1024 * 1024
 

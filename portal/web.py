@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     os.makedirs(app.instance_path, exist_ok=True)
     from portal import models  # noqa: F401 - registers the schema
     from portal.disputes import policy  # noqa: F401 - registers the dispute rules
+    from portal.jobs import kinds  # noqa: F401 - registers every kind of background job
 
     db.init_app(app)
     with app.app_context():
@@ -34,6 +35,7 @@ def init_app(app: Flask) -> None:
     _register_blueprints(app)
     _register_template_helpers(app)
     _start_scheduler_with_dev_server(app)
+    _use_pdf_engine(app)
 
     from portal.cli import register_commands
     from portal.main.views import register_error_pages
@@ -76,17 +78,31 @@ def _tune_sqlite(engine) -> None:
 
 
 def _start_scheduler_with_dev_server(app: Flask) -> None:
-    """The development server runs the reminder scheduler in-process (production runs
-    `portal scheduler`). It starts with the first request, so commands that build the app
-    (db upgrade, seed-demo) and the reloader's watcher process never start one."""
+    """The development server runs the reminder scheduler and one job worker in-process
+    (production runs `portal scheduler` and `portal worker`). They start with the first
+    request, so commands that build the app (db upgrade, seed-demo) and the reloader's
+    watcher process never start them."""
     if not app.debug or app.testing or os.environ.get("PORTAL_SCHEDULER") == "off":
         return
 
     @app.before_request
     def start_scheduler():
         from portal.calendar.tick import start_in_process
+        from portal.jobs import worker
 
         start_in_process(app)
+        worker.start_in_process(app)
+
+
+def _use_pdf_engine(app: Flask) -> None:
+    """PORTAL_PDF_ENGINE names another renderer ("module:function") for every document."""
+    name = app.config.get("PORTAL_PDF_ENGINE")
+    if name:
+        from werkzeug.utils import import_string
+
+        from reports import pdf
+
+        pdf.use_engine(import_string(name.replace(":", ".")))
 
 
 def _locale() -> str:
@@ -138,6 +154,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.conferences.views import bp as conferences_bp
     from portal.disputes.views import bp as disputes_bp
     from portal.followup.views import bp as followup_bp
+    from portal.jobs.views import bp as jobs_bp
     from portal.main.views import bp as main_bp
     from portal.minutes.views import bp as minutes_bp
     from portal.notifications.views import bp as notifications_bp
@@ -145,7 +162,8 @@ def _register_blueprints(app: Flask) -> None:
     from portal.statistics.views import bp as statistics_bp
 
     for blueprint in (main_bp, auth_bp, admin_bp, audit_bp, disputes_bp, conferences_bp,
-                      notifications_bp, minutes_bp, statistics_bp, followup_bp, calendar_bp):
+                      notifications_bp, minutes_bp, statistics_bp, followup_bp, calendar_bp,
+                      jobs_bp):
         app.register_blueprint(blueprint)
 
 

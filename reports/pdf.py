@@ -113,9 +113,21 @@ def render_pdf(
     if xmp and not pdf_variant:
         raise ValueError("XMP metadata needs a PDF variant such as PDF/A")
     job = RenderJob(html, Path(asset_dir), xmp, pdf_variant)
+    if _engine is not None:
+        return _engine(job)
     if timeout is None:
         return _render(job)
     return run_in_worker(_render, job, timeout)
+
+
+_engine = None
+
+
+def use_engine(engine) -> None:
+    """Render every document with ``engine(job: RenderJob) -> bytes`` instead of WeasyPrint
+    (``None``: WeasyPrint again)."""
+    global _engine
+    _engine = engine
 
 
 def layout(html: str, asset_dir: Path = ASSET_DIR):

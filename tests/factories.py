@@ -103,3 +103,24 @@ class Factory:
                                          secretary or self.user(Role.SECRETARY),
                                          utcnow() + timedelta(days=3), "请准时参加")
         return conference
+
+
+def run_jobs() -> int:
+    """Run the background jobs that are due, as a worker would, in this app context."""
+    from portal.extensions import db
+    from portal.jobs import queue
+
+    count = queue.work_due()
+    db.session.expire_all()
+    return count
+
+
+def download(client, url: str):
+    """GET a document that a background job prepares: the waiting page, the jobs, the PDF."""
+    response = client.get(url)
+    if response.status_code == 302 and "/jobs/" in response.headers["Location"]:
+        waiting = client.get(response.headers["Location"])
+        assert waiting.status_code == 202, waiting.status_code
+        run_jobs()
+        response = client.get(url)
+    return response

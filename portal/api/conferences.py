@@ -130,11 +130,13 @@ def _signatures(version: MinutesVersion) -> list[dict]:
 def get_minutes(ident):
     """The minutes' versions, their state, content hash and signatures."""
     conference = load(ident)
+    sealed = set(db.session.scalars(sa.select(MinutesVersion.id).where(
+        MinutesVersion.conference_id == conference.id, MinutesVersion.pdf.is_not(None))))
     return {"conference_id": conference.id, "conference_state": conference.state.value,
             "versions": [{
                 "number": v.number, "status": v.status.value, "content_hash": v.content_hash,
                 "created_at": v.created_at, "issued_at": v.issued_at,
-                "pdf_available": v.issued_at is not None, "signatures": _signatures(v),
+                "pdf_available": v.id in sealed, "signatures": _signatures(v),
             } for v in minutes.versions(conference)]}
 
 
@@ -148,8 +150,11 @@ def minutes_pdf(ident, number):
         sa.select(MinutesVersion).options(undefer(MinutesVersion.pdf))
         .filter_by(conference_id=conference.id, number=number)
         .where(MinutesVersion.status.in_((VersionStatus.ISSUED, VersionStatus.SUPERSEDED))))
-    if version is None or version.pdf is None:
+    if version is None:
         raise _not_found()
+    if version.pdf is None:
+        raise ApiError(503, "being_prepared", _l("The sealed PDF is being prepared; try again "
+                                                 "in a minute."), headers={"Retry-After": "30"})
     record("minutes.downloaded", conference, changes={"version": number, "issued": True})
     db.session.commit()
     name = f"minutes-{conference.id}-v{number}.pdf"

@@ -1,3 +1,4 @@
+import uuid
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -9,13 +10,14 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     SelectField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from portal import validators as check
 from portal.disputes.identity import id_number_problem, normalise_id
@@ -101,6 +103,9 @@ class DisputeForm(FlaskForm):
     external_ref = StringField(_l("City-platform number"), validators=[Optional(),
                                                                         check.length(64)])
     parties = FieldList(FormField(PartyForm), min_entries=3, max_entries=20)
+    # Sent again with a resubmitted form, so the second submission finds the first dispute.
+    form_token = HiddenField(default=lambda: uuid.uuid4().hex,
+                             validators=[Optional(), Length(max=32)])
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args, villages=(), **kwargs):
@@ -123,6 +128,7 @@ class DisputeForm(FlaskForm):
             occurred_on=self.occurred_on.data, due_on=self.due_on.data,
             external_ref=(self.external_ref.data or "").strip() or None,
             parties=[e.form.value() for e in self.parties if not e.form.is_blank()],
+            form_token=(self.form_token.data or "").strip() or None,
         )
 
 

@@ -144,6 +144,7 @@ class Dispute(db.Model):
     reporter_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     handler_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     external_ref: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    form_token: Mapped[str | None] = mapped_column(sa.String(32), unique=True)
     outcome: Mapped[str] = mapped_column(sa.Text, default="")
     referral: Mapped[Referral | None] = mapped_column(_enum(Referral))
     referral_body: Mapped[str | None] = mapped_column(sa.String(120))

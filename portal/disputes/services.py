@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
@@ -75,6 +76,7 @@ class DisputeInput:
     due_on: date | None = None
     external_ref: str | None = None
     parties: list[PartyInput] = field(default_factory=list)
+    form_token: str | None = None
 
 
 def local_today() -> date:
@@ -129,7 +131,13 @@ def _external_ref_taken(ref: str | None, exclude_id: int | None) -> bool:
 
 
 def create_dispute(actor: User, data: DisputeInput) -> Dispute:
+    """Register a dispute; a form sent again with the same token returns the first one."""
     _check(actor, "dispute.create")
+    if data.form_token:
+        earlier = db.session.scalar(sa.select(Dispute).where(
+            Dispute.form_token == data.form_token, Dispute.reporter_id == actor.id))
+        if earlier is not None:
+            return earlier
     today = local_today()
     _validate(data, today)
     if _external_ref_taken(data.external_ref, None):
@@ -146,6 +154,7 @@ def create_dispute(actor: User, data: DisputeInput) -> Dispute:
         occurred_on=data.occurred_on,
         due_on=data.due_on or today + timedelta(days=DEFAULT_DAYS[data.tier]),
         reporter_id=actor.id, external_ref=data.external_ref or None, reported_at=now,
+        form_token=data.form_token,
         parties=[Party(**vars(p)) for p in data.parties],
     )
     db.session.add(dispute)

@@ -30,7 +30,7 @@ from portal.followup.models import (
     PartySignature,
     RightsNotice,
 )
-from portal.minutes import sealing
+from portal.jobs import queue
 from portal.minutes import services as minutes
 from portal.orgs.models import User
 from portal.permissions import can
@@ -221,11 +221,13 @@ def issued_document(agreement: Agreement) -> doc.MediationAgreement:
     return document
 
 
-def agreement_pdf(agreement: Agreement) -> bytes:
-    """The sealed PDF once the agreement is in effect, else the copy the parties sign."""
-    if agreement.pdf is not None:
-        return agreement.pdf
-    return doc.render_agreement_pdf(issued_document(agreement))
+def seal_key(agreement: Agreement) -> str:
+    return f"agreement-seal:{agreement.id}"
+
+
+def copy_key(agreement: Agreement) -> str:
+    """What the parties' signing copy shows, as a key for its rendered PDF."""
+    return f"agreement-copy:{agreement.id}:{doc.content_hash(to_document(agreement))}"
 
 
 def agreement_html(agreement: Agreement) -> str:
@@ -290,10 +292,11 @@ def _take_effect(actor: User, agreement: Agreement) -> None:
 
     agreement.state = AgreementState.EFFECTIVE
     agreement.effective_on = max(s.signed_on for s in agreement.signatures)
-    document = issued_document(agreement)
-    agreement.content_hash = doc.content_hash(document)
-    agreement.pdf = sealing.seal(doc.render_agreement_pdf(document))
+    agreement.content_hash = doc.content_hash(issued_document(agreement))
     agreement.issued_at = utcnow()
+    db.session.flush()
+    queue.enqueue("agreement.seal", seal_key(agreement), {"agreement": agreement.id},
+                  requested_by=actor)
     _event(actor, agreement.dispute, "agreement_effective",
            f"调解协议书 {agreement.number} 自 {agreement.effective_on} 起生效")
     obligations_to_tasks(actor, agreement)
@@ -367,13 +370,12 @@ def record_ruling(actor: User, agreement: Agreement, outcome: Confirmation, ruli
 
 # --- the notice of rights and duties -----------------------------------------------------
 
-def notice_pdf(dispute: Dispute, party: Party) -> bytes:
+def notice_html(dispute: Dispute, party: Party) -> str:
     """The notice for one party (the library prints one page per party of a document)."""
-    from reports.pdf import render_pdf, template_environment
+    from reports.pdf import template_environment
 
-    html = template_environment().get_template("reports/rights_notice.html").render(
+    return template_environment().get_template("reports/rights_notice.html").render(
         doc=_notice_document(dispute, [party]), draft=False)
-    return render_pdf(html)
 
 
 def notices_html(dispute: Dispute) -> str:

@@ -1,19 +1,18 @@
 """The case file (调解卷宗): every document of a dispute bound into one PDF for filing.
 
-Built in the background (a thread started by the page, or `portal followup tick` for jobs
-a restart left waiting); the job row carries the progress the page shows and, at the end,
-the PDF, kept for download. The order is the customary one of a mediation file.
+Built by the ``casefile.build`` background job once every issued document of the dispute
+is sealed; the case-file row carries the progress the page shows and, at the end, the PDF,
+kept for download. The order is the customary one of a mediation file.
 """
 
 from __future__ import annotations
 
 import json
 import tempfile
-import threading
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import undefer
 
@@ -24,6 +23,8 @@ from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal.followup import agreements, tasks
 from portal.followup.models import Agreement, Casefile, CasefileState
+from portal.jobs import queue
+from portal.jobs.queue import RetryLater
 from portal.minutes import services as minutes
 from portal.minutes.models import MinutesVersion
 from portal.orgs.models import User
@@ -36,6 +37,7 @@ ACTIVE = (CasefileState.QUEUED, CasefileState.RUNNING)
 
 
 def request_casefile(actor: User, dispute: Dispute) -> Casefile:
+    """Queue a new build of the dispute's case file; the ``casefile.build`` job makes it."""
     if not can(actor, "followup.manage", dispute):
         raise NotAllowed(_("You are not allowed to do this."))
     running = db.session.scalar(sa.select(Casefile).where(
@@ -46,20 +48,11 @@ def request_casefile(actor: User, dispute: Dispute) -> Casefile:
                    step=_("Waiting to start"))
     db.session.add(job)
     db.session.flush()
+    queue.enqueue("casefile.build", f"casefile:{job.id}", {"casefile": job.id},
+                  requested_by=actor)
     record("casefile.requested", dispute, actor=actor, changes={"job": job.id})
     db.session.commit()
     return job
-
-
-def start_in_background(app: Flask, job_id: int) -> threading.Thread:
-    def run():
-        with app.app_context():
-            build(job_id)
-            db.session.remove()
-
-    thread = threading.Thread(target=run, name=f"casefile-{job_id}", daemon=True)
-    thread.start()
-    return thread
 
 
 def latest(dispute: Dispute) -> Casefile | None:
@@ -67,55 +60,57 @@ def latest(dispute: Dispute) -> Casefile | None:
                              .order_by(Casefile.id.desc()).limit(1))
 
 
-def build_queued() -> int:
-    """Build the jobs nobody is building (a restart interrupted them)."""
-    ids = list(db.session.scalars(sa.select(Casefile.id).where(
-        Casefile.state == CasefileState.QUEUED).order_by(Casefile.id)))
-    for ident in ids:
-        build(ident)
-    return len(ids)
-
-
-def _claim(job_id: int) -> bool:
-    result = db.session.execute(sa.update(Casefile).where(
-        Casefile.id == job_id, Casefile.state == CasefileState.QUEUED)
-        .values(state=CasefileState.RUNNING, progress=1))
-    db.session.commit()
-    return result.rowcount == 1
-
-
 def _progress(job: Casefile, percent: int, step: str) -> None:
     job.progress, job.step = percent, step
     db.session.commit()
 
 
-def build(job_id: int) -> Casefile | None:
-    """Build one case file job; a job already claimed elsewhere is left alone."""
-    if not _claim(job_id):
-        return None
-    job = db.session.get(Casefile, job_id)
+def _unsealed(dispute: Dispute) -> bool:
+    """Whether an issued document of the dispute still waits for its seal."""
+    conferences = sa.select(Conference.id).where(Conference.dispute_id == dispute.id)
+    minutes_waiting = sa.select(MinutesVersion.id).where(
+        MinutesVersion.conference_id.in_(conferences), MinutesVersion.issued_at.is_not(None),
+        MinutesVersion.pdf.is_(None))
+    agreements_waiting = sa.select(Agreement.id).where(
+        Agreement.dispute_id == dispute.id, Agreement.issued_at.is_not(None),
+        Agreement.pdf.is_(None))
+    return db.session.scalar(sa.select(sa.exists(minutes_waiting.union(agreements_waiting)
+                                                  .subquery().select())))
+
+
+def build(casefile_id: int) -> Casefile | None:
+    """Build one case file; one already built (a repeated run) is left as it is."""
+    job = db.session.get(Casefile, casefile_id)
+    if job is None or job.state not in ACTIVE:
+        return job
     dispute = db.session.get(Dispute, job.dispute_id)
+    if _unsealed(dispute):
+        _progress(job, 1, _("Waiting for the sealed documents"))
+        raise RetryLater(10)
+    job.state = CasefileState.RUNNING
     try:
         with tempfile.TemporaryDirectory(prefix="casefile-") as folder:
             sections = collect(dispute, Path(folder), lambda p, s: _progress(job, p, s))
+            title, reference = f"{dispute.title}调解卷宗", dispute.reference
             _progress(job, 85, _("Binding %(n)d documents", n=len(sections)))
+            # Nothing is held while the file is laid out and bound.
             target = Path(folder) / "casefile.pdf"
             with target.open("wb") as out:
-                build_casefile(f"{dispute.title}调解卷宗", dispute.reference, sections, out=out)
-            job.pdf = target.read_bytes()
+                build_casefile(title, reference, sections, out=out)
+            pdf = target.read_bytes()
         from pypdf import PdfReader
 
-        job.pages = len(PdfReader(_bytes_io(job.pdf)).pages)
-        job.size = len(job.pdf)
+        job.pdf, job.size = pdf, len(pdf)
+        job.pages = len(PdfReader(_bytes_io(pdf)).pages)
         job.contents = json.dumps([s.title for s in sections], ensure_ascii=False)
         job.state, job.progress, job.step = CasefileState.DONE, 100, ""
         job.finished_at = utcnow()
         record("casefile.built", dispute, actor=job.requested_by,
                changes={"job": job.id, "pages": job.pages})
     except Exception as error:  # the page shows the failure; the log has the detail
-        current_app.logger.exception("case file %s failed", job_id)
+        current_app.logger.exception("case file %s failed", casefile_id)
         db.session.rollback()
-        job = db.session.get(Casefile, job_id)
+        job = db.session.get(Casefile, casefile_id)
         job.state, job.error = CasefileState.FAILED, f"{type(error).__name__}: {error}"[:2000]
         job.finished_at = utcnow()
     db.session.commit()

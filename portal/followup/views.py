@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date
 
@@ -9,7 +10,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -35,6 +35,9 @@ from portal.followup.models import (
     Task,
     TaskState,
 )
+from portal.jobs import queue, renders
+from portal.jobs.models import RenderedPdf
+from portal.jobs.respond import pdf_download, stored_or_wait, wait_for
 from portal.permissions import can, load_or_404
 
 bp = Blueprint("followup", __name__, url_prefix="/followup")
@@ -86,9 +89,13 @@ def notice_pdf(ident, party_id):
     party = db.session.get(Party, party_id)
     if party is None or party.dispute_id != dispute.id:
         abort(404)
-    data = agreements.notice_pdf(dispute, party)
-    return Response(data, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="notice-{dispute.id}-{party.id}.pdf"'})
+    html = agreements.notice_html(dispute, party)
+    found = renders.request_pdf(
+        "notice", f"notice:{party.id}:{hashlib.sha256(html.encode()).hexdigest()}",
+        f"notice-{dispute.id}-{party.id}.pdf", {"dispute": dispute.id, "party": party.id},
+        requested_by=current_user)
+    db.session.commit()
+    return stored_or_wait(found)
 
 
 @bp.route("/disputes/<int:ident>/notices", methods=["POST"])
@@ -199,15 +206,29 @@ def agreement_page(ident):
 @login_required
 def agreement_pdf(ident):
     agreement = load_or_404(Agreement, ident, "agreement.view")
-    try:
-        data = agreements.agreement_pdf(agreement)
-    except DomainError as error:
-        flash(error.message, "danger")
-        return redirect(url_for(".agreement_page", ident=ident))
+    name = f"agreement-{agreement.id}.pdf"
+    if agreement.pdf is not None:
+        data = agreement.pdf
+    elif agreement.issued_at is not None:
+        job = queue.enqueue("agreement.seal", agreements.seal_key(agreement),
+                            {"agreement": agreement.id}, requested_by=current_user)
+        db.session.commit()
+        return wait_for(job)
+    else:
+        try:
+            key = agreements.copy_key(agreement)
+        except DomainError as error:
+            flash(error.message, "danger")
+            return redirect(url_for(".agreement_page", ident=ident))
+        found = renders.request_pdf("agreement.copy", key, name, {"agreement": agreement.id},
+                                    requested_by=current_user)
+        if not isinstance(found, RenderedPdf):
+            db.session.commit()
+            return wait_for(found)
+        data = found.pdf
     audit("agreement.downloaded", agreement, changes={"version": agreement.version})
     db.session.commit()
-    return Response(data, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="agreement-{agreement.id}.pdf"'})
+    return pdf_download(data, name)
 
 
 @bp.route("/agreements/<int:ident>/signatures", methods=["POST"])
@@ -304,10 +325,6 @@ def request_casefile(ident):
         db.session.rollback()
         flash(error.message, "danger")
         return redirect(url_for(".dispute_page", ident=ident))
-    if current_app.config.get("PORTAL_CASEFILE_BACKGROUND", True):
-        casefile.start_in_background(current_app._get_current_object(), job.id)
-    else:
-        casefile.build(job.id)
     return redirect(url_for(".casefile_page", ident=job.id))
 
 
@@ -331,8 +348,7 @@ def casefile_pdf(ident):
         abort(404)
     audit("casefile.downloaded", dispute, changes={"job": job.id})
     db.session.commit()
-    return Response(job.pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="casefile-{dispute.id}-{job.id}.pdf"'})
+    return pdf_download(job.pdf, f"casefile-{dispute.id}-{job.id}.pdf")
 
 
 @bp.app_context_processor

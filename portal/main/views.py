@@ -1,7 +1,10 @@
 """Dashboard, language choice, health check and error pages."""
 
+import sqlalchemy as sa
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 
@@ -77,9 +80,48 @@ def register_error_pages(app) -> None:
 
     @app.errorhandler(500)
     def server_error(error):
-        from portal.extensions import db
+        return plain_error_page(500)
 
+    @app.errorhandler(sa.exc.OperationalError)
+    @app.errorhandler(sa.exc.InterfaceError)
+    def database_unavailable(error):
+        current_app.logger.error("database unavailable: %s", error)
+        return plain_error_page(503)
+
+
+PLAIN_PAGES = {
+    500: (_l("Something went wrong"),
+          _l("The portal could not complete this request. Nothing was saved. If it happens "
+             "again, tell your administrator.")),
+    503: (_l("Please try again"),
+          _l("The portal is busy or its database is briefly unreachable. Nothing was saved. "
+             "Wait a moment and send the page again.")),
+}
+
+
+def _plain_language() -> str:
+    # Only what the request itself carries: the signed-in user cannot be loaded when the
+    # database is the thing that failed.
+    chosen = session.get("lang") if "lang" in session else None
+    if chosen in current_app.config["LANGUAGES"]:
+        return chosen
+    best = request.accept_languages.best_match(["zh", "zh-CN", "en"])
+    return "en" if best == "en" else "zh_CN"
+
+
+def plain_error_page(status: int):
+    """An error page that renders without the database, in the request's language."""
+    from portal.extensions import db
+
+    try:
         db.session.rollback()
-        return _error_page(500, _("Something went wrong"),
-                           _("The portal could not complete this request. Nothing was saved. "
-                             "If it happens again, tell your administrator."))
+    except Exception:  # the connection may be gone; the page must still render
+        current_app.logger.exception("rollback after an error failed")
+    with force_locale(_plain_language()):
+        title, message = PLAIN_PAGES[status]
+        body = render_template("errors/plain.html", status=status, title=str(title),
+                               message=str(message), lang=_plain_language())
+    response = current_app.response_class(body, status=status, mimetype="text/html")
+    if status == 503:
+        response.headers["Retry-After"] = "5"
+    return response

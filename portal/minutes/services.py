@@ -20,7 +20,8 @@ from portal.conferences.models import Answer, Brief, Conference, ConferenceState
 from portal.disputes.models import DisputeEvent
 from portal.errors import Conflict, DomainError, NotAllowed
 from portal.extensions import db
-from portal.minutes import document, sealing
+from portal.jobs import queue
+from portal.minutes import document
 from portal.minutes.models import Comment, MinutesVersion, RecordSection, Signature
 from portal.minutes.models import VersionStatus as V
 from portal.orgs.models import User
@@ -94,6 +95,18 @@ def section(conference: Conference, key: str) -> tuple[object, int]:
     return json.loads(row.data), row.version
 
 
+def _section_row(conference_id: int, key: str) -> RecordSection | None:
+    return db.session.scalar(sa.select(RecordSection).filter_by(
+        conference_id=conference_id, key=key))
+
+
+def _saved_meanwhile(row: RecordSection) -> Conflict:
+    return Conflict(_("%(name)s saved this part at %(when)s while you were editing it. "
+                      "Reload the page to see their version; your changes were not saved.",
+                      name=row.updated_by.full_name if row.updated_by else "",
+                      when=format_datetime(row.updated_at, "short")))
+
+
 def save_section(actor: User, conference: Conference, key: str, data, seen_version: int):
     """Save one part; refused when someone saved it since the actor opened it."""
     _check(actor, "conference.run", conference)
@@ -102,14 +115,10 @@ def save_section(actor: User, conference: Conference, key: str, data, seen_versi
     if conference.state not in RECORDING:
         raise DomainError(_("The record is kept while the conference is in session or its "
                             "minutes are being drafted."))
-    row = db.session.scalar(sa.select(RecordSection).filter_by(
-        conference_id=conference.id, key=key))
+    row = _section_row(conference.id, key)
     current = row.version if row is not None else 0
     if current != seen_version:
-        raise Conflict(_("%(name)s saved this part at %(when)s while you were editing it. "
-                         "Reload the page to see their version; your changes were not saved.",
-                         name=row.updated_by.full_name if row.updated_by else "",
-                         when=format_datetime(row.updated_at, "short")))
+        raise _saved_meanwhile(row)
     if row is None:
         row = RecordSection(conference_id=conference.id, key=key)
         db.session.add(row)
@@ -122,6 +131,11 @@ def save_section(actor: User, conference: Conference, key: str, data, seen_versi
         db.session.rollback()
         raise Conflict(_("Someone saved this part at the same moment; reload the page.")) \
             from None
+    except sa.exc.IntegrityError:
+        # Two first saves of one part at once: the other one's row is there now.
+        conference_id = conference.id
+        db.session.rollback()
+        raise _saved_meanwhile(_section_row(conference_id, key)) from None
     record("record.saved", conference, actor=actor, summary=key)
     db.session.commit()
     return row
@@ -373,7 +387,8 @@ def outstanding(version: MinutesVersion) -> list[dict]:
 
 
 def issue(actor: User, version: MinutesVersion) -> MinutesVersion:
-    """Lock the version for ever and produce the sealed PDF carrying every signature."""
+    """Lock the version for ever; the sealed PDF carrying every signature is made by the
+    ``minutes.seal`` job queued in the same transaction."""
     conference = db.session.get(Conference, version.conference_id)
     _check(actor, "conference.run", conference)
     if version.status is not V.SIGNING:
@@ -382,17 +397,6 @@ def issue(actor: User, version: MinutesVersion) -> MinutesVersion:
     if missing:
         raise DomainError(_("Still waiting for: %(names)s.",
                             names="、".join(r["name"] for r in missing)))
-    names = {r["user_id"]: r["name"] for r in signers(conference)}
-    signatures = tuple(
-        doc.Signature(name=names.get(s.user_id, s.user.full_name), body=s.body,
-                      signed_at=None if s.refused else s.at,
-                      refusal_reason=s.reason or "")
-        for s in _active(version))
-    stored = document.from_json(version.snapshot)
-    issued = _with(stored, signatures=signatures, issued=True,
-                   verify_url=verify_url_for(version.content_hash))
-    pdf = sealing.seal(doc.render_minutes_pdf(issued))
-    version.pdf = pdf
     version.status = V.ISSUED
     version.issued_at = utcnow()
     for older in versions(conference):
@@ -409,8 +413,28 @@ def issue(actor: User, version: MinutesVersion) -> MinutesVersion:
     from portal.followup.tasks import minutes_to_tasks
 
     minutes_to_tasks(actor, conference, version.snapshot)
+    db.session.flush()
+    queue.enqueue("minutes.seal", seal_key(version), {"version": version.id},
+                  requested_by=actor)
     db.session.commit()
     return version
+
+
+def seal_key(version: MinutesVersion) -> str:
+    return f"minutes-seal:{version.id}"
+
+
+def issued_document(version: MinutesVersion) -> doc.Minutes:
+    """The issued minutes as printed: the signed snapshot with every signature or refusal."""
+    conference = db.session.get(Conference, version.conference_id)
+    names = {r["user_id"]: r["name"] for r in signers(conference)}
+    signatures = tuple(
+        doc.Signature(name=names.get(s.user_id, s.user.full_name), body=s.body,
+                      signed_at=None if s.refused else s.at,
+                      refusal_reason=s.reason or "")
+        for s in _active(version))
+    return _with(document.from_json(version.snapshot), signatures=signatures, issued=True,
+                 verify_url=verify_url_for(version.content_hash))
 
 
 def _with(document_: doc.Minutes, **changes) -> doc.Minutes:
@@ -433,9 +457,13 @@ def amend(actor: User, conference: Conference) -> MinutesVersion:
     return version
 
 
-def draft_pdf(version: MinutesVersion) -> bytes:
-    """An unsigned rendering, watermarked as a draft."""
-    return doc.render_minutes_pdf(document.from_json(version.snapshot))
+def draft_key(version: MinutesVersion) -> str:
+    return f"minutes-draft:{version.id}:{version.content_hash}"
+
+
+def draft_document(version: MinutesVersion) -> doc.Minutes:
+    """The unsigned minutes, which print watermarked as a draft."""
+    return document.from_json(version.snapshot)
 
 
 def _notify_signers(conference: Conference, version: MinutesVersion, kind: str) -> None:

@@ -3,7 +3,6 @@
 import sqlalchemy as sa
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
@@ -21,6 +20,9 @@ from portal.conferences.models import Brief, Conference
 from portal.errors import Conflict, DomainError
 from portal.extensions import db, limiter
 from portal.followup import agreements
+from portal.jobs import queue, renders
+from portal.jobs.models import RenderedPdf
+from portal.jobs.respond import pdf_download, wait_for
 from portal.minutes import document, record_input, services
 from portal.minutes.models import MinutesVersion
 from portal.minutes.models import VersionStatus as V
@@ -172,18 +174,33 @@ def act(ident, action):
 @bp.route("/conferences/<int:ident>/minutes/<int:number>.pdf")
 @login_required
 def pdf(ident, number):
+    """The sealed PDF of an issued version, or a draft's; either may still be in the making,
+    and then the page waits for it."""
     conference = _conference(ident)
     version = db.session.scalar(sa.select(MinutesVersion).options(undefer(MinutesVersion.pdf))
                                 .filter_by(conference_id=conference.id, number=number))
     if version is None:
         abort(404)
-    data = version.pdf if version.pdf is not None else services.draft_pdf(version)
+    if version.issued_at is not None:
+        if version.pdf is None:
+            job = queue.enqueue("minutes.seal", services.seal_key(version),
+                                {"version": version.id}, requested_by=current_user)
+            db.session.commit()
+            return wait_for(job)
+        data, name = version.pdf, f"minutes-{conference.id}-v{number}.pdf"
+    else:
+        found = renders.request_pdf(
+            "minutes.draft", services.draft_key(version),
+            f"minutes-{conference.id}-v{number}-draft.pdf", {"version": version.id},
+            requested_by=current_user)
+        if not isinstance(found, RenderedPdf):
+            db.session.commit()
+            return wait_for(found)
+        data, name = found.pdf, found.filename
     audit("minutes.downloaded", conference, changes={"version": number,
-                                                     "issued": version.pdf is not None})
+                                                     "issued": version.issued_at is not None})
     db.session.commit()
-    name = f"minutes-{conference.id}-v{number}{'' if version.pdf else '-draft'}.pdf"
-    return Response(data, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return pdf_download(data, name)
 
 
 # --- public verification -----------------------------------------------------------------

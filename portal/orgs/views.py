@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from portal.auth.services import reset_password
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.jobs.models import Job, JobState
 from portal.orgs import services
 from portal.orgs.forms import OrganisationForm, RoomForm, UserForm, VillageForm
 from portal.orgs.models import Organisation, OrgKind, Role, Room, User, UserRole, Village
@@ -58,7 +59,9 @@ def index():
         "rooms": db.session.scalar(sa.select(sa.func.count(Room.id))),
         "users": db.session.scalar(sa.select(sa.func.count(User.id))),
     }
-    return render_template("admin/index.html", counts=counts)
+    failed_jobs = db.session.scalar(sa.select(sa.func.count(Job.id)).where(
+        Job.state == JobState.FAILED))
+    return render_template("admin/index.html", counts=counts, failed_jobs=failed_jobs)
 
 
 @bp.route("/organisations")

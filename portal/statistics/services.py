@@ -17,6 +17,7 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
 from portal.extensions import db
+from portal.jobs import queue
 from portal.orgs.models import User
 from portal.statistics import cache, queries
 from portal.statistics.models import MonthlyReport
@@ -289,7 +290,10 @@ def generate_monthly_report(month: str, now: datetime | None = None,
     with force_locale("zh_CN"):
         board = dashboard(month_filters(month, zone), now.astimezone(zone).date())
         document = monthly_document(board, month, now)
+    actor_id = actor.id if actor is not None else None
+    db.session.commit()  # nothing is held while the report renders
     pdf = render_monthly_pdf(document)
+    actor = db.session.get(User, actor_id) if actor_id else None
     report = MonthlyReport(month=month, generated_at=now, generated_by=actor,
                            sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), pdf=pdf)
     db.session.add(report)
@@ -310,11 +314,30 @@ def _stored(month: str) -> MonthlyReport | None:
     return db.session.scalar(sa.select(MonthlyReport).where(MonthlyReport.month == month))
 
 
-def run_due(now: datetime | None = None) -> MonthlyReport | None:
-    """What the scheduler (or a daily cron of `portal statistics monthly`) calls."""
+def request_monthly_report(month: str, actor: User | None = None):
+    """The stored report of ``month``, or the job that makes it."""
+    return _stored(month) or queue.enqueue(
+        "statistics.report", f"monthly-report:{month}",
+        {"month": month, "actor": actor.id if actor is not None else None},
+        requested_by=actor)
+
+
+@queue.handler("statistics.report", lease_seconds=600, max_attempts=3)
+def _report_job(run: queue.JobRun) -> None:
+    actor = run.payload.get("actor")
+    generate_monthly_report(run.payload["month"], actor=db.session.get(User, actor)
+                            if actor else None)
+
+
+def run_due(now: datetime | None = None):
+    """What the scheduler calls: the job of the month that is due, if any."""
     now = now or utcnow()
     month = report_due(now, portal_zone())
-    return generate_monthly_report(month, now) if month else None
+    if month is None or _stored(month) is not None:
+        return None
+    job = request_monthly_report(month)
+    db.session.commit()
+    return job
 
 
 def monthly_document(board: Dashboard, month: str, now: datetime):

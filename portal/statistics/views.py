@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 
 from portal.disputes.models import Category
 from portal.extensions import db
+from portal.jobs.respond import wait_for
 from portal.orgs.models import Role, Village
 from portal.permissions import is_admin, require, rule
 from portal.statistics import services
@@ -132,6 +133,9 @@ def generate_report():
     if not MONTH.fullmatch(month) or month >= f"{_today():%Y-%m}":
         flash(_("Choose a month that has ended, as YYYY-MM."), "danger")
         return redirect(url_for(".index"))
-    report = services.generate_monthly_report(month, utcnow(), actor=current_user)
-    flash(_("The report of %(month)s is ready.", month=report.month), "success")
-    return redirect(url_for(".index", _anchor="reports"))
+    found = services.request_monthly_report(month, actor=current_user)
+    db.session.commit()
+    if isinstance(found, MonthlyReport):
+        flash(_("The report of %(month)s is ready.", month=found.month), "success")
+        return redirect(url_for(".index", _anchor="reports"))
+    return wait_for(found, url_for(".report_pdf", month=month))

@@ -3,6 +3,7 @@
 from portal.conferences.models import Answer, Invitation
 from portal.extensions import db
 from portal.orgs.models import OrgKind, Role
+from tests.factories import run_jobs
 
 
 def _labour_invitation(conference) -> Invitation:
@@ -63,6 +64,10 @@ def test_minutes_state_pdf_and_verification(issued, api_as, make):
     assert minutes["conference_state"] == "signed"
     assert minutes["versions"][0]["status"] == "issued"
     assert minutes["versions"][0]["content_hash"] == version.content_hash
+    pdf = api.get(f"/conferences/{conference.id}/minutes/{version.number}.pdf")
+    assert pdf.status_code == 503 and pdf.headers["Retry-After"]  # still being sealed
+    assert minutes["versions"][0]["pdf_available"] is False
+    run_jobs()
     pdf = api.get(f"/conferences/{conference.id}/minutes/{version.number}.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     verified = api.get(f"/verify/{version.content_hash}").get_json()

@@ -10,6 +10,9 @@ from portal.followup.models import AgreementState, TaskKind
 from portal.followup.tasks import tasks_of
 from portal.notifications.models import Notification
 from portal.timeutil import utcnow
+from reports.agreement import render_agreement_pdf
+from reports.pdf import render_pdf
+from tests.factories import run_jobs
 from tests.followup.conftest import TERMS, complete
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -40,7 +43,7 @@ def _sign_all(agreement, *days_ago):
 def test_agreement_pdf_carries_what_the_mediation_law_requires(drafted):
     agreement = drafted
     data = agreements.content(agreement)
-    text = _pdf_text(agreements.agreement_pdf(agreement))
+    text = _pdf_text(render_agreement_pdf(agreements.issued_document(agreement)))
     # The copy the parties sign: no watermark across their signatures, takes effect on signing
     assert "草稿" not in text and "DRAFT" not in text
     assert "签署本" in text and "之日起生效" in text
@@ -104,7 +107,9 @@ def test_effective_when_the_last_party_signs(drafted):
     obligations = [t for t in tasks_of(agreement.dispute) if t.kind is TaskKind.OBLIGATION]
     assert len(obligations) == len(TERMS)
     assert all(t.owner_id == agreement.dispute.handler_id for t in obligations)
-    text = _pdf_text(agreements.agreement_pdf(agreement))
+    assert agreement.issued_at is not None and agreement.pdf is None  # sealed by a job
+    run_jobs()  # the minutes' seal and the agreement's
+    text = _pdf_text(agreement.pdf)
     assert "签署本" not in text and agreements.content(agreement)["parties"][0]["name"] in text
 
 
@@ -182,7 +187,7 @@ def test_rights_notice_per_party_and_record_it_was_given(issued):
     conference, _ = issued
     dispute = conference.dispute
     party = dispute.parties[1]
-    text = _pdf_text(agreements.notice_pdf(dispute, party))
+    text = _pdf_text(render_pdf(agreements.notice_html(dispute, party)))
     assert "当事人权利义务告知书" in text and party.name in text
     assert dispute.parties[0].name not in text
     handler = dispute.handler

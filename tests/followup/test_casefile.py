@@ -7,6 +7,7 @@ from portal.conferences.models import Document
 from portal.extensions import db
 from portal.followup import agreements, casefile
 from portal.followup.models import CasefileState
+from tests.factories import run_jobs
 from tests.followup.conftest import complete
 
 
@@ -30,7 +31,8 @@ def test_case_file_in_the_customary_order_with_continuous_pages(issued, client, 
     _document(conference, "现场照片.pdf", "application/pdf", _attachment(3))
     _document(conference, "notes.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
     job = casefile.request_casefile(dispute.handler, dispute)
-    casefile.build(job.id)
+    assert job.state is CasefileState.QUEUED
+    run_jobs()  # the minutes' seal first, then the case file that binds them
     assert job.state is CasefileState.DONE, job.error
     reader = PdfReader(BytesIO(job.pdf))
     titles = [item.title for item in reader.outline]

@@ -14,6 +14,7 @@ from portal.followup import casefile, tasks
 from portal.followup.models import CasefileState, TaskKind
 from portal.notifications.models import Notification
 from tests.calendar.conftest import tick_processes
+from tests.factories import run_jobs
 
 DUE = date(2027, 1, 15)
 KINDS = ("task_due_soon", "task_overdue", "task_escalated", "confirmation_due")
@@ -58,12 +59,14 @@ def test_the_first_overdue_reminder_of_a_task_is_audited_once(issued):
     assert _overdue_events() == sorted(str(t.id) for t in _action_tasks(conference))
 
 
-def test_the_scheduler_tick_builds_a_waiting_case_file(issued):
+def test_the_scheduler_only_plans_and_a_worker_builds_the_case_file(issued):
     conference, _ = issued
     dispute = conference.dispute
     job = casefile.request_casefile(dispute.handler, dispute)
     tick(_at(DUE - timedelta(days=10)))
     db.session.refresh(job)
+    assert job.state is CasefileState.QUEUED
+    run_jobs()
     assert job.state is CasefileState.DONE
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from portal.followup import agreements
 from reports.verify import read_document_record
+from tests.factories import download
 from tests.followup.conftest import complete
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -40,7 +41,7 @@ def test_the_qr_link_of_an_effective_agreement_verifies_it(app, effective):
 def test_the_downloaded_agreement_carries_its_link_and_its_seal(app, client, login, effective):
     agreement = effective
     login(agreement.conference.secretary)
-    data = client.get(f"/followup/agreements/{agreement.id}.pdf").data
+    data = download(client, f"/followup/agreements/{agreement.id}.pdf").data
     assert data == agreement.pdf
     assert read_document_record(data).content_hash == agreement.content_hash
     page = _upload(app, data)
@@ -57,7 +58,7 @@ def test_a_draft_agreement_is_not_verified(app, client, login, issued):
     agreement = agreements.generate(conference.secretary, conference)
     agreements.update(conference.secretary, agreement, complete(agreements.content(agreement)))
     login(conference.secretary)
-    draft = client.get(f"/followup/agreements/{agreement.id}.pdf").data
+    draft = download(client, f"/followup/agreements/{agreement.id}.pdf").data
     page = _upload(app, draft)
     assert "不是本平台正式印发的会商纪要或调解协议书" in page
     assert agreement.content_hash is None and agreement.pdf is None

@@ -7,6 +7,7 @@ from portal.extensions import db
 from portal.minutes import services
 from portal.minutes.models import MinutesVersion
 from portal.orgs.models import OrgKind, User
+from tests.factories import download
 from tests.minutes.test_services import _record
 
 
@@ -39,7 +40,7 @@ def issued(closed_session):
 
 
 def _download(client, conference, number=1):
-    response = client.get(f"/conferences/{conference.id}/minutes/{number}.pdf")
+    response = download(client, f"/conferences/{conference.id}/minutes/{number}.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     return response.data
 
