@@ -119,8 +119,9 @@ def plain_error_page(status: int):
         current_app.logger.exception("rollback after an error failed")
     with force_locale(_plain_language()):
         title, message = PLAIN_PAGES[status]
-        body = render_template("errors/plain.html", status=status, title=str(title),
-                               message=str(message), lang=_plain_language())
+        # Straight from the environment: the context processors would load the user.
+        body = current_app.jinja_env.get_template("errors/plain.html").render(
+            status=status, title=str(title), message=str(message), lang=_plain_language())
     response = current_app.response_class(body, status=status, mimetype="text/html")
     if status == 503:
         response.headers["Retry-After"] = "5"

@@ -1,15 +1,7 @@
 import pytest
 
-from portal.jobs import renders
 from reports import pdf
-from tests import fakes
-
-RENDERED = []
-
-
-@renders.builder("test.note")
-def _note(text: str):
-    return lambda: pdf.render_pdf(f"<p>{text}</p>")
+from tests import fakes  # noqa: F401 - registers the "test.note" document
 
 
 @pytest.fixture
