@@ -26,15 +26,12 @@ def test_the_error_page_speaks_the_language_of_the_sign_in(client, monkeypatch, 
 
 
 def test_an_unexpected_error_page_renders_without_the_database(app, client, monkeypatch):
-    @app.route("/boom-for-test")
     def boom():
         raise RuntimeError("unexpected")
 
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-    try:
-        monkeypatch.setattr(Session, "get", _locked)  # and no user can be loaded
-        response = client.get("/boom-for-test")
-    finally:
-        app.config["PROPAGATE_EXCEPTIONS"] = None
+    monkeypatch.setitem(app.view_functions, "main.healthz", boom)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    monkeypatch.setattr(Session, "get", _locked)  # and no user could be loaded
+    response = client.get("/healthz")
     assert response.status_code == 500
     assert "出现错误" in response.get_data(as_text=True)
