@@ -212,3 +212,43 @@ def test_sector_table_is_admin_only_and_saves(client, make, login):
     assert client.get("/disputes/sectors").status_code == 200
     client.post("/disputes/sectors", data={"NEIGHBOUR:HOUSING_CONSTRUCTION": "on"})
     assert services.current_sectors() == {Category.NEIGHBOUR: {OrgKind.HOUSING_CONSTRUCTION}}
+
+
+def test_a_resubmitted_registration_form_registers_once(client, make, login):
+    grid = make.user(Role.GRID_WORKER)
+    village = make.village()
+    login(grid)
+    form = _form(village, form_token="3f2a9c0d1e4b5a6f7081920a3b4c5d6e")
+    first = client.post("/disputes/new", data=form)
+    again = client.post("/disputes/new", data=form)  # the browser sends the form again
+    assert first.status_code == again.status_code == 302
+    assert first.location == again.location
+    assert db.session.scalar(sa.select(sa.func.count(Dispute.id))) == 1
+    other = client.post("/disputes/new", data=_form(village, form_token="9" * 32))
+    assert other.location != first.location
+
+
+def test_a_connection_lost_after_the_commit_is_a_try_again_page(client, make, login,
+                                                               monkeypatch):
+    from sqlalchemy.orm import Session
+
+    grid = make.user(Role.GRID_WORKER)
+    village = make.village()
+    login(grid)
+    commit = Session.commit
+
+    def commit_then_lose_the_connection(self):
+        commit(self)
+        monkeypatch.setattr(Session, "execute", _gone)
+
+    def _gone(*args, **kwargs):
+        raise sa.exc.OperationalError("SELECT", {}, Exception("server closed the connection"))
+
+    form = _form(village, form_token="0123456789abcdef0123456789abcdef")
+    monkeypatch.setattr(Session, "commit", commit_then_lose_the_connection)
+    response = client.post("/disputes/new", data=form)
+    monkeypatch.undo()
+    assert response.status_code == 503 and "请稍后重试" in response.get_data(as_text=True)
+    retried = client.post("/disputes/new", data=form)
+    assert retried.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count(Dispute.id))) == 1

@@ -163,3 +163,20 @@ def test_no_minutes_before_the_session_closes(closed_session):
     with pytest.raises(DomainError):
         services.generate_draft(conference.secretary, conference)
     assert db.session.scalar(sa.text("SELECT COUNT(*) FROM minutes_versions")) == 0
+
+
+def test_two_first_saves_of_one_part_at_once_conflict(closed_session, monkeypatch):
+    conference, people = closed_session
+    secretary, convener = conference.secretary, conference.convener
+    services.save_section(secretary, conference, "agenda", [{"title": "听取陈述",
+                                                            "notes": "a"}], 0)
+    # The convener read the part before the secretary's first save had committed.
+    looked_up = services._section_row
+    misses = iter([None])
+    monkeypatch.setattr(services, "_section_row",
+                        lambda *args: next(misses, None) or looked_up(*args))
+    with pytest.raises(Conflict) as conflict:
+        services.save_section(convener, conference, "agenda", [{"title": "另一个版本",
+                                                              "notes": "b"}], 0)
+    assert secretary.full_name in conflict.value.message
+    assert services.section(conference, "agenda")[0][0]["title"] == "听取陈述"
