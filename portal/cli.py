@@ -54,7 +54,11 @@ def seed_demo(disputes, seed):
     if not current_app.config["PORTAL_DEMO"]:
         raise click.ClickException("Demo data is only for demo mode: set PORTAL_DEMO=1.")
     summary = demo.seed()
-    click.echo(f"Demo data ready: {summary}")
+    from portal.jobs import queue
+
+    click.echo("Sealing the demo's issued documents ...")
+    ran = queue.work_due()
+    click.echo(f"Demo data ready: {summary}; {ran} document job(s) run")
     if disputes:
         from portal.disputes.generator import generate_disputes
 

@@ -1,0 +1,242 @@
+"""The portal under a secretary's ordinary day, on the real development server.
+
+Starts `portal run` exactly as the README's run command does (development server with its
+in-process scheduler and job worker) on a fresh SQLite demo — or, with DATABASE_URL set to
+PostgreSQL, on that database — then:
+
+1. times /healthz and each page idle (the floor and the baseline);
+2. runs USERS signed-in sessions for SECONDS, browsing and registering disputes, while
+   draft minutes, a monthly report and a case file are requested and rendered;
+3. reports errors of any kind, p50/p95 per page against its idle p95, the server time of
+   every click that asks for a document, and the time from "印发纪要"-style requests to the
+   downloadable PDF, against bare WeasyPrint on the same HTML in the same run.
+
+Run: python bench/bench_jobs.py [USERS] [SECONDS]
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PORTAL = str(ROOT / ".venv" / "bin" / "portal")
+PORT = 5391
+BASE = f"http://127.0.0.1:{PORT}"
+PASSWORD = "Nancheng-2026"
+
+
+class Session:
+    def __init__(self, username: str):
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect)
+        page = self.get("/login")[1]
+        self.post("/login", {"username": username, "password": PASSWORD,
+                             "csrf_token": _csrf(page)})
+
+    def get(self, path: str):
+        return self._open(urllib.request.Request(BASE + path))
+
+    def post(self, path: str, data: dict):
+        body = urllib.parse.urlencode(data).encode()
+        return self._open(urllib.request.Request(BASE + path, data=body))
+
+    def _open(self, request):
+        started = time.perf_counter()
+        try:
+            with self.opener.open(request, timeout=120) as response:
+                body = response.read().decode("utf-8", "replace")
+                status = response.status
+        except urllib.error.HTTPError as error:
+            body, status = error.read().decode("utf-8", "replace"), error.code
+        return status, body, time.perf_counter() - started
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+    def http_error_302(self, request, response, code, message, headers):
+        return response
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_302
+
+
+def _csrf(page: str) -> str:
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+
+
+def _serve(folder: Path) -> subprocess.Popen:
+    env = dict(os.environ, PORTAL_ENV="development", PORTAL_DEMO="1",
+               PORTAL_KEYS_DIR=str(folder / "keys"), PYTHONPATH=str(ROOT))
+    env.setdefault("DATABASE_URL", f"sqlite:///{folder / 'portal.sqlite3'}")
+    for command in (["db", "upgrade"], ["keys", "init"], ["seed-demo"]):
+        subprocess.run([PORTAL, *command], env=env, cwd=ROOT, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen([PORTAL, "run", "--host", "127.0.0.1", "--port", str(PORT),
+                               "--no-reload"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                              stderr=(folder / "server.log").open("w"))  # noqa: SIM115
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(BASE + "/healthz", timeout=2).read()
+            return server
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("the server did not start: " + (folder / "server.log").read_text()[-2000:])
+
+
+def _p(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))] * 1000
+
+
+def _pages(session: Session) -> dict[str, str]:
+    listing = session.get("/disputes/")[1]
+    dispute = re.search(r'href="(/disputes/\d+)"', listing).group(1)
+    rooms = session.get("/conferences/")[1]
+    room = re.search(r'href="(/conferences/\d+)"', rooms).group(1)
+    return {"dashboard": "/", "disputes": "/disputes/", "dispute": dispute, "room": room,
+            "calendar": "/calendar/"}
+
+
+def _register(session: Session, number: int):
+    form = session.get("/disputes/new")[1]
+    village = re.search(r'name="village_id"[^>]*>\s*<option value="(\d+)"', form)
+    data = {"csrf_token": _csrf(form), "title": f"压测纠纷{number}", "category": "NEIGHBOUR",
+            "tier": "1", "village_id": village.group(1) if village else "1",
+            "source": "GRID_REPORT", "risk": "LOW", "description": "邻里噪音纠纷",
+            "parties-0-name": "张三", "parties-0-role": "APPLICANT"}
+    token = re.search(r'name="form_token"[^>]*value="([^"]+)"', form)
+    if token:
+        data["form_token"] = token.group(1)
+    return session.post("/disputes/new", data)
+
+
+def _documents(secretary: Session) -> list[str]:
+    """Links to the demo's draft minutes, its case files and a monthly report."""
+    links = []
+    for path in re.findall(r'href="(/conferences/\d+)"', secretary.get("/conferences/")[1]):
+        page = secretary.get(path + "/minutes")[1]
+        links += re.findall(r'href="(/conferences/\d+/minutes/\d+\.pdf)"', page)
+    return list(dict.fromkeys(links))
+
+
+def main(users: int = 12, seconds: float = 60) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="bench-jobs-"))
+    server = _serve(folder)
+    try:
+        _run(folder, users, seconds)
+    finally:
+        server.terminate()
+        server.wait()
+        if os.environ.get("KEEP"):
+            print(f"kept {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _run(folder: Path, users: int, seconds: float) -> None:
+    secretary = Session("secretary")
+    pages = _pages(secretary)
+    idle = {name: [] for name in ["healthz", *pages]}
+    for _ in range(20):
+        idle["healthz"].append(secretary.get("/healthz")[2])
+        for name, path in pages.items():
+            idle[name].append(secretary.get(path)[2])
+    floor = statistics.median(idle["healthz"]) * 1000
+    print(f"/healthz idle median {floor:.1f} ms")
+
+    from weasyprint import HTML  # the baseline: bare WeasyPrint on a minutes-sized page
+    html = "<h1>会商纪要</h1>" + "<p>" + "经核实，双方争议的宅基地位于村东侧。" * 40 + "</p>" * 1
+    started = time.perf_counter()
+    HTML(string=html * 6).write_pdf()
+    bare = time.perf_counter() - started
+
+    documents = _documents(secretary)
+    loads: dict[str, list[float]] = {name: [] for name in [*pages, "register"]}
+    errors: list[str] = []
+    clicks: list[float] = []
+    ready: list[float] = []
+    stop = time.monotonic() + seconds
+    names = ["convener", "secretary", "court_head", "bureau_head", "police_head", "med_labour",
+             "med_land", "grid_zhou", "grid_li", "police_wu", "police_ma", "leader"]
+
+    def browse(username: str, index: int):
+        session = Session(username)
+        count = 0
+        while time.monotonic() < stop:
+            for name, path in pages.items():
+                status, body, took = session.get(path)
+                if status >= 500 or status == 0:
+                    errors.append(f"{name} {status}")
+                loads[name].append(took)
+            if username in ("grid_zhou", "grid_li", "police_wu", "convener", "secretary"):
+                status, _, took = _register(session, index * 1000 + count)
+                if status != 302:
+                    errors.append(f"register {status}")
+                loads["register"].append(took)
+            count += 1
+
+    def ask_for_documents():
+        session = Session("secretary")
+        rendered = 0
+        for link in documents:
+            if rendered == 3 or time.monotonic() > stop:
+                break
+            began = time.perf_counter()
+            status, _, took = session.get(link)
+            clicks.append(took)
+            if status >= 500:
+                errors.append(f"document {status}")
+            if status != 302:
+                continue  # already rendered: served from storage
+            rendered += 1
+            while time.monotonic() < stop + 120:
+                status, body, _ = session.get(link)
+                if status == 200 and body.startswith("%PDF"):
+                    ready.append(time.perf_counter() - began)
+                    break
+                time.sleep(0.5)
+
+    threads = [threading.Thread(target=browse, args=(names[i % len(names)], i))
+               for i in range(users)]
+    threads.append(threading.Thread(target=ask_for_documents))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    total = sum(len(v) for v in loads.values())
+    print(f"{users} sessions for {seconds:g} s: {total} requests, {len(errors)} errors "
+          f"{sorted(set(errors))[:5]}")
+    print(f"{'page':<10} {'idle p95':>9} {'load p50':>9} {'load p95':>9} {'ratio':>6}")
+    for name, values in loads.items():
+        if not values:
+            continue
+        base = _p(idle.get(name) or values, 0.95)
+        print(f"{name:<10} {base:8.1f}  {_p(values, 0.5):8.1f}  {_p(values, 0.95):8.1f}  "
+              f"{_p(values, 0.95) / base:5.1f}x")
+    if clicks:
+        print(f"document clicks answered in {max(clicks) * 1000:.0f} ms at most "
+              f"({max(clicks) * 1000 / floor:.0f}x /healthz)")
+    if ready:
+        print(f"{len(ready)} documents rendered under load; click to downloadable PDF: median {statistics.median(ready):.2f} s; "
+              f"bare WeasyPrint of a comparable page {bare:.2f} s "
+              f"({statistics.median(ready) / bare:.1f}x)")
+
+
+if __name__ == "__main__":
+    main(*(float(a) if i else int(a) for i, a in enumerate(sys.argv[1:3])))
