@@ -233,7 +233,8 @@ def _run(folder: Path, users: int, seconds: float) -> None:
         print(f"document clicks answered in {max(clicks) * 1000:.0f} ms at most "
               f"({max(clicks) * 1000 / floor:.0f}x /healthz)")
     if ready:
-        print(f"{len(ready)} documents rendered under load; click to downloadable PDF: median {statistics.median(ready):.2f} s; "
+        print(f"{len(ready)} documents rendered under load; click to downloadable PDF: "
+              f"median {statistics.median(ready):.2f} s; "
               f"bare WeasyPrint of a comparable page {bare:.2f} s "
               f"({statistics.median(ready) / bare:.1f}x)")
 
