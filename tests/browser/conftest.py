@@ -21,8 +21,17 @@ def live_server(app):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    # A worker beside the server, as the development server runs one: documents are jobs.
+    from portal.jobs.worker import run_forever
+
+    stop = threading.Event()
+    worker = threading.Thread(target=run_forever, args=(app, 0.2, lambda line: None, stop),
+                              daemon=True)
+    worker.start()
     yield f"http://127.0.0.1:{server.server_port}"
+    stop.set()
     server.shutdown()
+    worker.join()
 
 
 @pytest.fixture(scope="session")

@@ -86,8 +86,10 @@ def test_secretary_records_two_sign_one_refuses_secretary_issues_pdf(page, demo,
     page.get_by_role("button", name="印发纪要").click()
     expect(page.get_by_test_id("version-status")).to_have_text("已印发")
     content_hash = page.get_by_test_id("content-hash").inner_text()
-    with page.expect_download() as download:
+    # The sealed PDF is made in the background: the waiting page fetches it when ready.
+    with page.expect_download(timeout=90_000) as download:
         page.get_by_test_id("pdf-link").click()
+        expect(page.get_by_test_id("job")).to_be_visible()
     path = tmp_path / "minutes.pdf"
     download.value.save_as(path)
     data = path.read_bytes()
