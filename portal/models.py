@@ -33,7 +33,6 @@ from portal.disputes.models import (
 from portal.followup.models import (
     Agreement,
     Casefile,
-    FollowupReminder,
     PartySignature,
     ProgressEntry,
     ReturnVisit,
@@ -48,7 +47,7 @@ from portal.statistics.models import MonthlyReport
 __all__ = [
     "ApiClient", "ApiToken", "IdempotencyRecord", "WebhookDelivery", "WebhookEndpoint",
     "FeedSecret", "Poll", "ProposedSlot", "ReminderRow", "RoomBooking", "SlotVote",
-    "Agreement", "Casefile", "FollowupReminder", "PartySignature", "ProgressEntry",
+    "Agreement", "Casefile", "PartySignature", "ProgressEntry",
     "ReturnVisit", "RightsNotice", "Task",
     "Comment", "MinutesVersion", "RecordSection", "Signature",
     "AnswerChange", "AuditEvent", "AuditHead", "Brief", "CategorySector", "Conference",

@@ -1,4 +1,5 @@
-"""background jobs, rendered documents kept for download, registration form tokens
+"""background jobs, rendered documents kept for download, registration form tokens, one
+reminder table
 
 Revision ID: f1a2b3c4d5e6
 Revises: e5f6a7b8c9d0
@@ -60,9 +61,34 @@ def upgrade():
         "SELECT 'casefile.build', 'casefile:' || id, '{\"casefile\": ' || id || '}', 'QUEUED', "
         "0, requested_at, 0, '', requested_by_id, requested_at FROM casefiles "
         "WHERE state IN ('QUEUED', 'RUNNING')")
+    # Follow-up reminders join the one reminder table: subject "task:12" → ("task", 12).
+    if op.get_bind().dialect.name == "postgresql":
+        kind, ident = "split_part(subject, ':', 1)", "split_part(subject, ':', 2)::integer"
+    else:
+        kind = "substr(subject, 1, instr(subject, ':') - 1)"
+        ident = "CAST(substr(subject, instr(subject, ':') + 1) AS INTEGER)"
+    op.execute(
+        f"INSERT INTO reminders (subject_kind, subject_id, recipient_id, kind, due_at, sent_at) "
+        f"SELECT {kind}, {ident}, recipient_id, kind, sent_at, sent_at FROM followup_reminders")
+    op.drop_table('followup_reminders')
 
 
 def downgrade():
+    op.create_table(
+        'followup_reminders',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('subject', sa.String(length=40), nullable=False),
+        sa.Column('recipient_id', sa.Integer(), nullable=False),
+        sa.Column('kind', sa.String(length=40), nullable=False),
+        sa.Column('sent_at', sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['recipient_id'], ['users.id'],
+                                name=op.f('fk_followup_reminders_recipient_id_users'),
+                                ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_followup_reminders')),
+        sa.UniqueConstraint('subject', 'recipient_id', 'kind',
+                            name=op.f('uq_followup_reminders_subject')),
+    )
+    op.execute("DELETE FROM reminders WHERE subject_kind IN ('task', 'agreement')")
     with op.batch_alter_table('disputes') as batch:
         batch.drop_constraint('uq_disputes_form_token', type_='unique')
         batch.drop_column('form_token')

@@ -245,19 +245,6 @@ class ReturnVisit(db.Model):
     task: Mapped[Task | None] = relationship()
 
 
-class FollowupReminder(db.Model):
-    """A reminder claimed once: the unique key keeps two ticks from sending it twice."""
-
-    __tablename__ = "followup_reminders"
-    __table_args__ = (sa.UniqueConstraint("subject", "recipient_id", "kind"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    subject: Mapped[str] = mapped_column(sa.String(40))
-    recipient_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(sa.String(40))
-    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
 class Casefile(db.Model):
     """A case file (调解卷宗) build: its progress while running, its PDF when done."""
 

@@ -1,8 +1,9 @@
 """Follow-up reminders, sent by the scheduler's tick (``portal.calendar.tick``).
 
 What is due is read from the database on every tick, and each reminder is claimed by
-inserting its (subject, recipient, kind) row first: the unique key makes a second tick, or a
-second process, skip what was already sent, so every reminder goes out exactly once. On
+inserting its (subject, recipient, kind) row into the one reminder table first: the unique
+key makes a second tick, or a second process, skip what was already sent, so every reminder
+goes out exactly once. On
 PostgreSQL the candidate tasks are read with SKIP LOCKED so concurrent ticks share the work.
 
 - judicial confirmation: the handler, 7 days before the 30-day window closes;
@@ -23,13 +24,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.audit.models import AuditEvent
 from portal.audit.services import record
+from portal.calendar.models import ReminderRow
 from portal.extensions import db
 from portal.followup.agreements import confirmation_deadline
 from portal.followup.models import (
     PENDING,
     Agreement,
     AgreementState,
-    FollowupReminder,
     Task,
 )
 from portal.notifications.services import notify
@@ -41,13 +42,17 @@ DUE_SOON_DAYS = 3
 ESCALATE_AFTER_DAYS = 3
 
 
-def _claim(subject: str, recipient: User, kind: str, now: datetime) -> bool:
-    """True if this tick is the one that sends the reminder."""
+def _claim(subject: tuple[str, int], recipient: User, kind: str, now: datetime) -> bool:
+    """True if this tick is the one that sends the reminder: its row in the one reminder
+    table (shared with the conference reminders) is inserted here, or was already there."""
     insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
-    table = FollowupReminder.__table__
+    table = ReminderRow.__table__
+    subject_kind, subject_id = subject
     claimed = db.session.execute(
-        insert(table).values(subject=subject, recipient_id=recipient.id, kind=kind, sent_at=now)
-        .on_conflict_do_nothing(index_elements=["subject", "recipient_id", "kind"])
+        insert(table).values(subject_kind=subject_kind, subject_id=subject_id,
+                             recipient_id=recipient.id, kind=kind, due_at=now, sent_at=now)
+        .on_conflict_do_nothing(
+            index_elements=["subject_kind", "subject_id", "recipient_id", "kind"])
         .returning(table.c.id)).first()
     return claimed is not None
 
@@ -64,7 +69,8 @@ def _facts(dispute, conference) -> dict:
             "room": conference.room.name if conference and conference.room else None}
 
 
-def _send(subject: str, recipients, kind: str, link: str, now: datetime, **context) -> int:
+def _send(subject: tuple[str, int], recipients, kind: str, link: str, now: datetime,
+          **context) -> int:
     sent = 0
     for person in dict.fromkeys(recipients):
         if person is not None and person.active and _claim(subject, person, kind, now):
@@ -108,7 +114,7 @@ def tick(now: datetime | None = None) -> dict[str, int]:
         dispute = agreement.dispute
         handler = dispute.handler or agreement.conference.convener
         sent["confirmation_due"] += _send(
-            f"agreement:{agreement.id}", [handler], "confirmation_due",
+            ("agreement", agreement.id), [handler], "confirmation_due",
             f"/followup/agreements/{agreement.id}", now,
             deadline=confirmation_deadline(agreement), number=agreement.number,
             **_facts(dispute, agreement.conference))
@@ -120,17 +126,17 @@ def tick(now: datetime | None = None) -> dict[str, int]:
         facts = dict(_facts(task.dispute, task.conference), task=task.title,
                      due=task.due_on, owner=task.owner_name or task.owner_body)
         if task.due_on >= today:
-            sent["task_due_soon"] += _send(f"task:{task.id}", _owners(task), "task_due_soon",
+            sent["task_due_soon"] += _send(("task", task.id), _owners(task), "task_due_soon",
                                            link, now, **facts)
             continue
-        overdue = _send(f"task:{task.id}", _owners(task), "task_overdue", link, now, **facts)
+        overdue = _send(("task", task.id), _owners(task), "task_overdue", link, now, **facts)
         if overdue and not _was_overdue(task):
             record("task.overdue", task, summary=task.title,
                    changes={"due_on": task.due_on.isoformat()})
         sent["task_overdue"] += overdue
         if task.due_on + timedelta(days=ESCALATE_AFTER_DAYS) <= today:
             convener = task.conference.convener if task.conference else task.dispute.handler
-            sent["task_escalated"] += _send(f"task:{task.id}", [convener], "task_escalated",
+            sent["task_escalated"] += _send(("task", task.id), [convener], "task_escalated",
                                             link, now, **facts)
     db.session.commit()
     return sent
