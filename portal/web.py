@@ -7,12 +7,12 @@ from flask import Flask, has_request_context, session
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 
-from portal.config import ROOT
+from portal.config import MIGRATIONS_DIR
 from portal.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 from portal.permissions import can
 from portal.timeutil import utcnow
 
-MIGRATIONS = str(ROOT / "migrations")
+MIGRATIONS = str(MIGRATIONS_DIR)
 
 
 def init_app(app: Flask) -> None:
@@ -79,7 +79,7 @@ def _start_scheduler_with_dev_server(app: Flask) -> None:
     """The development server runs the reminder scheduler in-process (production runs
     `portal scheduler`). It starts with the first request, so commands that build the app
     (db upgrade, seed-demo) and the reloader's watcher process never start one."""
-    if not app.debug or app.testing or os.environ.get("PORTAL_SCHEDULER") == "off":
+    if not app.debug or app.testing or app.config["PORTAL_SCHEDULER"] == "off":
         return
 
     @app.before_request

@@ -26,7 +26,10 @@ from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+_TOP = Path(__file__).resolve().parent.parent
+# The checkout's top-level templates/, or the copy an installed wheel carries in portal/.
+TEMPLATES_DIR = next(path for path in (_TOP / "portal" / "templates", _TOP / "templates")
+                     if path.is_dir())
 ASSET_DIR = TEMPLATES_DIR / "reports" / "assets"
 PDF_VARIANT = "pdf/a-3u"
 DEFAULT_TIMEOUT = 60.0
