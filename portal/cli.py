@@ -12,25 +12,50 @@ def _create_app():
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app)
+class PortalGroup(FlaskGroup):
+    """Finds the portal's own commands without building the application, so ``portal
+    --help`` starts fast; a command builds it when it runs (``with_appcontext``). Commands
+    only an extension adds still load the application."""
+
+    # Flask-Migrate's group imports Alembic (and SQLAlchemy): the help listing shows this
+    # stand-in, and only running `portal db ...` imports the real one.
+    _db_summary = click.Command("db", help="Perform database migrations.")
+
+    def resolve_command(self, ctx, args):
+        ctx.meta["portal.running"] = True
+        return super().resolve_command(ctx, args)
+
+    def get_command(self, ctx, name):
+        if name == "db":
+            if not ctx.meta.get("portal.running"):
+                return self._db_summary
+            from flask_migrate.cli import db
+
+            return db
+        own = {command.name: command for command in _commands()}.get(name)
+        return own if own is not None else super().get_command(ctx, name)
+
+    def list_commands(self, ctx):
+        self._load_plugin_commands()
+        names = {command.name for command in _commands()}
+        return sorted(set(click.Group.list_commands(self, ctx)) | names | {"db"})
+
+
+@click.group(cls=PortalGroup, create_app=_create_app)
 def main():
     """Case-conference portal management."""
 
 
-def register_commands(app) -> None:
-    app.cli.add_command(seed_demo)
-    app.cli.add_command(import_disputes)
-    app.cli.add_command(audit)
-    app.cli.add_command(doctor)
-    app.cli.add_command(create_admin)
-    app.cli.add_command(keys)
-    app.cli.add_command(outbox)
-    app.cli.add_command(scheduler)
-    app.cli.add_command(webhooks)
+def _commands() -> tuple[click.Command, ...]:
     from portal.followup.cli import followup
 
-    app.cli.add_command(followup)
-    app.cli.add_command(statistics)
+    return (seed_demo, import_disputes, audit, doctor, create_admin, keys, outbox, scheduler,
+            webhooks, followup, statistics)
+
+
+def register_commands(app) -> None:
+    for command in _commands():
+        app.cli.add_command(command)
 
 
 @click.command("seed-demo")

@@ -27,7 +27,7 @@ class Check:
 
 def run_checks() -> list[Check]:
     return [_database(), _migrations(), _fonts(), _mail(), _secret_key(), _statistics(),
-            _settings()]
+            _settings(), _holidays()]
 
 
 def _database() -> Check:
@@ -134,3 +134,23 @@ def _settings() -> Check:
                      "Correct these environment variables (README, Configuration).")
     given = sorted(name for name in ENVIRONMENT if name in os.environ)
     return Check("settings", True, f"{len(given)} set in the environment, all valid")
+
+
+def _holidays() -> Check:
+    from portal.holidays.services import missing_years
+
+    name = "holiday calendar"
+    try:
+        missing = missing_years()
+    except Exception as error:  # noqa: BLE001
+        db.session.rollback()
+        return Check(name, False, str(error), "Fix the database and migrations first.")
+    if missing:
+        years = ", ".join(str(year) for year in missing)
+        base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
+        return Check(name, False,
+                     f"no public holidays or make-up working days known for {years}: Monday "
+                     "to Friday count as working days",
+                     f"Enter them from the State Council's notice at "
+                     f"{base}/admin/holidays/{missing[0]} (or upgrade chinesecalendar)")
+    return Check(name, True, "this year's holidays are known (and next year's from November)")

@@ -138,6 +138,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.conferences.views import bp as conferences_bp
     from portal.disputes.views import bp as disputes_bp
     from portal.followup.views import bp as followup_bp
+    from portal.holidays.views import bp as holidays_bp
     from portal.main.views import bp as main_bp
     from portal.minutes.views import bp as minutes_bp
     from portal.notifications.views import bp as notifications_bp
@@ -145,7 +146,8 @@ def _register_blueprints(app: Flask) -> None:
     from portal.statistics.views import bp as statistics_bp
 
     for blueprint in (main_bp, auth_bp, admin_bp, audit_bp, disputes_bp, conferences_bp,
-                      notifications_bp, minutes_bp, statistics_bp, followup_bp, calendar_bp):
+                      notifications_bp, minutes_bp, statistics_bp, followup_bp, calendar_bp,
+                      holidays_bp):
         app.register_blueprint(blueprint)
 
 
