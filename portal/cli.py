@@ -1,6 +1,7 @@
 """The `portal` command: Flask's own commands (run, routes, db ...) plus the portal's."""
 
 import sys
+import time
 
 import click
 from flask.cli import FlaskGroup, with_appcontext
@@ -58,6 +59,19 @@ def register_commands(app) -> None:
         app.cli.add_command(command)
 
 
+class Progress:
+    """Staged lines with the time since the command started, on a terminal only: cron jobs
+    and pipes get just the result lines."""
+
+    def __init__(self) -> None:
+        self.shown = sys.stdout.isatty()
+        self.started = time.perf_counter()
+
+    def __call__(self, text: str) -> None:
+        if self.shown:
+            click.echo(f"  [{time.perf_counter() - self.started:6.1f} s] {text}")
+
+
 @click.command("seed-demo")
 @click.option("--disputes", "disputes", type=click.IntRange(min=1), default=None, metavar="N",
               help="Also add N generated disputes from the last year. Not idempotent: "
@@ -69,27 +83,30 @@ def seed_demo(disputes, seed):
 
     With --disputes N, also add N generated disputes on every run.
     """
-    import time
-
     from flask import current_app
 
     from portal import demo
 
     if not current_app.config["PORTAL_DEMO"]:
         raise click.ClickException("Demo data is only for demo mode: set PORTAL_DEMO=1.")
-    summary = demo.seed()
+    progress = Progress()
+    summary = demo.seed(progress)
     click.echo(f"Demo data ready: {summary}")
     if disputes:
         from portal.disputes.generator import generate_disputes
 
         started = time.perf_counter()
-        result = generate_disputes(disputes, seed=seed)
+        progress(f"Generating {disputes} disputes …")
+        result = generate_disputes(disputes, seed=seed, progress=lambda done: progress(
+            f"{done} of {disputes} disputes written"))
         ranges = ", ".join(f"{first} – {last}" for first, last in result.references.values())
         click.echo(f"Added {result.count} disputes ({ranges}), {result.parties} parties and "
                    f"{result.events} timeline events in {time.perf_counter() - started:.1f} s.")
         from portal.statistics import upkeep
 
+        progress("Building the statistics summaries …")
         upkeep.ensure_built(upkeep.portal_zone())
+        progress("Statistics summaries built")
     click.echo(f"Demo accounts (password for all: {demo.DEMO_PASSWORD}):")
     for username, name, role in demo.account_list():
         click.echo(f"  {username:<14} {role:<28} {name}")
@@ -112,14 +129,18 @@ def import_disputes(file, username):
     actor = db.session.scalar(sa.select(User).where(User.username == username, User.active))
     if actor is None:
         raise click.ClickException(f"No active account named {username!r}.")
+    progress = Progress()
+    data = file.read()
+    progress(f"Read {len(data)} bytes; checking every row and importing …")
     try:
-        result = import_csv(actor, file.read())
+        result = import_csv(actor, data)
     except ImportRejected as rejected:
         for error in rejected.errors:
             click.echo(str(error), err=True)
         raise click.ClickException(rejected.message) from None
     except DomainError as error:
         raise click.ClickException(error.message) from None
+    progress(f"{result.count} disputes registered")
     click.echo(f"Imported {result.count} disputes: {result.created[0].reference} – "
                f"{result.created[-1].reference}.")
 
@@ -259,13 +280,14 @@ def statistics_monthly(month):
 def statistics_rebuild():
     """Build the dashboard's summaries afresh from the registers (the scheduler does this
     by itself whenever they may have fallen behind, e.g. after a bulk import)."""
-    import time
-
     from portal.extensions import db
     from portal.statistics import upkeep
 
     started = time.perf_counter()
-    upkeep.rebuild(upkeep.portal_zone())
+    progress = Progress()
+    progress("Counting disputes, invitations and conferences in the registers …")
+    upkeep.rebuild(upkeep.portal_zone(), progress)
+    progress("Saving the summaries …")
     db.session.commit()
     click.echo(f"Statistics summaries rebuilt in {time.perf_counter() - started:.1f} s.")
 
