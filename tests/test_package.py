@@ -41,6 +41,12 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _outside_the_checkout() -> dict:
+    """The environment without anything that would put this checkout on the path."""
+    return {key: value for key, value in os.environ.items()
+            if key not in {"PYTHONPATH", "PORTAL_ENV", "FLASK_APP"}}
+
+
 def _run(*command, env, cwd, input=None) -> subprocess.CompletedProcess:
     return subprocess.run(command, env=env, cwd=cwd, input=input, capture_output=True,
                           text=True, timeout=300, check=False)
@@ -52,7 +58,7 @@ def installed(tmp_path):
     virtual environment that borrows the already installed dependencies."""
     wheels = tmp_path / "wheels"
     built = _run(sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q",
-                 "-w", str(wheels), env=os.environ, cwd=tmp_path)
+                 "-w", str(wheels), env=_outside_the_checkout(), cwd=tmp_path)
     assert built.returncode == 0, built.stderr
     wheel = next(wheels.glob("*.whl"))
     venv = tmp_path / "venv"
@@ -63,7 +69,7 @@ def installed(tmp_path):
     (site / "borrowed-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     python = venv / "bin" / "python"
     done = _run(sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
-                "--no-index", "-q", str(wheel), env=os.environ, cwd=tmp_path)
+                "--no-index", "-q", str(wheel), env=_outside_the_checkout(), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     return venv, wheel
 
@@ -79,8 +85,7 @@ def test_the_wheel_deploys_as_the_readme_says(installed, tmp_path):
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    env = {key: value for key, value in os.environ.items()
-           if key not in {"PYTHONPATH", "PORTAL_ENV", "FLASK_APP"}}
+    env = _outside_the_checkout()
     env.update(PORTAL_ENV="production", DATABASE_URL=_database(tmp_path),
                SECRET_KEY="0123456789abcdef0123456789abcdef",
                PORTAL_BASE_URL="https://tiaojie.example.gov.cn")
