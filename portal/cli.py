@@ -1,6 +1,7 @@
 """The `portal` command: Flask's own commands (run, routes, db ...) plus the portal's."""
 
 import sys
+import time
 
 import click
 from flask.cli import FlaskGroup, with_appcontext
@@ -12,26 +13,63 @@ def _create_app():
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app)
+class PortalGroup(FlaskGroup):
+    """Finds the portal's own commands without building the application, so ``portal
+    --help`` starts fast; a command builds it when it runs (``with_appcontext``). Commands
+    only an extension adds still load the application."""
+
+    # Flask-Migrate's group imports Alembic (and SQLAlchemy): the help listing shows this
+    # stand-in, and only running `portal db ...` imports the real one.
+    _db_summary = click.Command("db", help="Perform database migrations.")
+
+    def resolve_command(self, ctx, args):
+        ctx.meta["portal.running"] = True
+        return super().resolve_command(ctx, args)
+
+    def get_command(self, ctx, name):
+        if name == "db":
+            if not ctx.meta.get("portal.running"):
+                return self._db_summary
+            from flask_migrate.cli import db
+
+            return db
+        own = {command.name: command for command in _commands()}.get(name)
+        return own if own is not None else super().get_command(ctx, name)
+
+    def list_commands(self, ctx):
+        self._load_plugin_commands()
+        names = {command.name for command in _commands()}
+        return sorted(set(click.Group.list_commands(self, ctx)) | names | {"db"})
+
+
+@click.group(cls=PortalGroup, create_app=_create_app)
 def main():
     """Case-conference portal management."""
 
 
-def register_commands(app) -> None:
-    app.cli.add_command(seed_demo)
-    app.cli.add_command(import_disputes)
-    app.cli.add_command(audit)
-    app.cli.add_command(doctor)
-    app.cli.add_command(create_admin)
-    app.cli.add_command(keys)
-    app.cli.add_command(outbox)
-    app.cli.add_command(scheduler)
-    app.cli.add_command(worker)
-    app.cli.add_command(webhooks)
+def _commands() -> tuple[click.Command, ...]:
     from portal.followup.cli import followup
 
-    app.cli.add_command(followup)
-    app.cli.add_command(statistics)
+    return (seed_demo, import_disputes, audit, doctor, create_admin, keys, outbox, scheduler,
+            worker, webhooks, followup, statistics)
+
+
+def register_commands(app) -> None:
+    for command in _commands():
+        app.cli.add_command(command)
+
+
+class Progress:
+    """Staged lines with the time since the command started, on a terminal only: cron jobs
+    and pipes get just the result lines."""
+
+    def __init__(self) -> None:
+        self.shown = sys.stdout.isatty()
+        self.started = time.perf_counter()
+
+    def __call__(self, text: str) -> None:
+        if self.shown:
+            click.echo(f"  [{time.perf_counter() - self.started:6.1f} s] {text}")
 
 
 @click.command("seed-demo")
@@ -45,31 +83,34 @@ def seed_demo(disputes, seed):
 
     With --disputes N, also add N generated disputes on every run.
     """
-    import time
-
     from flask import current_app
 
     from portal import demo
 
     if not current_app.config["PORTAL_DEMO"]:
         raise click.ClickException("Demo data is only for demo mode: set PORTAL_DEMO=1.")
-    summary = demo.seed()
+    progress = Progress()
+    summary = demo.seed(progress)
     from portal.jobs import queue
 
-    click.echo("Sealing the demo's issued documents ...")
+    progress("Sealing the demo's issued documents")
     ran = queue.work_due()
     click.echo(f"Demo data ready: {summary}; {ran} document job(s) run")
     if disputes:
         from portal.disputes.generator import generate_disputes
 
         started = time.perf_counter()
-        result = generate_disputes(disputes, seed=seed)
+        progress(f"Generating {disputes} disputes …")
+        result = generate_disputes(disputes, seed=seed, progress=lambda done: progress(
+            f"{done} of {disputes} disputes written"))
         ranges = ", ".join(f"{first} – {last}" for first, last in result.references.values())
         click.echo(f"Added {result.count} disputes ({ranges}), {result.parties} parties and "
                    f"{result.events} timeline events in {time.perf_counter() - started:.1f} s.")
         from portal.statistics import upkeep
 
+        progress("Building the statistics summaries …")
         upkeep.ensure_built(upkeep.portal_zone())
+        progress("Statistics summaries built")
     click.echo(f"Demo accounts (password for all: {demo.DEMO_PASSWORD}):")
     for username, name, role in demo.account_list():
         click.echo(f"  {username:<14} {role:<28} {name}")
@@ -92,14 +133,18 @@ def import_disputes(file, username):
     actor = db.session.scalar(sa.select(User).where(User.username == username, User.active))
     if actor is None:
         raise click.ClickException(f"No active account named {username!r}.")
+    progress = Progress()
+    data = file.read()
+    progress(f"Read {len(data)} bytes; checking every row and importing …")
     try:
-        result = import_csv(actor, file.read())
+        result = import_csv(actor, data)
     except ImportRejected as rejected:
         for error in rejected.errors:
             click.echo(str(error), err=True)
         raise click.ClickException(rejected.message) from None
     except DomainError as error:
         raise click.ClickException(error.message) from None
+    progress(f"{result.count} disputes registered")
     click.echo(f"Imported {result.count} disputes: {result.created[0].reference} – "
                f"{result.created[-1].reference}.")
 
@@ -239,13 +284,14 @@ def statistics_monthly(month):
 def statistics_rebuild():
     """Build the dashboard's summaries afresh from the registers (the scheduler does this
     by itself whenever they may have fallen behind, e.g. after a bulk import)."""
-    import time
-
     from portal.extensions import db
     from portal.statistics import upkeep
 
     started = time.perf_counter()
-    upkeep.rebuild(upkeep.portal_zone())
+    progress = Progress()
+    progress("Counting disputes, invitations and conferences in the registers …")
+    upkeep.rebuild(upkeep.portal_zone(), progress)
+    progress("Saving the summaries …")
     db.session.commit()
     click.echo(f"Statistics summaries rebuilt in {time.perf_counter() - started:.1f} s.")
 

@@ -1,47 +1,95 @@
 """Configuration classes, read from the environment."""
 
 import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+ROOT = PACKAGE.parent
+# A checkout keeps templates/, migrations/ and examples/ at its top; a built wheel carries
+# them inside the package (setup.py), so an installed portal finds them there.
+INSTALLED = (PACKAGE / "templates").is_dir()
+_DATA = PACKAGE if INSTALLED else ROOT
+TEMPLATES_DIR = _DATA / "templates"
+MIGRATIONS_DIR = _DATA / "migrations"
+EXAMPLES_DIR = _DATA / "examples"
+STATIC_DIR = PACKAGE / "static"
+TRANSLATIONS_DIR = PACKAGE / "translations"
+# Flask's own choice for an installed application: <venv>/var/portal-instance.
+INSTANCE_DIR = Path(os.environ.get("PORTAL_INSTANCE_DIR") or (
+    Path(sys.prefix) / "var" / "portal-instance" if INSTALLED else ROOT / "instance"))
 INSECURE_SECRET_KEY = "dev-insecure-change-me"
 
 
+# Every environment variable the portal reads, with the reason when its value could not be
+# used (the default stands in); `portal doctor` reports both.
+ENVIRONMENT: set[str] = {"PORTAL_ENV", "PORTAL_INSTANCE_DIR"}
+PROBLEMS: dict[str, str] = {}
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    ENVIRONMENT.add(name)
+    return os.environ.get(name, default)
+
+
 def _env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
+    value = _env(name)
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_number(name: str, default: int | float, kind=int, minimum: float = 1):
+    value = _env(name)
+    if value is None:
+        return default
+    try:
+        number = kind(value.strip())
+    except ValueError:
+        number = None
+    if number is None or number < minimum:
+        PROBLEMS[name] = f"{value!r} is not a number of at least {minimum:g}; using {default}"
+        return default
+    return number
+
+
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", INSECURE_SECRET_KEY)
-    SQLALCHEMY_DATABASE_URI = os.environ.get(
-        "DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'portal.sqlite3'}"
+    SECRET_KEY = _env("SECRET_KEY", INSECURE_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = _env(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'portal.sqlite3'}"
     )
     # A connection the database dropped (a restart) is replaced before use, not failed on.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
-    PORTAL_TIMEZONE = os.environ.get("PORTAL_TIMEZONE", "Asia/Shanghai")
+    PORTAL_TIMEZONE = _env("PORTAL_TIMEZONE", "Asia/Shanghai")
     PORTAL_DEMO = _env_bool("PORTAL_DEMO")
-    PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000")
-    PORTAL_IDLE_MINUTES = int(os.environ.get("PORTAL_IDLE_MINUTES", "30"))
-    PORTAL_LOCKOUT_ATTEMPTS = int(os.environ.get("PORTAL_LOCKOUT_ATTEMPTS", "5"))
-    PORTAL_LOCKOUT_MINUTES = int(os.environ.get("PORTAL_LOCKOUT_MINUTES", "15"))
-    PORTAL_PAGE_SIZE = int(os.environ.get("PORTAL_PAGE_SIZE", "25"))
-    PORTAL_REFERENCE_PREFIX = os.environ.get("PORTAL_REFERENCE_PREFIX", "南城矛")
-    PORTAL_DOCUMENT_MAX_MB = int(os.environ.get("PORTAL_DOCUMENT_MAX_MB", "10"))
-    PORTAL_MINUTES_ISSUER = os.environ.get("PORTAL_MINUTES_ISSUER", "南城矛盾纠纷联席会商办公室")
-    PORTAL_SEAL_LOCATION = os.environ.get("PORTAL_SEAL_LOCATION", "山西省高平市")
-    PORTAL_KEYS_DIR = os.environ.get("PORTAL_KEYS_DIR")
-    PORTAL_SEAL_KEY = os.environ.get("PORTAL_SEAL_KEY")
-    PORTAL_SEAL_CERT = os.environ.get("PORTAL_SEAL_CERT")
-    PORTAL_SEAL_CHAIN = os.environ.get("PORTAL_SEAL_CHAIN", "")
-    PORTAL_TRUST_ROOT = os.environ.get("PORTAL_TRUST_ROOT")
+    PORTAL_BASE_URL = _env("PORTAL_BASE_URL", "http://127.0.0.1:5000")
+    PORTAL_IDLE_MINUTES = _env_number("PORTAL_IDLE_MINUTES", 30)
+    PORTAL_LOCKOUT_ATTEMPTS = _env_number("PORTAL_LOCKOUT_ATTEMPTS", 5)
+    PORTAL_LOCKOUT_MINUTES = _env_number("PORTAL_LOCKOUT_MINUTES", 15)
+    PORTAL_PAGE_SIZE = _env_number("PORTAL_PAGE_SIZE", 25)
+    PORTAL_REFERENCE_PREFIX = _env("PORTAL_REFERENCE_PREFIX", "南城矛")
+    PORTAL_DOCUMENT_MAX_MB = _env_number("PORTAL_DOCUMENT_MAX_MB", 10)
+    PORTAL_MINUTES_ISSUER = _env("PORTAL_MINUTES_ISSUER", "南城矛盾纠纷联席会商办公室")
+    PORTAL_REPORT_ISSUER = _env("PORTAL_REPORT_ISSUER", "南城派出所")
+    PORTAL_SEAL_LOCATION = _env("PORTAL_SEAL_LOCATION", "山西省高平市")
+    PORTAL_KEYS_DIR = _env("PORTAL_KEYS_DIR")
+    PORTAL_SEAL_KEY = _env("PORTAL_SEAL_KEY")
+    PORTAL_SEAL_CERT = _env("PORTAL_SEAL_CERT")
+    PORTAL_SEAL_CHAIN = _env("PORTAL_SEAL_CHAIN", "")
+    PORTAL_TRUST_ROOT = _env("PORTAL_TRUST_ROOT")
+    # "off" keeps the development server from running the scheduler and webhook sender.
+    PORTAL_SCHEDULER = _env("PORTAL_SCHEDULER", "on")
+    PORTAL_SCHEDULER_NOW = _env("PORTAL_SCHEDULER_NOW")
+
+    PORTAL_API_MAX_BODY_BYTES = _env_number("PORTAL_API_MAX_BODY_BYTES", 1024 * 1024)
+    PORTAL_API_RATE_LIMIT = _env("PORTAL_API_RATE_LIMIT", "600 per minute")
+    PORTAL_WEBHOOK_MAX_ATTEMPTS = _env_number("PORTAL_WEBHOOK_MAX_ATTEMPTS", 10)
+    PORTAL_WEBHOOK_TIMEOUT = _env_number("PORTAL_WEBHOOK_TIMEOUT", 10.0, float, 0.1)
 
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = PORTAL_TIMEZONE
-    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "portal" / "translations")
+    BABEL_TRANSLATION_DIRECTORIES = str(TRANSLATIONS_DIR)
     LANGUAGES = ("zh_CN", "en")
 
     SESSION_COOKIE_HTTPONLY = True
@@ -54,23 +102,23 @@ class Config:
     BOOTSTRAP_SERVE_LOCAL = True
     BOOTSTRAP_BOOTSWATCH_THEME = None
 
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
-    PORTAL_LOGIN_LIMIT = os.environ.get("PORTAL_LOGIN_LIMIT", "10 per minute")
+    PORTAL_LOGIN_LIMIT = _env("PORTAL_LOGIN_LIMIT", "10 per minute")
 
-    MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
-    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
-    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
-    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_SERVER = _env("MAIL_SERVER", "127.0.0.1")
+    MAIL_PORT = _env_number("MAIL_PORT", 25)
+    MAIL_USERNAME = _env("MAIL_USERNAME")
+    MAIL_PASSWORD = _env("MAIL_PASSWORD")
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS")
-    MAIL_SENDER = os.environ.get("MAIL_SENDER", "portal@localhost")
-    MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "30"))
-    OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS", "300"))
-    OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "12"))
+    MAIL_SENDER = _env("MAIL_SENDER", "portal@localhost")
+    MAIL_TIMEOUT = _env_number("MAIL_TIMEOUT", 30.0, float, 0.1)
+    OUTBOX_MAX_ATTEMPTS = _env_number("OUTBOX_MAX_ATTEMPTS", 12)
+    OUTBOX_LEASE_SECONDS = _env_number("OUTBOX_LEASE_SECONDS", 300)
     # "module:function" rendering every PDF instead of WeasyPrint; empty: WeasyPrint.
-    PORTAL_PDF_ENGINE = os.environ.get("PORTAL_PDF_ENGINE", "")
+    PORTAL_PDF_ENGINE = _env("PORTAL_PDF_ENGINE", "")
 
-    MAX_CONTENT_LENGTH = int(os.environ.get("PORTAL_MAX_UPLOAD_MB", "20")) * 1024 * 1024
+    MAX_CONTENT_LENGTH = _env_number("PORTAL_MAX_UPLOAD_MB", 20) * 1024 * 1024
 
 
 class DevelopmentConfig(Config):
@@ -80,7 +128,7 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-secret-key"
-    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "sqlite://")
+    SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", "sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"
     PORTAL_DEMO = True
 

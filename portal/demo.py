@@ -82,7 +82,10 @@ PEOPLE: list[tuple[str, str, str, list[Role], str]] = [
 ]
 
 
-def seed() -> str:
+def seed(progress=None) -> str:
+    """Build the demo world (idempotent); `progress(text)` hears as each stage begins."""
+    progress = progress or (lambda text: None)
+    progress("Organisations, villages, rooms and accounts …")
     orgs = _organisations()
     users = _users(orgs)
     villages = _villages(orgs, users)
@@ -90,9 +93,12 @@ def seed() -> str:
     db.session.commit()
     from portal import demo_conferences
 
+    progress("Demo conferences, their minutes and signed PDFs (the first run builds the font "
+             "cache) …")
     conferences = demo_conferences.seed()
     from portal.followup import demo as followup_demo
 
+    progress("Agreements and follow-up tasks …")
     followup_demo.seed()
     return (f"{len(orgs)} organisations, {villages} villages, {rooms} rooms, "
             f"{len(users)} accounts, {conferences} new demo conferences")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import smtplib
 import subprocess
@@ -25,7 +26,8 @@ class Check:
 
 
 def run_checks() -> list[Check]:
-    return [_database(), _migrations(), _fonts(), _mail(), _secret_key(), _statistics()]
+    return [_database(), _migrations(), _fonts(), _mail(), _secret_key(), _statistics(),
+            _settings(), _holidays()]
 
 
 def _database() -> Check:
@@ -99,3 +101,56 @@ def _statistics() -> Check:
         return Check(name, True, f"current, by month in {zone}")
     return Check(name, False, "not current: the dashboard counts in the registers (slower)",
                  "Run: portal statistics rebuild (the scheduler's next tick does the same)")
+
+
+def _settings() -> Check:
+    from zoneinfo import ZoneInfo
+
+    from limits import parse_many
+
+    from portal.config import ENVIRONMENT, PROBLEMS
+
+    config = current_app.config
+    problems = [f"{name}: {problem}" for name, problem in sorted(PROBLEMS.items())]
+    try:
+        ZoneInfo(config["PORTAL_TIMEZONE"])
+    except (ValueError, KeyError):
+        problems.append(f"PORTAL_TIMEZONE: {config['PORTAL_TIMEZONE']!r} is no IANA time zone")
+    for name in ("PORTAL_LOGIN_LIMIT", "PORTAL_API_RATE_LIMIT"):
+        try:
+            parse_many(config[name])
+        except ValueError:
+            problems.append(f"{name}: {config[name]!r} is no rate such as '10 per minute'")
+    if config.get("ENV_NAME") == "production" and not config["PORTAL_BASE_URL"].startswith(
+            "https://"):
+        problems.append("PORTAL_BASE_URL: links in mail and QR codes should use https://")
+    unknown = sorted(name for name in os.environ
+                     if name.startswith("PORTAL_") and not name.startswith("PORTAL_TEST_")
+                     and name not in ENVIRONMENT)
+    problems += [f"{name}: the portal reads no such setting (a typing error?)"
+                 for name in unknown]
+    if problems:
+        return Check("settings", False, "; ".join(problems),
+                     "Correct these environment variables (README, Configuration).")
+    given = sorted(name for name in ENVIRONMENT if name in os.environ)
+    return Check("settings", True, f"{len(given)} set in the environment, all valid")
+
+
+def _holidays() -> Check:
+    from portal.holidays.services import missing_years
+
+    name = "holiday calendar"
+    try:
+        missing = missing_years()
+    except Exception as error:  # noqa: BLE001
+        db.session.rollback()
+        return Check(name, False, str(error), "Fix the database and migrations first.")
+    if missing:
+        years = ", ".join(str(year) for year in missing)
+        base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
+        return Check(name, False,
+                     f"no public holidays or make-up working days known for {years}: Monday "
+                     "to Friday count as working days",
+                     f"Enter them from the State Council's notice at "
+                     f"{base}/admin/holidays/{missing[0]} (or upgrade chinesecalendar)")
+    return Check(name, True, "this year's holidays are known (and next year's from November)")

@@ -39,6 +39,7 @@ from portal.followup.models import (
     RightsNotice,
     Task,
 )
+from portal.holidays.models import HolidayEntry
 from portal.minutes.models import Comment, MinutesVersion, RecordSection, Signature
 from portal.notifications.models import Notification, OutboxMessage, OutboxPart
 from portal.orgs.models import Organisation, Room, User, UserRole, Village
@@ -49,6 +50,7 @@ __all__ = [
     "FeedSecret", "Poll", "ProposedSlot", "ReminderRow", "RoomBooking", "SlotVote",
     "Agreement", "Casefile", "PartySignature", "ProgressEntry",
     "ReturnVisit", "RightsNotice", "Task",
+    "HolidayEntry",
     "Comment", "MinutesVersion", "RecordSection", "Signature",
     "AnswerChange", "AuditEvent", "AuditHead", "Brief", "CategorySector", "Conference",
     "Dispute", "DisputeEvent", "Document", "Invitation", "MonthlyReport", "Notification",

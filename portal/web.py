@@ -7,12 +7,12 @@ from flask import Flask, has_request_context, session
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 
-from portal.config import ROOT
+from portal.config import MIGRATIONS_DIR
 from portal.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 from portal.permissions import can
 from portal.timeutil import utcnow
 
-MIGRATIONS = str(ROOT / "migrations")
+MIGRATIONS = str(MIGRATIONS_DIR)
 
 
 def init_app(app: Flask) -> None:
@@ -82,7 +82,7 @@ def _start_scheduler_with_dev_server(app: Flask) -> None:
     (production runs `portal scheduler` and `portal worker`). They start with the first
     request, so commands that build the app (db upgrade, seed-demo) and the reloader's
     watcher process never start them."""
-    if not app.debug or app.testing or os.environ.get("PORTAL_SCHEDULER") == "off":
+    if not app.debug or app.testing or app.config["PORTAL_SCHEDULER"] == "off":
         return
 
     @app.before_request
@@ -154,6 +154,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.conferences.views import bp as conferences_bp
     from portal.disputes.views import bp as disputes_bp
     from portal.followup.views import bp as followup_bp
+    from portal.holidays.views import bp as holidays_bp
     from portal.jobs.views import bp as jobs_bp
     from portal.main.views import bp as main_bp
     from portal.minutes.views import bp as minutes_bp
@@ -163,7 +164,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, auth_bp, admin_bp, audit_bp, disputes_bp, conferences_bp,
                       notifications_bp, minutes_bp, statistics_bp, followup_bp, calendar_bp,
-                      jobs_bp):
+                      holidays_bp, jobs_bp):
         app.register_blueprint(blueprint)
 
 

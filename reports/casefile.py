@@ -18,17 +18,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from jinja2 import Environment
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import (
-    ArrayObject,
-    DecodedStreamObject,
-    DictionaryObject,
-    FloatObject,
-    NameObject,
-)
+
+if TYPE_CHECKING:  # pypdf is slow to import: the functions that bind a file import it
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject
 
 from reports.pdf import DEFAULT_TIMEOUT, layout, run_in_worker, template_environment
 
@@ -82,6 +78,9 @@ def build_casefile(
 
     Writes to ``out`` and returns None if it is given, else returns the bytes.
     """
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject
+
     readers = {i: _reader(s) for i, s in enumerate(sections) if s.pdf is not None}
     own = _Own(title, case_number, sections, {i: len(r.pages) for i, r in readers.items()},
                environment)
@@ -117,6 +116,8 @@ def build_casefile(
 
 
 def _reader(section: Section) -> PdfReader:
+    from pypdf import PdfReader
+
     if isinstance(section.pdf, bytes):
         return PdfReader(BytesIO(section.pdf))
     return PdfReader(Path(section.pdf))
@@ -175,6 +176,14 @@ def _stamp(writer: PdfWriter, page, stamp, name: NameObject) -> None:
     leaves that content as it is: merging pages would parse and rewrite every
     content stream, the slowest part of binding a file of scans.
     """
+    from pypdf.generic import (
+        ArrayObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        FloatObject,
+        NameObject,
+    )
+
     # Scans are often stored rotated; turn the content instead so "bottom"
     # means the bottom as read.
     if page.rotation:

@@ -15,14 +15,11 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.cell.cell import Cell as XlsxCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+if TYPE_CHECKING:  # openpyxl is slow to import: the functions that write XLSX import it
+    from openpyxl.cell.cell import Cell as XlsxCell
+    from openpyxl.worksheet.worksheet import Worksheet
 
 Cell = str | int | float | Decimal | date | datetime | bool | None
 SheetSpec = tuple[str, Sequence[str], Iterable[Sequence[Cell]]]
@@ -73,6 +70,8 @@ def to_xlsx(sheets: Sequence[SheetSpec]) -> bytes:
 
     Header rows are bold, frozen and filterable; columns are sized to their content.
     """
+    from openpyxl import Workbook
+
     workbook = Workbook()
     workbook.remove(workbook.active)
     taken: set[str] = set()
@@ -89,6 +88,8 @@ def to_xlsx(sheets: Sequence[SheetSpec]) -> bytes:
 
 def sheet_name(name: str, fallback: str = "Sheet1") -> str:
     """``name`` made acceptable to Excel as a tab name (31 characters, no \\ / ? * [ ] :)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     cleaned = _SHEET_NAME_FORBIDDEN.sub("_", ILLEGAL_CHARACTERS_RE.sub("", name))
     # Excel refuses names that begin or end with an apostrophe.
     cleaned = _truncate_utf16(cleaned.strip().strip("'"), _SHEET_NAME_MAX).strip().strip("'")
@@ -138,6 +139,9 @@ def _naive(value: datetime) -> datetime:
 
 
 def _fill_sheet(sheet: Worksheet, headers: Sequence[str], rows: Iterable[Sequence[Cell]]) -> None:
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     bold = Font(bold=True)
     widths = [_display_width(str(h)) for h in headers]
     for column, header in enumerate(headers, start=1):
@@ -180,6 +184,8 @@ def _set_value(cell: XlsxCell, value: Cell) -> str:
 
 
 def _set_text(cell: XlsxCell, text: str) -> None:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     # openpyxl would store "=..." as a formula; forcing the string type keeps user text inert.
     cell.value = ILLEGAL_CHARACTERS_RE.sub("", text)
     cell.data_type = "s"

@@ -18,15 +18,13 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 from zoneinfo import ZoneInfo
 
-import markdown
-import nh3
-import segno
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+_TOP = Path(__file__).resolve().parent.parent
+# The checkout's top-level templates/, or the copy an installed wheel carries in portal/.
+TEMPLATES_DIR = next(path for path in (_TOP / "portal" / "templates", _TOP / "templates")
+                     if path.is_dir())
 ASSET_DIR = TEMPLATES_DIR / "reports" / "assets"
 PDF_VARIANT = "pdf/a-3u"
 DEFAULT_TIMEOUT = 60.0
@@ -50,40 +48,56 @@ class RefusedURL(ValueError):
     """A document tried to load something other than a portal asset."""
 
 
-class AssetFetcher(URLFetcher):
-    """Serves the files under one asset directory and ``data:`` URLs, nothing else.
+def __getattr__(name: str):
+    # WeasyPrint takes a good part of a second to import: the fetcher class, which
+    # derives from its URLFetcher, is made on first use, so commands that render
+    # nothing start fast.
+    if name == "AssetFetcher":
+        return _asset_fetcher_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-    The parent class is kept for its ``data:`` decoding only; every other scheme
-    is refused before urllib sees it, so no proxy, redirect or socket is involved.
-    """
 
-    def __init__(self, asset_dir: Path = ASSET_DIR) -> None:
-        super().__init__(allowed_protocols=("data",), allow_redirects=False, timeout=1)
-        self.asset_dir = Path(asset_dir).resolve()
+@cache
+def _asset_fetcher_class():
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
-        scheme = url.partition(":")[0].lower()
-        if scheme == "data":
-            return super().fetch(url, headers)
-        if scheme == "file":
-            path = self._asset_path(url)
-            if path is not None:
-                content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-                return URLFetcherResponse(
-                    path.as_uri(), path.read_bytes(), {"Content-Type": content_type}
-                )
-        raise RefusedURL(f"not a portal asset: {url[:200]}")
+    class AssetFetcher(URLFetcher):
+        """Serves the files under one asset directory and ``data:`` URLs, nothing else.
 
-    def _asset_path(self, url: str) -> Path | None:
-        parts = urlsplit(url)
-        if parts.netloc not in ("", "localhost"):
+        The parent class is kept for its ``data:`` decoding only; every other scheme
+        is refused before urllib sees it, so no proxy, redirect or socket is involved.
+        """
+
+        def __init__(self, asset_dir: Path = ASSET_DIR) -> None:
+            super().__init__(allowed_protocols=("data",), allow_redirects=False, timeout=1)
+            self.asset_dir = Path(asset_dir).resolve()
+
+        def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+            scheme = url.partition(":")[0].lower()
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme == "file":
+                path = self._asset_path(url)
+                if path is not None:
+                    content_type = (mimetypes.guess_type(path.name)[0]
+                                    or "application/octet-stream")
+                    return URLFetcherResponse(
+                        path.as_uri(), path.read_bytes(), {"Content-Type": content_type}
+                    )
+            raise RefusedURL(f"not a portal asset: {url[:200]}")
+
+        def _asset_path(self, url: str) -> Path | None:
+            parts = urlsplit(url)
+            if parts.netloc not in ("", "localhost"):
+                return None
+            # resolve() follows symlinks and "..", so a link planted in the asset
+            # directory cannot point the renderer elsewhere.
+            path = Path(url2pathname(parts.path)).resolve()
+            if path.is_relative_to(self.asset_dir) and path.is_file():
+                return path
             return None
-        # resolve() follows symlinks and "..", so a link planted in the asset
-        # directory cannot point the renderer elsewhere.
-        path = Path(url2pathname(parts.path)).resolve()
-        if path.is_relative_to(self.asset_dir) and path.is_file():
-            return path
-        return None
+
+    return AssetFetcher
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +150,9 @@ def layout(html: str, asset_dir: Path = ASSET_DIR):
     Several laid-out documents can be written as one PDF (``Document.copy``),
     which subsets the fonts once instead of once per document.
     """
-    fetcher = AssetFetcher(asset_dir)
+    from weasyprint import HTML
+
+    fetcher = _asset_fetcher_class()(asset_dir)
     base_url = Path(asset_dir).resolve().as_uri() + "/"
     document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
         presentational_hints=False
@@ -178,6 +194,8 @@ def run_in_worker(function, argument, timeout: float):
     A thread cannot be stopped, so layout that never ends (or a pathological
     document) would pin a CPU for good; a child process can be killed.
     """
+    import weasyprint  # noqa: F401 - once in this process, so every forked child has it
+
     context = _process_context()
     receiver, sender = context.Pipe(duplex=False)
     worker = context.Process(target=_worker_main, args=(sender, function, argument), daemon=True)
@@ -219,12 +237,17 @@ def _process_context():
 
 def markdown_to_safe_html(text: str) -> Markup:
     """Markdown typed by a user, as HTML restricted to :data:`MARKDOWN_TAGS`."""
+    import markdown
+    import nh3
+
     html = markdown.markdown(text or "", output_format="html")
     return Markup(nh3.clean(html, tags=set(MARKDOWN_TAGS), attributes={}, url_schemes=set()))
 
 
 def qr_data_url(text: str) -> str:
     """A QR code of ``text`` as an SVG ``data:`` URL, for the fetcher to accept."""
+    import segno
+
     return segno.make(text, error="m").svg_data_uri(scale=4, border=2)
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
@@ -35,13 +35,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID, ObjectIdentifier
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign import fields, signers
-from pyhanko.sign.general import load_cert_from_pemder
-from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko.sign.validation.status import SignatureCoverageLevel
-from pyhanko_certvalidator import ValidationContext
+
+if TYPE_CHECKING:  # pyHanko is slow to import: the functions that seal or check import it
+    from pyhanko.sign import signers
 
 SEAL_FIELD = "PortalSeal"
 # id-kp-documentSigning (RFC 9336); older validators ignore it.
@@ -220,6 +216,8 @@ def load_signer(
     passphrase: bytes | None = None,
 ) -> signers.SimpleSigner:
     """The seal's key and certificate, with the CA certificates to ship with it."""
+    from pyhanko.sign import signers
+
     signer = signers.SimpleSigner.load(
         str(key_path),
         str(cert_path),
@@ -237,6 +235,9 @@ def seal_pdf(pdf_bytes: bytes, signer: signers.Signer, reason: str, location: st
     The original bytes stay untouched in front of the signature, so a PDF/A
     file keeps its conformance claims and its embedded record.
     """
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
     writer = IncrementalPdfFileWriter(BytesIO(pdf_bytes))
     metadata = signers.PdfSignatureMetadata(
         field_name=SEAL_FIELD,
@@ -251,6 +252,12 @@ def seal_pdf(pdf_bytes: bytes, signer: signers.Signer, reason: str, location: st
 
 def validate_sealed_pdf(pdf_bytes: bytes, trust_root_cert: Path | str | bytes) -> SealCheck:
     """Check the portal seal of ``pdf_bytes`` against a trusted root certificate."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.general import load_cert_from_pemder
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
+
     root = (
         load_cert_from_pemder(str(trust_root_cert))
         if isinstance(trust_root_cert, Path | str)

@@ -17,9 +17,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from io import BytesIO
 
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
-
 from reports.pdf_record import read_record
 
 
@@ -104,6 +101,9 @@ def read_document_record(pdf_bytes: bytes) -> DocumentRecord | None:
     # ISO 32000 lets the header sit anywhere in the first 1024 bytes.
     if b"%PDF-" not in pdf_bytes[:1024]:
         raise NotAPdfError("no PDF header found")
+    from pypdf import PdfReader  # slow to import; only reading a PDF needs it
+    from pypdf.errors import PdfReadError
+
     try:
         reader = PdfReader(BytesIO(pdf_bytes))
         metadata = reader.trailer["/Root"].get("/Metadata")

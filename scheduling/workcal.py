@@ -4,11 +4,17 @@ Which days are working days comes from the ``chinesecalendar`` package, which
 carries the State Council's yearly notice: statutory holidays *and* the
 weekend days declared working days to make up for them (调休). A Sunday can be
 a working day and a Wednesday a holiday, so the weekday alone never decides.
-Dates in years the package does not cover raise :class:`CalendarRangeError`.
+
+The package is released after the notice, sometimes weeks after, so a station keeps its
+own entries too (:class:`StationDays`, plain data the caller passes in): they override the
+package for their dates, and a year with any entry counts as covered, its other days
+following the weekday. Dates in years neither covers raise :class:`CalendarRangeError`.
 
 API (all instants are aware; results are in UTC)::
 
     cal = WorkingCalendar()                      # Asia/Shanghai, 08:30-12:00, 14:30-17:30
+    cal = WorkingCalendar(station=StationDays.of([(date, is_working, name), ...]))
+    cal.covers(year)               -> bool
     cal.is_working_day(date)       -> bool
     cal.holiday_name(date)         -> str | None  (English name, e.g. "National Day")
     cal.working_intervals(start, end) -> list[Interval]  (clipped to the window)
@@ -18,6 +24,7 @@ API (all instants are aware; results are in UTC)::
     cal.first_working_day(year, month) -> date
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -57,6 +64,38 @@ def _require_covered(day: date) -> None:
         raise CalendarRangeError(day.year, FIRST_YEAR, LAST_YEAR)
 
 
+def package_covers(year: int) -> bool:
+    return FIRST_YEAR <= year <= LAST_YEAR
+
+
+@dataclass(frozen=True)
+class StationDays:
+    """The station's own entries from the State Council's notice.
+
+    ``entries`` are ``(day, is_working, name)``: a statutory holiday (``is_working`` false,
+    ``name`` such as "元旦") or a make-up working day (调休, ``is_working`` true).
+    """
+
+    entries: tuple[tuple[date, bool, str], ...] = ()
+    _by_day: dict[date, tuple[bool, str]] = field(init=False, repr=False, compare=False)
+    years: frozenset[int] = field(init=False, compare=False)
+
+    @classmethod
+    def of(cls, entries: Iterable[tuple[date, bool, str]]) -> "StationDays":
+        return cls(tuple(sorted(entries)))
+
+    def __post_init__(self) -> None:
+        by_day = {day: (working, name) for day, working, name in self.entries}
+        object.__setattr__(self, "_by_day", by_day)
+        object.__setattr__(self, "years", frozenset(day.year for day in by_day))
+
+    def get(self, day: date) -> tuple[bool, str] | None:
+        return self._by_day.get(day)
+
+
+NO_STATION_DAYS = StationDays()
+
+
 @lru_cache(maxsize=4096)
 def _is_workday(day: date) -> bool:
     _require_covered(day)
@@ -82,6 +121,7 @@ class WorkingCalendar:
 
     zone: str = DEFAULT_ZONE
     periods: tuple[tuple[time, time], ...] = DEFAULT_PERIODS
+    station: StationDays = NO_STATION_DAYS
     tz: ZoneInfo = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -99,10 +139,24 @@ class WorkingCalendar:
                 raise ValueError("periods must be in order with a gap between them")
             previous_close = closes
 
+    def covers(self, year: int) -> bool:
+        """Whether the holidays of ``year`` are known, from the package or the station."""
+        return package_covers(year) or year in self.station.years
+
     def is_working_day(self, day: date) -> bool:
+        entry = self.station.get(day)
+        if entry is not None:
+            return entry[0]
+        if day.year in self.station.years and not package_covers(day.year):
+            return day.weekday() < 5
         return _is_workday(day)
 
     def holiday_name(self, day: date) -> str | None:
+        entry = self.station.get(day)
+        if entry is not None:
+            return None if entry[0] else entry[1]
+        if day.year in self.station.years and not package_covers(day.year):
+            return None
         return _holiday_name(day)
 
     @property

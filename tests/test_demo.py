@@ -29,6 +29,7 @@ def test_seed_demo_builds_nancheng_and_is_idempotent(app, ctx):
     assert all(v.grid_worker and v.community_police and v.resident_lawyer
                for v in db.session.scalars(sa.select(Village)))
     assert "secretary" in first.output and "Nancheng-2026" in first.output
+    assert "[" not in first.output  # no progress lines when the output is not a terminal
     assert verify_chain().intact
 
 

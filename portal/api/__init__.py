@@ -34,9 +34,7 @@ def init_app(app) -> None:
 def _deliver_with_dev_server(app) -> None:
     """Like the reminder scheduler (portal.web), the development server sends webhooks
     in-process, from its first request on, so the reloader's watcher never does."""
-    import os
-
-    if not app.debug or app.testing or os.environ.get("PORTAL_SCHEDULER") == "off":
+    if not app.debug or app.testing or app.config["PORTAL_SCHEDULER"] == "off":
         return
 
     @app.before_request

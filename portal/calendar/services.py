@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from portal.audit.services import record
 from portal.calendar.models import Poll, ProposedSlot, RoomBooking, SlotVote, VoteChoice
@@ -66,37 +67,53 @@ class PortalCalendar(WorkingCalendar):
     """The working calendar, with a declared fallback for years the holiday data lacks.
 
     The State Council publishes a year's holidays and make-up days (调休) only weeks before
-    it begins, yet meetings are planned across the new year. For a year after the data,
-    Monday to Friday count as working days and no day is a holiday; every page and slot
-    that touches such a year says so (``unknown_holiday_years``), so it is not a silent
-    guess. Years before the data still raise ``CalendarRangeError``.
+    it begins, yet meetings are planned across the new year. The station enters them on the
+    holiday calendar page (portal.holidays) as soon as the notice is out; for a year neither
+    it nor the package covers, Monday to Friday count as working days and no day is a
+    holiday, and every page and slot that touches such a year says so
+    (``unknown_holiday_years``), so it is not a silent guess. Years before the data still
+    raise ``CalendarRangeError``.
     """
 
     def is_working_day(self, day: date) -> bool:
-        if day.year > LAST_YEAR:
+        if day.year > LAST_YEAR and not self.covers(day.year):
             return day.weekday() < 5
         return super().is_working_day(day)
 
     def holiday_name(self, day: date) -> str | None:
-        if day.year > LAST_YEAR:
+        if day.year > LAST_YEAR and not self.covers(day.year):
             return None
         return super().holiday_name(day)
 
 
-def working_calendar() -> WorkingCalendar:
-    return PortalCalendar(zone=current_app.config["PORTAL_TIMEZONE"])
+def working_calendar() -> PortalCalendar:
+    """The calendar every working-day decision of the portal uses: the holiday package with
+    the station's own entries over it."""
+    from portal.holidays.services import station_days
+
+    return PortalCalendar(zone=current_app.config["PORTAL_TIMEZONE"], station=station_days())
 
 
-def unknown_holiday_years(start: datetime, end: datetime) -> list[int]:
+def unknown_holiday_years(start: datetime, end: datetime,
+                          calendar: WorkingCalendar | None = None) -> list[int]:
     """The years within ``[start, end]`` whose holidays the portal does not know yet."""
-    return list(range(max(start.year, LAST_YEAR + 1), end.year + 1))
+    calendar = calendar or working_calendar()
+    return [year for year in range(max(start.year, LAST_YEAR + 1), end.year + 1)
+            if not calendar.covers(year)]
 
 
-def unknown_holidays_notice(years: Sequence[int]) -> str:
-    return _("Public holidays and make-up working days (调休) for %(years)s are not in the "
+def unknown_holidays_notice(years: Sequence[int]) -> Markup:
+    """Names the years and, for those who may enter them, links to the holiday calendar."""
+    text = _("Public holidays and make-up working days (调休) for %(years)s are not in the "
              "portal's calendar yet: only Saturdays and Sundays count as days off. Check the "
              "State Council's holiday notice before confirming a date.",
              years="、".join(str(y) for y in years))
+    if not has_request_context():
+        return Markup.escape(text)
+    link = Markup(' <a href="{}">{}</a>').format(
+        url_for("holidays.year", year=years[0]),
+        _("Enter the holidays of %(year)d", year=years[0]))
+    return Markup.escape(text) + link
 
 
 def horizon_notice(days: int, now: datetime | None = None) -> str | None:

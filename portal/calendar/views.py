@@ -94,7 +94,7 @@ def suggestions(ident):
     return render_template("calendar/suggestions.html", conference=conference, form=form,
                            candidates=candidates, error=error,
                            notice=services.horizon_notice(services.SUGGESTION_DAYS),
-                           unknown_after=services.LAST_YEAR)
+                           holidays_known=services.working_calendar().covers)
 
 
 @bp.route("/conferences/<int:ident>/suggestions", methods=["POST"])

@@ -147,8 +147,9 @@ def person_name(rng: random.Random) -> str:
 
 
 def generate_disputes(count: int, seed: int | None = None, now: datetime | None = None,
-                      chunk: int = CHUNK) -> GenerateSummary:
-    """Add `count` disputes reported over the last year, with parties and timelines."""
+                      chunk: int = CHUNK, progress=None) -> GenerateSummary:
+    """Add `count` disputes reported over the last year, with parties and timelines;
+    `progress(done)` hears after each chunk how many are written."""
     if count < 1:
         raise DomainError("count must be positive")
     world = _World.load()
@@ -179,6 +180,8 @@ def generate_disputes(count: int, seed: int | None = None, now: datetime | None 
         summary.parties, summary.events = (summary.parties + sum(len(c.parties) for c in cases),
                                            summary.events + sum(len(c.events) for c in cases))
         _insert(cases)
+        if progress is not None:
+            progress(start + len(cases))
     record("disputes.generated", summary=f"demo: {count} generated disputes",
            changes={"count": count, "references": summary.references})
     db.session.commit()

@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields.choices import SelectChoice
 
 from portal.conferences.models import Conference
-from portal.config import ROOT
+from portal.config import EXAMPLES_DIR
 from portal.disputes import policy, services
 from portal.disputes.forms import (
     AssignForm,
@@ -352,7 +352,7 @@ def sectors():
 @login_required
 @require("dispute.import")
 def import_example():
-    return send_file(ROOT / "examples" / "city-platform-export.csv", mimetype="text/csv",
+    return send_file(EXAMPLES_DIR / "city-platform-export.csv", mimetype="text/csv",
                      as_attachment=True, download_name="city-platform-export.csv")
 
 

@@ -423,8 +423,10 @@ def mark_unknown(connection) -> None:
 
 # --- building them afresh ---------------------------------------------------------------
 
-def rebuild(zone: ZoneInfo) -> None:
-    """Build both summaries from the registers, in the session's transaction."""
+def rebuild(zone: ZoneInfo, progress=None) -> None:
+    """Build both summaries from the registers, in the session's transaction;
+    `progress(text)` hears when each is done."""
+    progress = progress or (lambda text: None)
     connection = db.session.connection()
     if _postgres(connection):
         # Writers wait the second or two this takes, so that none is missed.
@@ -437,9 +439,12 @@ def rebuild(zone: ZoneInfo) -> None:
     rows = connection.execute(sa.select(*DISPUTE_COLUMNS).execution_options(yield_per=CHUNK))
     _count_months(rows, zone, +1, months)
     _add(connection, DisputeMonth.__table__, months)
+    progress(f"Disputes per month: {len(months)} rows")
     _store_facts(connection, _facts(connection, None), zone, fresh=True)
+    progress("Invitations per month and body done")
     connection.execute(sa.delete(ConferenceFact.__table__))
     _store_conference_facts(connection, None)
+    progress("Conference facts done")
     table = StatisticsVersion.__table__
     connection.execute(sa.update(table).values(summary_zone=zone.key))
 

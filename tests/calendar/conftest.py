@@ -1,6 +1,8 @@
 """A sent conference with the three heads and a sector body, and slots on coming workdays."""
 
+import json
 import os
+import select
 import subprocess
 import sys
 from datetime import date, datetime, time, timedelta
@@ -13,7 +15,7 @@ from portal.orgs.models import OrgKind, Role
 from scheduling.slots import WallClockSlot
 
 ZONE = "Asia/Shanghai"
-PORTAL = str(Path(sys.executable).with_name("portal"))
+WORKER = Path(__file__).with_name("scheduler_worker.py")
 
 
 def workday(n: int = 0) -> date:
@@ -49,19 +51,51 @@ def invitation_of(conference, kind: OrgKind):
                 if i.organisation is not None and i.organisation.kind is kind)
 
 
-def tick_processes(app, now, count=3, kill_one=False):
-    """Run ``count`` scheduler processes (``portal scheduler --once``) at ``now`` at once;
-    with ``kill_one``, the first is killed if it has not finished within a second."""
-    env = dict(os.environ, PORTAL_ENV="testing",
-               DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"])
-    processes = [subprocess.Popen([PORTAL, "scheduler", "--once", "--now", now.isoformat()],
-                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-                 for _ in range(count)]
-    if kill_one:
-        try:
-            processes[0].wait(timeout=1.0)
-        except subprocess.TimeoutExpired:
-            processes[0].kill()
-    for process in processes:
-        out, err = process.communicate(timeout=120)
-        assert process.returncode == 0 or (kill_one and process is processes[0]), err.decode()
+class Schedulers:
+    """``count`` scheduler processes on the test database, started once and kept running;
+    ``tick(now)`` makes all of them run one `portal scheduler --once` tick at ``now`` at the
+    same moment."""
+
+    def __init__(self, app, count: int = 3):
+        self.env = dict(os.environ, PORTAL_ENV="testing",
+                        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"])
+        self.processes = [self._start() for _ in range(count)]
+        self.started = count
+
+    def _start(self) -> subprocess.Popen:
+        process = subprocess.Popen([sys.executable, str(WORKER)], env=self.env, text=True,
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        assert json.loads(process.stdout.readline() or "{}").get("ready"), "worker died"
+        return process
+
+    def tick(self, now, kill_one: bool = False) -> None:
+        """With ``kill_one``, the first process is killed if it has not finished within a
+        second (as a crash mid-tick would), and a fresh one takes its place afterwards."""
+        for process in self.processes:
+            process.stdin.write(now.isoformat() + "\n")
+            process.stdin.flush()
+        killed = None
+        if kill_one and not select.select([self.processes[0].stdout], [], [], 1.0)[0]:
+            killed = self.processes[0]
+            killed.kill()
+            killed.wait()
+        for process in self.processes:
+            if process is not killed:
+                answer = json.loads(process.stdout.readline() or '{"code": "died"}')
+                assert answer["code"] == 0, answer
+        if killed is not None:
+            self.processes[0] = self._start()
+            self.started += 1
+
+    def close(self) -> None:
+        for process in self.processes:
+            process.stdin.close()
+        for process in self.processes:
+            process.wait(timeout=60)
+
+
+@pytest.fixture
+def schedulers(app):
+    running = Schedulers(app)
+    yield running
+    running.close()

@@ -17,7 +17,7 @@ from portal.notifications.models import Notification
 from portal.orgs.models import OrgKind, User
 from portal.timeutil import utcnow
 from scheduling.workcal import LAST_YEAR
-from tests.calendar.conftest import invitation_of, tick_processes
+from tests.calendar.conftest import invitation_of
 from tests.minutes.conftest import closed_session  # noqa: F401 - the fixture is reused
 
 
@@ -74,7 +74,7 @@ def test_answering_withdraws_the_pending_reminder(world):
     assert not [k for r, k, _ in _sent() if r == police.id and k == "deadline_approaching"]
 
 
-def test_three_scheduler_processes_send_each_reminder_exactly_once(app, world):
+def test_three_scheduler_processes_send_each_reminder_exactly_once(schedulers, world):
     conference = _scheduled(world)
     deadline, starts = conference.response_deadline, conference.starts_at
     court = world[3][OrgKind.COURT].id
@@ -86,7 +86,7 @@ def test_three_scheduler_processes_send_each_reminder_exactly_once(app, world):
                 starts - timedelta(hours=3),  # ... and restarted: the 24 h one goes late.
                 starts - timedelta(hours=1), starts - timedelta(minutes=30)]
     for step, now in enumerate(timeline):
-        tick_processes(app, now, kill_one=step == 1)
+        schedulers.tick(now, kill_one=step == 1)
     sent = _sent()
     assert sent and set(sent.values()) == {1}, sent
     by_kind = Counter(kind for _, kind, _ in sent)

@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.followup import casefile, tasks
 from portal.followup.models import CasefileState, TaskKind
 from portal.notifications.models import Notification
-from tests.calendar.conftest import tick_processes
+from tests.calendar.conftest import schedulers  # noqa: F401 - the fixture is reused
 from tests.factories import run_jobs
 
 DUE = date(2027, 1, 15)
@@ -70,7 +70,7 @@ def test_the_scheduler_only_plans_and_a_worker_builds_the_case_file(issued):
     assert job.state is CasefileState.DONE
 
 
-def test_three_scheduler_processes_send_each_follow_up_reminder_once(app, issued):
+def test_three_scheduler_processes_send_each_follow_up_reminder_once(schedulers, issued):  # noqa: F811
     conference, _ = issued
     expected = sorted(str(t.id) for t in _action_tasks(conference))
     db.session.remove()
@@ -79,7 +79,7 @@ def test_three_scheduler_processes_send_each_follow_up_reminder_once(app, issued
                 # Down for two days: the escalation goes out late, once.
                 _at(DUE + timedelta(days=5)), _at(DUE + timedelta(days=6))]
     for step, now in enumerate(timeline):
-        tick_processes(app, now, kill_one=step == 1)
+        schedulers.tick(now, kill_one=step == 1)
     sent = _sent()
     assert sent and set(sent.values()) == {1}, sent
     kinds = Counter(kind for _, kind, _ in sent)

@@ -172,3 +172,24 @@ def test_within_working_hours_accepts_a_whole_period(calendar, shanghai):
 )
 def test_first_working_day_of_month(calendar, year, month, first):
     assert calendar.first_working_day(year, month) == first
+
+
+def test_the_stations_entries_override_and_extend_the_package():
+    from scheduling.workcal import StationDays
+
+    later = LAST_YEAR + 1
+    sunday = date(later, 2, 1) + timedelta(days=(6 - date(later, 2, 1).weekday()) % 7)
+    station = StationDays.of([(date(later, 1, 1), False, "元旦"),
+                              (sunday, True, ""),
+                              (date(LAST_YEAR, 12, 31), False, "站内假日")])
+    calendar = WorkingCalendar(station=station)
+    assert calendar.covers(later) and not WorkingCalendar().covers(later)
+    assert calendar.holiday_name(date(later, 1, 1)) == "元旦"
+    assert calendar.is_working_day(sunday) and not calendar.is_working_day(
+        sunday + timedelta(days=7))
+    assert calendar.is_working_day(date(later, 1, 4)) is (date(later, 1, 4).weekday() < 5)
+    assert not calendar.is_working_day(date(LAST_YEAR, 12, 31))
+    assert calendar.holiday_name(date(LAST_YEAR, 12, 31)) == "站内假日"
+    assert WorkingCalendar().holiday_name(date(LAST_YEAR, 12, 31)) is None
+    with pytest.raises(CalendarRangeError):
+        calendar.is_working_day(date(later + 1, 1, 4))

@@ -1,0 +1,65 @@
+"""How long `portal` takes to start, next to a bare `import flask` in the same run.
+
+Run: python bench/bench_cli.py   (target: `portal --help` and `portal scheduler --once`
+with nothing due under 0.8 s each)
+
+Every command runs in a fresh process, interleaved with the others so that a busy machine
+slows them alike; the first round only warms the bytecode caches and is not counted. The
+scheduler ticks against a freshly migrated SQLite database in a temporary directory, once
+beforehand so that nothing is due when it is timed (the monthly report is made then).
+"""
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PORTAL = [sys.executable, "-c", "import sys; from portal.cli import main; sys.exit(main())"]
+ROUNDS = 7
+TARGET_S = 0.8
+
+
+def timed(command: list[str], env: dict) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, env=env, cwd=env["BENCH_CWD"], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        env = {key: value for key, value in os.environ.items()
+               if key not in {"PYTHONDONTWRITEBYTECODE", "PORTAL_ENV", "DATABASE_URL"}}
+        env.update(PYTHONPATH=str(ROOT), PORTAL_ENV="production", BENCH_CWD=directory,
+                   SECRET_KEY="bench-" + "x" * 32,
+                   DATABASE_URL=f"sqlite:///{Path(directory) / 'bench.sqlite3'}")
+        subprocess.run([*PORTAL, "db", "upgrade"], env=env, cwd=directory, check=True,
+                       capture_output=True)
+        commands = {
+            'python -c "import flask"': [sys.executable, "-c", "import flask"],
+            "portal --help": [*PORTAL, "--help"],
+            "portal scheduler --once": [*PORTAL, "scheduler", "--once"],
+        }
+        samples: dict[str, list[float]] = {name: [] for name in commands}
+        for round_number in range(ROUNDS + 1):
+            for name, command in commands.items():
+                elapsed = timed(command, env)
+                if round_number:
+                    samples[name].append(elapsed)
+    flask = statistics.median(samples['python -c "import flask"'])
+    print(f"{'command':<28} {'median':>8} {'min':>8} {'x flask':>8}")
+    failed = False
+    for name, values in samples.items():
+        median = statistics.median(values)
+        print(f"{name:<28} {median:>7.2f}s {min(values):>7.2f}s {median / flask:>7.1f}x")
+        failed |= name.startswith("portal") and median > TARGET_S
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
