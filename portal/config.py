@@ -63,6 +63,18 @@ class Config:
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS")
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "portal@localhost")
 
+    PORTAL_FIRST_CONTACT_HOURS = int(os.environ.get("PORTAL_FIRST_CONTACT_HOURS", "24"))
+    PORTAL_RESIDENT_PHOTO_MAX_MB = int(os.environ.get("PORTAL_RESIDENT_PHOTO_MAX_MB", "5"))
+    PORTAL_RESIDENT_REQUESTS_PER_ADDRESS_DAY = int(
+        os.environ.get("PORTAL_RESIDENT_REQUESTS_PER_ADDRESS_DAY", "5"))
+    PORTAL_DOORPLATE_LIMIT = os.environ.get("PORTAL_DOORPLATE_LIMIT", "5 per hour")
+    PORTAL_CASE_PAGE_LIMIT = os.environ.get("PORTAL_CASE_PAGE_LIMIT", "20 per 10 minutes")
+    PORTAL_SMS_PROVIDER = os.environ.get("PORTAL_SMS_PROVIDER", "log")
+    PORTAL_SMS_ALIYUN_KEY_ID = os.environ.get("PORTAL_SMS_ALIYUN_KEY_ID")
+    PORTAL_SMS_ALIYUN_KEY_SECRET = os.environ.get("PORTAL_SMS_ALIYUN_KEY_SECRET")
+    PORTAL_SMS_ALIYUN_SIGN_NAME = os.environ.get("PORTAL_SMS_ALIYUN_SIGN_NAME")
+    PORTAL_SMS_ALIYUN_TEMPLATE = os.environ.get("PORTAL_SMS_ALIYUN_TEMPLATE")
+
     MAX_CONTENT_LENGTH = int(os.environ.get("PORTAL_MAX_UPLOAD_MB", "20")) * 1024 * 1024
 
 

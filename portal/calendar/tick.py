@@ -218,6 +218,8 @@ def tick(now: datetime) -> int:
     """One run of the scheduler at ``now``; returns how many reminders were sent."""
     from portal.followup import casefile
     from portal.followup import reminders as followup
+    from portal.residents import reminders as resident_reminders
+    from portal.residents import sms
     from portal.statistics import upkeep
     from portal.statistics.services import run_due
 
@@ -226,11 +228,14 @@ def tick(now: datetime) -> int:
     sent = _guarded("sending reminders", lambda: send_due(
         now, {source.subject_kind.value: source.send for source in SOURCES}), 0)
     followups = _guarded("follow-up reminders", lambda: followup.tick(now), {})
+    residents = _guarded("resident request reminders",
+                         lambda: resident_reminders.first_contact_overdue(now), 0)
+    _guarded("text messages to residents", sms.deliver_pending)
     _guarded("building queued case files", casefile.build_queued)
     _guarded("the statistics summaries", lambda: upkeep.ensure_built(upkeep.portal_zone()))
     # The monthly statistics report, made once from the month's first working day.
     _guarded("the monthly statistics report", lambda: run_due(now))
-    return sent + sum(followups.values())
+    return sent + sum(followups.values()) + residents
 
 
 def run_tick(app, now: datetime) -> int:
