@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 
 from portal.audit.services import record
@@ -209,7 +209,7 @@ def issue_plates(actor: User, village: Village, reprint: list[int] = ()) -> list
 
 def plate_url(plate: Doorplate) -> str:
     base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
-    return base + url_for("resident_public.doorplate", token=plate.token)
+    return f"{base}/d/{plate.token}"  # also built by jobs, outside any request
 
 
 def doorplates_pdf(village: Village) -> bytes:
