@@ -227,7 +227,7 @@ def _helpers():
         open_ones = sa.select(ResidentRequest).where(
             queue_scope(current_user), ResidentRequest.status.in_(OPEN_STATES))
         return {
-            "items": db.session.scalars(
+            "waiting": db.session.scalars(
                 open_ones.order_by(ResidentRequest.first_contact_due_at).limit(6)).all(),
             "total": db.session.scalar(
                 sa.select(sa.func.count()).select_from(open_ones.subquery())),

@@ -121,3 +121,9 @@ def test_register_page_links_the_new_dispute(world, login):
     assert response.status_code == 302
     page = client.get(f"/residents/requests/{request.id}").get_data(as_text=True)
     assert 'data-testid="dispute-link"' in page
+
+
+def test_the_dashboard_card_lists_the_waiting_requests(world, login):
+    services.submit_from_doorplate(world.plate, request_input())
+    page = login(world.police).get("/").get_data(as_text=True)
+    assert 'data-testid="resident-requests"' in page and "米山村一组12号" in page
