@@ -49,3 +49,10 @@ def _view(user, request) -> bool:
 def _work(user, request) -> bool:
     return user.has_role(Role.ADMIN, Role.CONVENER) or (
         user.has_role(*FIELD) and _responsible(user, request))
+
+
+@rule("resident_request.personal_data")
+def _personal_data(user, request) -> bool:
+    """The resident asked their own grid worker and police officer to call them back; the
+    conveners call instead when first contact is overdue."""
+    return user.has_role(Role.ADMIN, Role.CONVENER) or _responsible(user, request)

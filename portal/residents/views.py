@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from portal.disputes.identity import mask_phone
 from portal.disputes.importer import ImportRejected
 from portal.errors import DomainError
 from portal.extensions import db
@@ -55,7 +56,8 @@ def detail(ident):
     resident_request = _load(ident)
     return render_template("residents/detail.html", r=resident_request,
                            closures=list(Closure), open_states=OPEN_STATES,
-                           draft=services.draft_for(resident_request))
+                           draft=services.draft_for(resident_request),
+                           masked_phone=mask_phone(resident_request.contact_phone))
 
 
 @bp.route("/requests/<ident>/photos/<int:photo_id>")
@@ -105,6 +107,7 @@ def act(ident, action: str):
         return render_template("residents/detail.html", r=_load(ident),
                                closures=list(Closure), open_states=OPEN_STATES,
                                draft=services.draft_for(resident_request), form=form,
+                               masked_phone=mask_phone(resident_request.contact_phone),
                                error_field=error.field), 422
     flash(_("Saved."), "success")
     return redirect(url_for(".detail", ident=resident_request.id))

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -42,3 +42,16 @@ def test_the_first_contact_time_is_a_setting(world, app):
     finally:
         app.config["PORTAL_FIRST_CONTACT_HOURS"] = 24
     assert request.first_contact_due_at - request.received_at == timedelta(hours=4)
+
+
+def test_the_overdue_notice_names_the_address_and_the_code_in_both_languages(world, make):
+    from portal.notifications.services import notify
+
+    for language, words in (("zh_CN", "尚未被联系"), ("en", "Nobody has contacted")):
+        user = make.user(language=language)
+        sent = notify(user, "resident_request_overdue", "/residents/requests/1",
+                      village="米山村", address="米山村一组12号", topic="邻里纠纷",
+                      due=datetime(2026, 5, 1, 8, 0, tzinfo=UTC),
+                      code="ABCD-EFGH")
+        assert "米山村一组12号" in sent.subject and words in sent.body
+        assert "ABCD-EFGH" in sent.body

@@ -127,3 +127,10 @@ def test_the_dashboard_card_lists_the_waiting_requests(world, login):
     services.submit_from_doorplate(world.plate, request_input())
     page = login(world.police).get("/").get_data(as_text=True)
     assert 'data-testid="resident-requests"' in page and "米山村一组12号" in page
+
+
+def test_the_contact_phone_is_masked_for_staff_outside_the_village(world, make, login):
+    request = services.submit_from_doorplate(world.plate, request_input())
+    page = login(make.user(Role.SECRETARY)).get(
+        f"/residents/requests/{request.id}").get_data(as_text=True)
+    assert "138****5678" in page and "13812345678" not in page
