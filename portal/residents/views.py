@@ -12,20 +12,23 @@ from flask_login import current_user, login_required
 
 from portal.disputes.identity import mask_phone
 from portal.disputes.importer import ImportRejected
+from portal.disputes.services import local_today
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.orgs.models import Village
 from portal.pagination import paginate
 from portal.permissions import can, load_or_404, require
-from portal.residents import addresses, figures, services
+from portal.residents import addresses, figures, services, sms
 from portal.residents.models import (
     OPEN_STATES,
+    Channel,
     Closure,
     RequestPhoto,
     RequestStatus,
     ResidentRequest,
     SmsMessage,
     StandardAddress,
+    Topic,
 )
 from portal.residents.policy import queue_scope
 
@@ -44,6 +47,39 @@ def queue():
     page = paginate(services.queue(current_user, status))
     return render_template("residents/queue.html", page=page, status=status,
                            statuses=list(RequestStatus))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+@require("resident_request.list")
+def record():
+    """A request that reached a grid worker in person or came in as a police call."""
+    values, problems = request.form, {}
+    if request.method == "POST":
+        village = db.session.get(Village, request.form.get("village_id", type=int) or 0)
+        channel = Channel.__members__.get(request.form.get("channel", ""))
+        topic = Topic.__members__.get(request.form.get("topic", ""))
+        data = services.RequestInput(
+            topic=topic or Topic.OTHER, description=values.get("description", ""),
+            contact_name=values.get("contact_name", ""),
+            contact_phone=values.get("contact_phone", ""))
+        problems = services.validate(data, local_today())
+        if village is None:
+            problems["village_id"] = _("Unknown village or community.")
+        if channel not in (Channel.GRID_WORKER, Channel.POLICE_CALL):
+            problems["channel"] = _("Choose how the request came in.")
+        if topic is None:
+            problems["topic"] = _("Choose what it is about.")
+        if not problems:
+            created = services.record_request(current_user, village, channel, data)
+            sms.deliver_pending()
+            flash(_("Request recorded. Case code %(code)s.", code=created.case_code.display),
+                  "success")
+            return redirect(url_for(".detail", ident=created.id))
+    return render_template("residents/record.html", values=values, problems=problems,
+                           villages=_villages().all(), topics=list(Topic),
+                           channels=[Channel.GRID_WORKER, Channel.POLICE_CALL]), (
+        422 if problems else 200)
 
 
 def _load(ident) -> ResidentRequest:

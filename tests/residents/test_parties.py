@@ -72,3 +72,20 @@ def test_percentile_is_nearest_rank():
     assert figures.percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.9) == 9
     assert figures.percentile([5], 0.5) == 5
     assert figures.percentile([], 0.5) is None
+
+
+def test_the_notice_pdf_is_for_a_party_who_opened_the_case(world, make, client, app):
+    dispute = make.dispute(village=world.village)
+    case = db.session.scalar(sa.select(CaseCode).where(CaseCode.dispute_id == dispute.id))
+    assert client.get(f"/c/{case.code}/notice.pdf").status_code == 404
+    _party_page(client, case, "5678")
+    response = client.get(f"/c/{case.code}/notice.pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+
+
+def test_the_figures_page_is_for_statistics_readers(world, make, login):
+    from portal.orgs.models import Role
+
+    services.submit_from_doorplate(world.plate, request_input())
+    page = login(make.user(Role.OBSERVER)).get("/residents/figures")
+    assert page.status_code == 200 and "米山村" in page.get_data(as_text=True)

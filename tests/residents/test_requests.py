@@ -134,3 +134,19 @@ def test_the_contact_phone_is_masked_for_staff_outside_the_village(world, make, 
     page = login(make.user(Role.SECRETARY)).get(
         f"/residents/requests/{request.id}").get_data(as_text=True)
     assert "138****5678" in page and "13812345678" not in page
+
+
+def test_a_police_call_is_recorded_in_the_queue_and_bad_phones_are_refused(world, login):
+    from portal.residents.models import Channel, ResidentRequest
+
+    client = login(world.police)
+    form = {"village_id": world.village.id, "channel": "POLICE_CALL", "topic": "FAMILY",
+            "description": "夫妻吵架，接警后到场劝解", "contact_name": "王女士",
+            "contact_phone": "139"}
+    refused = client.post("/residents/new", data=form)
+    assert refused.status_code == 422 and 'data-testid="error-contact_phone"' in \
+        refused.get_data(as_text=True)
+    assert client.post("/residents/new", data={**form, "contact_phone": "13900003333"}) \
+        .status_code == 302
+    created = db.session.scalars(sa.select(ResidentRequest)).one()
+    assert created.channel is Channel.POLICE_CALL and created.address_id is None
