@@ -4,8 +4,10 @@ Each tick (``tick(now)``, in an application context) sends the conference remind
 (answers due and overdue, the meeting in 24 h and 2 h) and the reminders for minutes waiting
 for a signature through reminder rows (below), then the follow-up reminders (judicial
 confirmation, tasks due in 3 days, overdue to the owner and then to the convener: see
-``portal.followup.reminders``, whose claim rows give the same exactly-once guarantee), builds
-queued case files and makes the monthly report. Each part runs on its own, so one that
+``portal.followup.reminders``, whose claim rows give the same exactly-once guarantee), the
+first-contact reminder of resident requests (``portal.residents.reminders``, same claim
+rows), hands waiting text messages to the SMS provider, builds queued case files and makes
+the monthly report. Each part runs on its own, so one that
 fails is logged and retried on the next tick without holding back the others.
 
 Reminder rows:

@@ -164,6 +164,9 @@ def send_otp(case: CaseCode | None, phone: str, now: datetime | None = None) -> 
     otp = f"{secrets.randbelow(10**6):06d}"
     case.otp_hash, case.otp_phone = _otp_digest(case, otp), phone
     case.otp_expires_at = now + timedelta(minutes=OTP_MINUTES)
+    from portal.audit.services import record
+
+    record("case_code.otp_sent", case, summary=phone[-4:])
     sms.queue(phone, _("Your one-time code for case %(code)s is %(otp)s, valid for "
                        "%(minutes)d minutes.", code=case.display, otp=otp, minutes=OTP_MINUTES))
     db.session.commit()
