@@ -20,6 +20,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from portal.audit.services import record
 from portal.disputes.models import Dispute
 from portal.errors import DomainError
 from portal.extensions import db
@@ -99,8 +100,6 @@ def _locked() -> AccessRefused:
 
 
 def _fail(case: CaseCode, now: datetime) -> AccessRefused:
-    from portal.audit.services import record
-
     case.failed_attempts += 1
     record("case_code.failed", case, changes={"failed_attempts": case.failed_attempts})
     if case.failed_attempts >= current_app.config["PORTAL_LOCKOUT_ATTEMPTS"]:
@@ -114,8 +113,6 @@ def _fail(case: CaseCode, now: datetime) -> AccessRefused:
 
 
 def _succeed(case: CaseCode, found: Contact) -> str:
-    from portal.audit.services import record
-
     case.failed_attempts = 0
     case.otp_hash = case.otp_expires_at = case.otp_phone = None
     record("case_code.opened", case, summary=found.who)
@@ -164,8 +161,6 @@ def send_otp(case: CaseCode | None, phone: str, now: datetime | None = None) -> 
     otp = f"{secrets.randbelow(10**6):06d}"
     case.otp_hash, case.otp_phone = _otp_digest(case, otp), phone
     case.otp_expires_at = now + timedelta(minutes=OTP_MINUTES)
-    from portal.audit.services import record
-
     record("case_code.otp_sent", case, summary=phone[-4:])
     sms.queue(phone, _("Your one-time code for case %(code)s is %(otp)s, valid for "
                        "%(minutes)d minutes.", code=case.display, otp=otp, minutes=OTP_MINUTES))
