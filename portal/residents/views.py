@@ -21,8 +21,11 @@ from portal.permissions import can, load_or_404, require
 from portal.residents import addresses, figures, services, sms
 from portal.residents.models import (
     OPEN_STATES,
+    CaseCode,
+    CaseRating,
     Channel,
     Closure,
+    NoticeAcknowledgement,
     RequestPhoto,
     RequestStatus,
     ResidentRequest,
@@ -272,4 +275,17 @@ def _helpers():
                 sa.select(sa.func.count()).select_from(open_ones.subquery())),
         }
 
-    return {"my_resident_requests": my_resident_requests}
+    def resident_side(dispute):
+        """The dispute's case code, and what its parties did on their case page."""
+        case = db.session.scalar(sa.select(CaseCode).where(CaseCode.dispute_id == dispute.id))
+        if case is None:
+            return None
+        ratings = db.session.scalars(sa.select(CaseRating).where(
+            CaseRating.case_code_id == case.id).order_by(CaseRating.id)).all()
+        acknowledged = db.session.scalars(sa.select(NoticeAcknowledgement).where(
+            NoticeAcknowledgement.case_code_id == case.id)
+            .order_by(NoticeAcknowledgement.id)).all()
+        return {"case": case, "url": services.case_url(case), "ratings": ratings,
+                "acknowledged": acknowledged}
+
+    return {"my_resident_requests": my_resident_requests, "resident_side": resident_side}

@@ -89,3 +89,19 @@ def test_the_figures_page_is_for_statistics_readers(world, make, login):
     services.submit_from_doorplate(world.plate, request_input())
     page = login(make.user(Role.OBSERVER)).get("/residents/figures")
     assert page.status_code == 200 and "米山村" in page.get_data(as_text=True)
+
+
+
+def test_the_dispute_page_shows_the_case_code_and_the_acknowledgement(world, make, app):
+    from tests.factories import Factory
+
+    dispute = make.dispute(village=world.village)
+    case = db.session.scalar(sa.select(CaseCode).where(CaseCode.dispute_id == dispute.id))
+    party = _party_page(app.test_client(), case, "5678")
+    party.post(f"/c/{case.code}", data={"action": "acknowledge"})
+    staff = app.test_client()
+    staff.post("/login", data={"username": world.grid_worker.username,
+                               "password": Factory.PASSWORD})
+    page = staff.get(f"/disputes/{dispute.id}").get_data(as_text=True)
+    assert case.display in page and 'data-testid="dispute-case-code"' in page
+    assert "张三" in page.split('data-testid="dispute-case-code"')[1].split("</div></div>")[0]
