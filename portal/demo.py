@@ -100,8 +100,12 @@ def seed(progress=None) -> str:
 
     progress("Agreements and follow-up tasks …")
     followup_demo.seed()
+    from portal.residents import demo as residents_demo
+
+    addresses = residents_demo.seed()
     return (f"{len(orgs)} organisations, {villages} villages, {rooms} rooms, "
-            f"{len(users)} accounts, {conferences} new demo conferences")
+            f"{len(users)} accounts, {conferences} new demo conferences, "
+            f"{addresses} new standard addresses")
 
 
 def account_list() -> list[tuple[str, str, str]]:

@@ -43,6 +43,16 @@ from portal.holidays.models import HolidayEntry
 from portal.minutes.models import Comment, MinutesVersion, RecordSection, Signature
 from portal.notifications.models import Notification, OutboxMessage, OutboxPart
 from portal.orgs.models import Organisation, Room, User, UserRole, Village
+from portal.residents.models import (
+    CaseCode,
+    CaseRating,
+    Doorplate,
+    NoticeAcknowledgement,
+    RequestPhoto,
+    ResidentRequest,
+    SmsMessage,
+    StandardAddress,
+)
 from portal.statistics.models import MonthlyReport
 
 __all__ = [
@@ -57,4 +67,6 @@ __all__ = [
     "Organisation",
     "OutboxMessage", "OutboxPart", "Party", "ReferenceCounter", "Room", "User", "UserRole",
     "Village",
+    "CaseCode", "CaseRating", "Doorplate", "NoticeAcknowledgement", "RequestPhoto",
+    "ResidentRequest", "SmsMessage", "StandardAddress",
 ]

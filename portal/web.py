@@ -20,6 +20,8 @@ def init_app(app: Flask) -> None:
     from portal import models  # noqa: F401 - registers the schema
     from portal.disputes import policy  # noqa: F401 - registers the dispute rules
     from portal.jobs import kinds  # noqa: F401 - registers every kind of background job
+    from portal.residents import codes  # noqa: F401 - gives every new dispute a case code
+    from portal.residents import policy as residents_policy  # noqa: F401
 
     db.init_app(app)
     with app.app_context():
@@ -160,11 +162,13 @@ def _register_blueprints(app: Flask) -> None:
     from portal.minutes.views import bp as minutes_bp
     from portal.notifications.views import bp as notifications_bp
     from portal.orgs.views import bp as admin_bp
+    from portal.residents.public import bp as resident_public_bp
+    from portal.residents.views import bp as residents_bp
     from portal.statistics.views import bp as statistics_bp
 
     for blueprint in (main_bp, auth_bp, admin_bp, audit_bp, disputes_bp, conferences_bp,
                       notifications_bp, minutes_bp, statistics_bp, followup_bp, calendar_bp,
-                      holidays_bp, jobs_bp):
+                      holidays_bp, jobs_bp, residents_bp, resident_public_bp):
         app.register_blueprint(blueprint)
 
 

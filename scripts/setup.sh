@@ -2,7 +2,7 @@
 # Prepares a Debian machine for the portal: system packages, virtual environment,
 # Python dependencies and compiled translations. Safe to run again; does only what is missing.
 #   scripts/setup.sh            what running the portal needs
-#   scripts/setup.sh --tests    plus what the test suite needs (Chromium, pdftotext)
+#   scripts/setup.sh --tests    plus what the test suite needs (Chromium, pdftotext, zbarimg)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +16,7 @@ command -v fc-list >/dev/null || packages+=(fontconfig)
 if [ "$want_tests" = 1 ]; then
   command -v chromium >/dev/null || packages+=(chromium)
   command -v pdftotext >/dev/null || packages+=(poppler-utils)
+  command -v zbarimg >/dev/null || packages+=(zbar-tools)
 fi
 if [ ${#packages[@]} -gt 0 ]; then
   echo "==> Installing system packages: ${packages[*]}"

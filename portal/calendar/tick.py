@@ -4,10 +4,11 @@ Each tick (``tick(now)``, in an application context) sends the conference remind
 (answers due and overdue, the meeting in 24 h and 2 h) and the reminders for minutes waiting
 for a signature through reminder rows (below), then the follow-up reminders (judicial
 confirmation, tasks due in 3 days, overdue to the owner and then to the convener: see
-``portal.followup.reminders``, whose claim rows give the same exactly-once guarantee), and
-queues the monthly report's job. It only plans: documents are rendered by the workers.
-Each part runs on its own, so one that fails is logged and retried on the next tick
-without holding back the others.
+``portal.followup.reminders``, whose claim rows give the same exactly-once guarantee), the
+first-contact reminder of resident requests (``portal.residents.reminders``, same claim
+rows), hands waiting text messages to the SMS provider, and queues the monthly report's
+job. It only plans: documents are rendered by the workers. Each part runs on its own, so
+one that fails is logged and retried on the next tick without holding back the others.
 
 Reminder rows:
 
@@ -218,6 +219,8 @@ def _guarded(what: str, work: Callable[[], object], default=None):
 def tick(now: datetime) -> int:
     """One run of the scheduler at ``now``; returns how many reminders were sent."""
     from portal.followup import reminders as followup
+    from portal.residents import reminders as resident_reminders
+    from portal.residents import sms
     from portal.statistics import upkeep
     from portal.statistics.services import run_due
 
@@ -226,10 +229,13 @@ def tick(now: datetime) -> int:
     sent = _guarded("sending reminders", lambda: send_due(
         now, {source.subject_kind.value: source.send for source in SOURCES}), 0)
     followups = _guarded("follow-up reminders", lambda: followup.tick(now), {})
+    residents = _guarded("resident request reminders",
+                         lambda: resident_reminders.first_contact_overdue(now), 0)
+    _guarded("text messages to residents", sms.deliver_pending)
     _guarded("the statistics summaries", lambda: upkeep.ensure_built(upkeep.portal_zone()))
     # The monthly statistics report, made once from the month's first working day.
     _guarded("the monthly statistics report", lambda: run_due(now))
-    return sent + sum(followups.values())
+    return sent + sum(followups.values()) + residents
 
 
 def run_tick(app, now: datetime) -> int:

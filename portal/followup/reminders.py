@@ -69,8 +69,9 @@ def _facts(dispute, conference) -> dict:
             "room": conference.room.name if conference and conference.room else None}
 
 
-def _send(subject: tuple[str, int], recipients, kind: str, link: str, now: datetime,
-          **context) -> int:
+def send_once(subject: tuple[str, int], recipients, kind: str, link: str, now: datetime,
+              **context) -> int:
+    """Notify each recipient of ``subject`` once for ``kind``, whatever the number of ticks."""
     sent = 0
     for person in dict.fromkeys(recipients):
         if person is not None and person.active and _claim(subject, person, kind, now):
@@ -113,7 +114,7 @@ def tick(now: datetime | None = None) -> dict[str, int]:
     for agreement in agreements:
         dispute = agreement.dispute
         handler = dispute.handler or agreement.conference.convener
-        sent["confirmation_due"] += _send(
+        sent["confirmation_due"] += send_once(
             ("agreement", agreement.id), [handler], "confirmation_due",
             f"/followup/agreements/{agreement.id}", now,
             deadline=confirmation_deadline(agreement), number=agreement.number,
@@ -126,17 +127,17 @@ def tick(now: datetime | None = None) -> dict[str, int]:
         facts = dict(_facts(task.dispute, task.conference), task=task.title,
                      due=task.due_on, owner=task.owner_name or task.owner_body)
         if task.due_on >= today:
-            sent["task_due_soon"] += _send(("task", task.id), _owners(task), "task_due_soon",
+            sent["task_due_soon"] += send_once(("task", task.id), _owners(task), "task_due_soon",
                                            link, now, **facts)
             continue
-        overdue = _send(("task", task.id), _owners(task), "task_overdue", link, now, **facts)
+        overdue = send_once(("task", task.id), _owners(task), "task_overdue", link, now, **facts)
         if overdue and not _was_overdue(task):
             record("task.overdue", task, summary=task.title,
                    changes={"due_on": task.due_on.isoformat()})
         sent["task_overdue"] += overdue
         if task.due_on + timedelta(days=ESCALATE_AFTER_DAYS) <= today:
             convener = task.conference.convener if task.conference else task.dispute.handler
-            sent["task_escalated"] += _send(("task", task.id), [convener], "task_escalated",
+            sent["task_escalated"] += send_once(("task", task.id), [convener], "task_escalated",
                                             link, now, **facts)
     db.session.commit()
     return sent

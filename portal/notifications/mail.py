@@ -52,6 +52,8 @@ SUBJECTS = {
     "task_overdue": _l("Follow-up task overdue: %(conference_title)s (%(reference)s)"),
     "task_escalated": _l("Overdue follow-up task of %(owner)s: %(conference_title)s "
                          "(%(reference)s)"),
+    "resident_request": _l("New resident request: %(topic)s (%(address)s)"),
+    "resident_request_overdue": _l("Resident not contacted in time: %(topic)s (%(address)s)"),
 }
 RESCHEDULED_SUBJECT = _l("Conference moved to a new time: %(conference_title)s (%(reference)s)")
 KINDS = frozenset(SUBJECTS)
