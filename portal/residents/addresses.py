@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import secrets
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from portal.audit.services import record
 from portal.disputes.importer import ImportRejected, RowError, decode
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
+from portal.jobs import renders
 from portal.orgs.models import User, Village
 from portal.permissions import can
 from portal.residents.models import Doorplate, StandardAddress
@@ -212,23 +214,33 @@ def plate_url(plate: Doorplate) -> str:
     return f"{base}/d/{plate.token}"  # also built by jobs, outside any request
 
 
-def doorplates_pdf(village: Village) -> bytes:
-    """The village's current plates as a printable PDF. Renders for a few seconds at most
-    and writes nothing, so it runs outside any transaction (or as a background job)."""
+def doorplate_sheet(village: Village) -> list:
+    """The village's current plates, as the printed sheets show them."""
     from reports.doorplates import Plate
-    from reports.doorplates import doorplates_pdf as render
 
     addresses = db.session.scalars(sa.select(StandardAddress).where(
         StandardAddress.village_id == village.id).order_by(StandardAddress.id)).all()
     plates = [Plate(a.plate.number, village.name, a.label, plate_url(a.plate))
               for a in addresses if a.plate is not None]
-    db.session.commit()
     if not plates:
         raise DomainError(_("This village has no doorplates yet."))
+    return plates
+
+
+def sheet_key(village: Village, plates: list) -> str:
+    digest = hashlib.sha256(repr(plates).encode()).hexdigest()
+    return f"doorplates:{village.id}:{digest}"
+
+
+@renders.builder("doorplates")
+def _doorplates(village: int):
+    from reports.doorplates import doorplates_pdf as render
+
+    plates = doorplate_sheet(db.session.get(Village, village))
+    issuer = current_app.config["PORTAL_MINUTES_ISSUER"]
     # About a fifth of a second a plate on one core: a large village needs more than the
     # renderer's default deadline.
-    return render(current_app.config["PORTAL_MINUTES_ISSUER"], plates,
-                  timeout=60 + len(plates))
+    return lambda: render(issuer, plates, timeout=60 + len(plates))
 
 
 def find_plate(token: str) -> Doorplate | None:

@@ -3,7 +3,7 @@ QR code opens) and the case page /c/<code>. Phone first, no script at all."""
 
 from __future__ import annotations
 
-import io
+import hashlib
 from datetime import date, datetime, timedelta
 
 from flask import (
@@ -12,7 +12,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     session,
     url_for,
 )
@@ -21,6 +20,8 @@ from flask_babel import gettext as _
 from portal.disputes.services import local_today
 from portal.errors import DomainError
 from portal.extensions import db, limiter
+from portal.jobs import renders
+from portal.jobs.respond import stored_or_wait
 from portal.residents import addresses, challenge, codes, parties, services, sms
 from portal.residents.models import Rating, Topic
 from portal.timeutil import utcnow
@@ -211,7 +212,7 @@ def _act(case, contact):
 def notice(code: str):
     """The notice of rights and duties for the party who opened the page."""
     from portal.disputes.models import Party
-    from portal.followup.agreements import notice_pdf
+    from portal.followup.agreements import notice_html
 
     found = codes.find(code)
     who = _granted(codes.normalise(code)) if found is not None else None
@@ -219,8 +220,10 @@ def notice(code: str):
     if contact is None or contact.party_id is None:
         return _not_found()
     party = db.session.get(Party, contact.party_id)
-    dispute = found.dispute
+    html = notice_html(found.dispute, party)
+    pdf = renders.request_pdf(
+        "notice", f"notice:{party.id}:{hashlib.sha256(html.encode()).hexdigest()}",
+        "rights-notice.pdf", {"dispute": found.dispute.id, "party": party.id})
     db.session.commit()
-    return send_file(io.BytesIO(notice_pdf(dispute, party)), mimetype="application/pdf",
-                     download_name="rights-notice.pdf")
+    return stored_or_wait(pdf)
 

@@ -15,6 +15,8 @@ from portal.disputes.importer import ImportRejected
 from portal.disputes.services import local_today
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.jobs import renders
+from portal.jobs.respond import stored_or_wait
 from portal.orgs.models import Village
 from portal.pagination import paginate
 from portal.permissions import can, load_or_404, require
@@ -238,12 +240,15 @@ def issue_plates(village_id: int):
 def plates_pdf(village_id: int):
     village = db.session.get(Village, village_id) or abort(404)
     try:
-        pdf = addresses.doorplates_pdf(village)
+        plates = addresses.doorplate_sheet(village)
     except DomainError as error:
         flash(error.message, "warning")
         return redirect(url_for(".address_list", village=village.id))
-    return send_file(io.BytesIO(pdf), mimetype="application/pdf",
-                     download_name=f"doorplates-{village.id}.pdf")
+    found = renders.request_pdf("doorplates", addresses.sheet_key(village, plates),
+                                f"doorplates-{village.id}.pdf", {"village": village.id},
+                                requested_by=current_user)
+    db.session.commit()
+    return stored_or_wait(found)
 
 
 @bp.route("/sms")

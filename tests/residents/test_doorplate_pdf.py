@@ -1,6 +1,6 @@
 import subprocess
 
-from portal.residents import addresses
+from portal.jobs import renders
 
 
 def _run(*command, data: bytes | None = None) -> str:
@@ -9,7 +9,7 @@ def _run(*command, data: bytes | None = None) -> str:
 
 def test_plate_pdf_prints_the_address_and_a_qr_code_to_the_doorplate_page(world, tmp_path,
                                                                          app):
-    pdf = addresses.doorplates_pdf(world.village)
+    pdf = renders.BUILDERS["doorplates"](village=world.village.id)()
     path = tmp_path / "plates.pdf"
     path.write_bytes(pdf)
     text = _run("pdftotext", str(path), "-")
