@@ -63,6 +63,9 @@ class Config:
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS")
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "portal@localhost")
 
+    # Internal networks webhook endpoints may be in, e.g. "10.20.0.0/16" (none by default).
+    PORTAL_WEBHOOK_ALLOWED_NETWORKS = os.environ.get("PORTAL_WEBHOOK_ALLOWED_NETWORKS", "")
+
     MAX_CONTENT_LENGTH = int(os.environ.get("PORTAL_MAX_UPLOAD_MB", "20")) * 1024 * 1024
 
 
