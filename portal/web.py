@@ -7,6 +7,7 @@ from flask import Flask, has_request_context, session
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 
+from portal.bounds import BoundedIntConverter
 from portal.config import ROOT
 from portal.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 from portal.permissions import can
@@ -31,6 +32,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
     _init_login(app)
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
     _register_blueprints(app)
     _register_template_helpers(app)
     _start_scheduler_with_dev_server(app)

@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload, undefer
 from wtforms.fields.choices import SelectChoice
 
+from portal.bounds import record_id
 from portal.conferences import services
 from portal.conferences.forms import (
     AddInviteeForm,
@@ -319,7 +320,7 @@ def answer(ident):
 def delegate(ident):
     invitation = _invitation(ident)
     form = DelegateForm(prefix="delegate")
-    to = db.session.get(User, request.form.get("delegate-delegate_id", type=int) or 0)
+    to = db.session.get(User, request.form.get("delegate-delegate_id", type=record_id) or 0)
     if to is None:
         flash(_("Choose the colleague to delegate to."), "danger")
         return redirect(url_for("conferences.answer", ident=invitation.id))
