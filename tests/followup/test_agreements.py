@@ -11,8 +11,7 @@ from portal.followup.tasks import tasks_of
 from portal.notifications.models import Notification
 from portal.timeutil import utcnow
 from tests.followup.conftest import TERMS, complete
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+from tests.samples import PNG
 
 
 def _pdf_text(data: bytes) -> str:

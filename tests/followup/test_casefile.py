@@ -8,6 +8,7 @@ from portal.extensions import db
 from portal.followup import agreements, casefile
 from portal.followup.models import CasefileState
 from tests.followup.conftest import complete
+from tests.samples import PNG
 
 
 def _attachment(pages: int) -> bytes:
@@ -28,7 +29,7 @@ def test_case_file_in_the_customary_order_with_continuous_pages(issued, client, 
     agreement = agreements.generate(conference.secretary, conference)
     agreements.update(conference.secretary, agreement, complete(agreements.content(agreement)))
     _document(conference, "现场照片.pdf", "application/pdf", _attachment(3))
-    _document(conference, "notes.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    _document(conference, "notes.png", "image/png", PNG)
     job = casefile.request_casefile(dispute.handler, dispute)
     casefile.build(job.id)
     assert job.state is CasefileState.DONE, job.error

@@ -8,8 +8,7 @@ import pytest
 from portal.followup import agreements
 from reports.verify import read_document_record
 from tests.followup.conftest import complete
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+from tests.samples import PNG
 
 
 @pytest.fixture
