@@ -120,6 +120,8 @@ def _image(data: bytes) -> Checked:
             if width * height > MAX_PIXELS:
                 raise UploadRefused(_("This image has too many pixels (at most %(n)d "
                                       "million).", n=MAX_PIXELS // 1_000_000))
+            image.verify()  # the chunks' checksums, before decoding every pixel
+        with Image.open(io.BytesIO(data)) as image:
             image.load()
             kind = IMAGE_TYPES[image.format]
     except UploadRefused:
