@@ -1,5 +1,6 @@
 """Configuration classes, read from the environment."""
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -13,6 +14,12 @@ def _env_bool(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def networks(text: str | None) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """A setting such as "10.20.0.0/16, fd00::/8, 10.0.0.5" as networks."""
+    return [ipaddress.ip_network(item.strip(), strict=False)
+            for item in (text or "").split(",") if item.strip()]
 
 
 class Config:
@@ -51,6 +58,11 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # the session's idle timeout already bounds a token's life
     BOOTSTRAP_SERVE_LOCAL = True
     BOOTSTRAP_BOOTSWATCH_THEME = None
+
+    # Reverse proxies whose X-Forwarded-For/-Proto are believed, e.g. "10.0.0.5, 10.0.1.0/24".
+    PORTAL_TRUSTED_PROXIES = os.environ.get("PORTAL_TRUSTED_PROXIES", "")
+    # Strict-Transport-Security on https responses; 0 turns it off.
+    PORTAL_HSTS_SECONDS = int(os.environ.get("PORTAL_HSTS_SECONDS", str(365 * 24 * 3600)))
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True

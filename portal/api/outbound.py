@@ -14,7 +14,7 @@ import ipaddress
 import socket
 import ssl
 import urllib.parse
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 EXCERPT_CHARS = 200
@@ -27,15 +27,6 @@ class RefusedDestination(ValueError):
 def system_resolver(host: str, port: int) -> list[str]:
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return list(dict.fromkeys(info[4][0] for info in infos))
-
-
-def parse_networks(text: str | Iterable[str] | None) -> list[ipaddress.IPv4Network |
-                                                             ipaddress.IPv6Network]:
-    """'10.20.0.0/16, fd00::/8' -> networks; raises ValueError for a bad entry."""
-    if not text:
-        return []
-    items = text.split(",") if isinstance(text, str) else text
-    return [ipaddress.ip_network(item.strip(), strict=False) for item in items if item.strip()]
 
 
 def literal_address(host: str) -> Address | None:

@@ -42,6 +42,7 @@ from portal.api import outbound
 from portal.api.models import ApiClient, DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from portal.audit.models import AuditEvent
 from portal.audit.services import record
+from portal.config import networks
 from portal.extensions import db
 from portal.notifications.outbox import backoff
 from portal.permissions import can
@@ -207,7 +208,7 @@ def _claim(now: datetime, limit: int) -> tuple[str, list[int]]:
 
 def allowed_networks():
     """The internal networks an administrator lets endpoints live in (none by default)."""
-    return outbound.parse_networks(current_app.config.get("PORTAL_WEBHOOK_ALLOWED_NETWORKS"))
+    return networks(current_app.config.get("PORTAL_WEBHOOK_ALLOWED_NETWORKS"))
 
 
 def _post(delivery: WebhookDelivery, now: datetime) -> tuple[int, str]:
