@@ -14,9 +14,9 @@ from werkzeug.routing import IntegerConverter
 
 MAX_ID = 2**31 - 1
 MAX_PAGE = 100_000
-# Dates the portal has any business with: the disputes register and its reports.
-FIRST_DATE = date(2000, 1, 1)
-LAST_DATE = date(2099, 12, 31)
+# Dates the portal can compute with in every time zone (year 1 or 9999 would overflow).
+FIRST_DATE = date(1900, 1, 1)
+LAST_DATE = date(2999, 12, 31)
 
 
 class BoundedIntConverter(IntegerConverter):

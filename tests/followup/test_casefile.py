@@ -51,3 +51,19 @@ def test_case_file_in_the_customary_order_with_continuous_pages(issued, client, 
     assert "附件：现场照片.pdf" in page
     download = client.get(f"/followup/casefiles/{job.id}.pdf")
     assert download.status_code == 200 and download.data == job.pdf
+
+
+def test_a_withdrawn_unreadable_document_does_not_block_the_case_file(issued):
+    from portal.conferences.services import withdraw_document
+
+    conference, people = issued
+    dispute = conference.dispute
+    agreement = agreements.generate(conference.secretary, conference)
+    agreements.update(conference.secretary, agreement, complete(agreements.content(agreement)))
+    _document(conference, "坏文件.pdf", "application/pdf", b"%PDF-1.4\n<html>not a pdf")
+    withdraw_document(conference.secretary, db.session.scalar(db.select(Document)))
+    job = casefile.request_casefile(dispute.handler, dispute)
+    casefile.build(job.id)
+    assert job.state is CasefileState.DONE, job.error
+    titles = [item.title for item in PdfReader(BytesIO(job.pdf)).outline]
+    assert "附件：坏文件.pdf" not in titles
