@@ -119,8 +119,7 @@ def confirm_password(user: User, password: str, now: datetime | None = None) -> 
         db.session.commit()
         raise PasswordRefused(_locked_message())
     if correct:
-        if user.failed_logins:
-            user.failed_logins = 0
+        user.failed_logins = 0
         return
     if _count_failure(user, now, "auth.reentry_failed"):
         user.session_token = new_session_token()
