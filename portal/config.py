@@ -1,5 +1,6 @@
 """Configuration classes, read from the environment."""
 
+import ipaddress
 import os
 import sys
 from datetime import timedelta
@@ -52,6 +53,10 @@ def _env_number(name: str, default: int | float, kind=int, minimum: float = 1):
         PROBLEMS[name] = f"{value!r} is not a number of at least {minimum:g}; using {default}"
         return default
     return number
+def networks(text: str | None) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """A setting such as "10.20.0.0/16, fd00::/8, 10.0.0.5" as networks."""
+    return [ipaddress.ip_network(item.strip(), strict=False)
+            for item in (text or "").split(",") if item.strip()]
 
 
 class Config:
@@ -102,6 +107,11 @@ class Config:
     BOOTSTRAP_SERVE_LOCAL = True
     BOOTSTRAP_BOOTSWATCH_THEME = None
 
+    # Reverse proxies whose X-Forwarded-For/-Proto are believed, e.g. "10.0.0.5, 10.0.1.0/24".
+    PORTAL_TRUSTED_PROXIES = _env("PORTAL_TRUSTED_PROXIES", "")
+    # Strict-Transport-Security on https responses; 0 turns it off.
+    PORTAL_HSTS_SECONDS = _env_number("PORTAL_HSTS_SECONDS", 365 * 24 * 3600, minimum=0)
+
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     PORTAL_LOGIN_LIMIT = _env("PORTAL_LOGIN_LIMIT", "10 per minute")
@@ -129,6 +139,8 @@ class Config:
     PORTAL_SMS_ALIYUN_KEY_SECRET = _env("PORTAL_SMS_ALIYUN_KEY_SECRET")
     PORTAL_SMS_ALIYUN_SIGN_NAME = _env("PORTAL_SMS_ALIYUN_SIGN_NAME")
     PORTAL_SMS_ALIYUN_TEMPLATE = _env("PORTAL_SMS_ALIYUN_TEMPLATE")
+    # Internal networks webhook endpoints may be in, e.g. "10.20.0.0/16" (none by default).
+    PORTAL_WEBHOOK_ALLOWED_NETWORKS = _env("PORTAL_WEBHOOK_ALLOWED_NETWORKS", "")
 
     MAX_CONTENT_LENGTH = _env_number("PORTAL_MAX_UPLOAD_MB", 20) * 1024 * 1024
 

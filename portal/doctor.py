@@ -13,7 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import current_app
 
-from portal.config import INSECURE_SECRET_KEY
+from portal.config import INSECURE_SECRET_KEY, networks
 from portal.extensions import db
 
 
@@ -27,7 +27,7 @@ class Check:
 
 def run_checks() -> list[Check]:
     return [_database(), _migrations(), _fonts(), _mail(), _secret_key(), _statistics(),
-            _settings(), _holidays()]
+            _settings(), _holidays(), *_production_settings()]
 
 
 def _database() -> Check:
@@ -154,3 +154,47 @@ def _holidays() -> Check:
                      f"Enter them from the State Council's notice at "
                      f"{base}/admin/holidays/{missing[0]} (or upgrade chinesecalendar)")
     return Check(name, True, "this year's holidays are known (and next year's from November)")
+def _weak_settings(config) -> list[tuple[str, str, str]]:
+    """(setting, what is weak, the fix) for each production setting that is weak."""
+    found = []
+    if not config.get("SESSION_COOKIE_SECURE"):
+        found.append(("SESSION_COOKIE_SECURE", "session cookies are also sent over plain http",
+                      "Serve over https and set SESSION_COOKIE_SECURE=1."))
+    if not str(config.get("PORTAL_BASE_URL", "")).startswith("https://"):
+        found.append(("PORTAL_BASE_URL", "links in mail and calendars use plain http",
+                      "Set PORTAL_BASE_URL to the https:// address of the portal."))
+    if not config.get("PORTAL_HSTS_SECONDS"):
+        found.append(("PORTAL_HSTS_SECONDS", "browsers are not told to insist on https",
+                      "Leave PORTAL_HSTS_SECONDS at its default (one year)."))
+    if str(config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://"):
+        found.append(("RATELIMIT_STORAGE_URI", "each worker counts sign-in attempts apart",
+                      "Point RATELIMIT_STORAGE_URI at Redis (redis://...)."))
+    if config.get("PORTAL_DEMO") or config.get("DEBUG"):
+        found.append(("PORTAL_DEMO/DEBUG", "demo accounts or the debugger are switched on",
+                      "Unset PORTAL_DEMO and run with the production configuration."))
+    if config.get("PORTAL_LOCKOUT_ATTEMPTS", 5) > 10:
+        found.append(("PORTAL_LOCKOUT_ATTEMPTS", "more than 10 guesses before a lock",
+                      "Keep PORTAL_LOCKOUT_ATTEMPTS at 10 or fewer (default 5)."))
+    allowed = networks(config.get("PORTAL_WEBHOOK_ALLOWED_NETWORKS"))
+    if any(net.prefixlen < 8 for net in allowed):
+        found.append(("PORTAL_WEBHOOK_ALLOWED_NETWORKS",
+                      "webhooks may reach far more than one internal network",
+                      "List only the platform's own network, e.g. 10.20.0.0/16."))
+    proxies = networks(config.get("PORTAL_TRUSTED_PROXIES"))
+    if any(net.prefixlen == 0 for net in proxies):
+        found.append(("PORTAL_TRUSTED_PROXIES", "every client may claim any address",
+                      "List only the reverse proxies' own addresses."))
+    return found
+
+
+def _production_settings() -> list[Check]:
+    config = current_app.config
+    weak = _weak_settings(config)
+    if config.get("ENV_NAME") != "production":
+        detail = (f"{len(weak)} would be weak in production" if weak
+                  else "strong enough for production")
+        return [Check("production settings", True, f"not checked ({config.get('ENV_NAME')}): "
+                      f"{detail}")]
+    if not weak:
+        return [Check("production settings", True, "https, HSTS, shared rate limits")]
+    return [Check(f"setting {name}", False, problem, fix) for name, problem, fix in weak]

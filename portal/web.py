@@ -3,13 +3,15 @@
 import os
 
 import sqlalchemy as sa
-from flask import Flask, has_request_context, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 
-from portal.config import MIGRATIONS_DIR
+from portal.bounds import BoundedIntConverter
+from portal.config import MIGRATIONS_DIR, networks
 from portal.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 from portal.permissions import can
+from portal.proxies import TrustedProxies
 from portal.timeutil import utcnow
 
 MIGRATIONS = str(MIGRATIONS_DIR)
@@ -34,6 +36,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
     _init_login(app)
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
     _register_blueprints(app)
     _register_template_helpers(app)
     _start_scheduler_with_dev_server(app)
@@ -57,7 +60,14 @@ def init_app(app: Flask) -> None:
         )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        hsts = app.config["PORTAL_HSTS_SECONDS"]
+        if hsts and request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts}")
         return response
+
+    proxies = networks(app.config["PORTAL_TRUSTED_PROXIES"])
+    if proxies:
+        app.wsgi_app = TrustedProxies(app.wsgi_app, proxies)
 
 
 def _tune_sqlite(engine) -> None:

@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.api import tokens, webhooks
+from portal.api import outbound, tokens, webhooks
 from portal.api.models import (
     SCOPES,
     ApiClient,
@@ -66,9 +66,16 @@ class EndpointForm(FlaskForm):
     submit = SubmitField(_l("Add endpoint"))
 
     def validate_url(self, field):
-        # Only web addresses: urllib would also open file:// and ftp:// URLs.
-        if not webhooks.is_web_url(field.data.strip()):
+        url = field.data.strip()
+        if not webhooks.is_web_url(url):
             raise ValidationError(_("Give an http:// or https:// address."))
+        # Names are resolved (and checked again) at each delivery; an address is refused now.
+        try:
+            outbound.check_url(url, webhooks.allowed_networks())
+        except outbound.RefusedDestination:
+            message = _("This address is inside the portal's own network; only networks "
+                        "the administrator allowed can be called.")
+            raise ValidationError(message) from None
 
 
 def _confirmed() -> bool:

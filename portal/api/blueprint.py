@@ -22,6 +22,7 @@ from portal.api import tokens
 from portal.api.errors import ApiError
 from portal.api.models import ApiToken
 from portal.api.schemas import Error as ErrorSchema
+from portal.auth.services import is_locked
 from portal.extensions import db
 from portal.timeutil import utcnow
 
@@ -82,6 +83,8 @@ def _authenticate() -> ApiToken:
         raise _unauthorized("token_expired", _l("This token has expired."))
     if not token.user.is_active:
         raise _unauthorized("account_inactive", _l("The token's account is deactivated."))
+    if is_locked(token.user, now):
+        raise _unauthorized("account_locked", _l("The token's account is locked for now."))
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         db.session.execute(sa.update(ApiToken).where(ApiToken.id == token.id)
                            .values(last_used_at=now))

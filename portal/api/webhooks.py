@@ -12,6 +12,10 @@ PORTAL_WEBHOOK_MAX_ATTEMPTS. Per endpoint and conference (or dispute) the order 
 a delivery is due only when every earlier one with the same ordering key was delivered, so
 a failed one holds the later ones back until an administrator retries it.
 
+Endpoints inside the portal's own network are refused unless PORTAL_WEBHOOK_ALLOWED_NETWORKS
+lists their network (see portal.api.outbound); redirects are not followed, and the log keeps
+the status and a short excerpt of the answer.
+
 Each request carries X-Portal-Event, X-Portal-Delivery (the event id, stable across
 retries), X-Portal-Timestamp (Unix seconds) and X-Portal-Signature:
 "sha256=" + hex HMAC-SHA256(secret, timestamp + "." + body).
@@ -21,11 +25,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
 import threading
-import urllib.error
 import urllib.parse
-import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -35,9 +38,11 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, aliased
 
+from portal.api import outbound
 from portal.api.models import ApiClient, DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from portal.audit.models import AuditEvent
 from portal.audit.services import record
+from portal.config import networks
 from portal.extensions import db
 from portal.notifications.outbox import backoff
 from portal.permissions import can
@@ -201,25 +206,24 @@ def _claim(now: datetime, limit: int) -> tuple[str, list[int]]:
     return token, list(ids)
 
 
+def allowed_networks():
+    """The internal networks an administrator lets endpoints live in (none by default)."""
+    return networks(current_app.config.get("PORTAL_WEBHOOK_ALLOWED_NETWORKS"))
+
+
 def _post(delivery: WebhookDelivery, now: datetime) -> tuple[int, str]:
-    if not is_web_url(delivery.endpoint.url):
-        raise ValueError("only http:// and https:// endpoints are called")
     body = delivery.payload.encode("utf-8")
     timestamp = str(int(now.timestamp()))
-    request = urllib.request.Request(delivery.endpoint.url, data=body, method="POST", headers={
+    headers = {
         "Content-Type": "application/json; charset=utf-8",
         "User-Agent": "case-conference-portal-webhooks/1",
         "X-Portal-Event": delivery.event_type,
         "X-Portal-Delivery": delivery.event_id,
         "X-Portal-Timestamp": timestamp,
         "X-Portal-Signature": sign(delivery.endpoint.secret, timestamp, body),
-    })
+    }
     timeout = float(current_app.config.get("PORTAL_WEBHOOK_TIMEOUT", 10))
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310
-            return answer.status, answer.read(2000).decode("utf-8", "replace")
-    except urllib.error.HTTPError as error:
-        return error.code, error.read(2000).decode("utf-8", "replace")
+    return outbound.post(delivery.endpoint.url, body, headers, timeout, allowed_networks())
 
 
 def _finish(ident: int, token: str, **values) -> None:
@@ -245,9 +249,9 @@ def send_due(now: datetime | None = None, limit: int = 100) -> SendReport:
             try:
                 status, text = _post(delivery, clock())
                 error = None if 200 <= status < 300 else f"HTTP {status}"
-            except (OSError, ValueError) as failure:
+            except (OSError, ValueError, http.client.HTTPException) as failure:
                 status, text, error = None, None, f"{type(failure).__name__}: {failure}"
-            values = {"last_status": status, "last_response": (text or "")[:500] or None}
+            values = {"last_status": status, "last_response": text or None}
             if error is None:
                 report.delivered += 1
                 _finish(ident, token, status=D.DELIVERED, delivered_at=clock(),

@@ -7,6 +7,7 @@ from flask import Blueprint, render_template, request
 from flask_login import login_required
 
 from portal.audit.models import AuditEvent
+from portal.bounds import in_range
 from portal.pagination import paginate
 from portal.permissions import require
 from portal.timeutil import local_zone
@@ -16,7 +17,7 @@ bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
 def _day(value: str | None):
     try:
-        return datetime.strptime(value, "%Y-%m-%d").date() if value else None
+        return in_range(datetime.strptime(value, "%Y-%m-%d").date()) if value else None
     except ValueError:
         return None
 

@@ -9,10 +9,11 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from limits import parse as parse_limit
 
 from portal.audit.services import record
 from portal.auth.passwords import hash_password, policy_problem, verify_password
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.orgs.models import User
 from portal.timeutil import utcnow
 
@@ -21,6 +22,15 @@ from portal.timeutil import utcnow
 class LoginRefused(Exception):
     message: str
     locked_until: datetime | None = None
+
+
+class PasswordRefused(Exception):
+    """A re-entered password was not accepted; `message` says why when it was not simply
+    wrong (`wrong` is then False: the account is locked or the entries too fast)."""
+
+    def __init__(self, message: str, wrong: bool = False):
+        super().__init__(message)
+        self.message, self.wrong = message, wrong
 
 
 class PasswordError(ValueError):
@@ -36,48 +46,91 @@ def new_session_token() -> str:
 def authenticate(username: str, password: str, now: datetime | None = None) -> User:
     """Return the user whose credentials these are, or raise LoginRefused.
 
-    The same message is given for an unknown user and a wrong password, so the form
-    does not reveal which accounts exist.
+    An unknown name, a wrong password and a wrong password for a locked or deactivated
+    account all get the same answer after the same work (a password hash), so the form
+    reveals neither which accounts exist nor which are locked. Only whoever knows the
+    password learns that the account is locked or deactivated.
     """
     now = now or utcnow()
     user = db.session.scalar(sa.select(User).where(User.username == username.strip()))
     if user is None:
-        verify_password(_DUMMY_HASH(), password)  # equal timing for unknown names
+        verify_password(_DUMMY_HASH(), password)
         record("auth.login_failed", summary=f"unknown username {username.strip()[:40]}")
         db.session.commit()
-        raise LoginRefused(_("Wrong username or password."))
-    if user.locked_until and user.locked_until > now:
+        raise LoginRefused(_wrong_credentials())
+    correct = verify_password(user.password_hash, password)
+    if is_locked(user, now):
         record("auth.login_refused_locked", user, actor=user)
         db.session.commit()
-        raise LoginRefused(_locked_message(), user.locked_until)
+        if correct:
+            raise LoginRefused(_locked_message(), user.locked_until)
+        raise LoginRefused(_wrong_credentials())
+    if not correct:
+        _count_failure(user, now, "auth.login_failed")
+        db.session.commit()
+        raise LoginRefused(_wrong_credentials())
     if not user.active:
         record("auth.login_refused_inactive", user, actor=user)
         db.session.commit()
         raise LoginRefused(_("This account has been deactivated. Ask your administrator."))
-    if not verify_password(user.password_hash, password):
-        user.failed_logins += 1
-        record("auth.login_failed", user, actor=user, changes={"failed_logins": user.failed_logins})
-        attempts = current_app.config["PORTAL_LOCKOUT_ATTEMPTS"]
-        if user.failed_logins >= attempts:
-            minutes = current_app.config["PORTAL_LOCKOUT_MINUTES"]
-            user.locked_until = now + timedelta(minutes=minutes)
-            user.failed_logins = 0
-            record("auth.locked", user, actor=user, summary=f"locked for {minutes} minutes")
-            db.session.commit()
-            raise LoginRefused(_locked_message(), user.locked_until)
-        db.session.commit()
-        remaining = attempts - user.failed_logins
-        raise LoginRefused(
-            _("Wrong username or password.")
-            + " "
-            + _("%(n)d attempts left before the account is locked.", n=remaining)
-        )
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
     record("auth.login", user, actor=user)
     db.session.commit()
     return user
+
+
+def is_locked(user: User, now: datetime | None = None) -> bool:
+    return user.locked_until is not None and user.locked_until > (now or utcnow())
+
+
+def _count_failure(user: User, now: datetime, action: str) -> bool:
+    """One more wrong password for the account; True when this one locked it."""
+    user.failed_logins += 1
+    record(action, user, actor=user, changes={"failed_logins": user.failed_logins})
+    if user.failed_logins < current_app.config["PORTAL_LOCKOUT_ATTEMPTS"]:
+        return False
+    minutes = current_app.config["PORTAL_LOCKOUT_MINUTES"]
+    user.locked_until = now + timedelta(minutes=minutes)
+    user.failed_logins = 0
+    record("auth.locked", user, actor=user, summary=f"locked for {minutes} minutes")
+    return True
+
+
+def confirm_password(user: User, password: str, now: datetime | None = None) -> None:
+    """A signed-in user re-enters their password (to change it, to sign minutes).
+
+    Counted like a sign-in: wrong entries lock the account, a locked account is refused
+    even the right password, and the sign-in rate limit applies per account. Locking ends
+    the account's sessions, since whoever guesses may be holding one of them.
+    Raises PasswordRefused; commits what it counted.
+    """
+    now = now or utcnow()
+    if limiter.enabled and not limiter.limiter.hit(
+            parse_limit(current_app.config["PORTAL_LOGIN_LIMIT"]), "password-reentry",
+            str(user.id)):
+        record("auth.reentry_rate_limited", user, actor=user)
+        db.session.commit()
+        raise PasswordRefused(_("Too many password entries. Wait a minute and try again."))
+    correct = verify_password(user.password_hash, password)
+    if is_locked(user, now):
+        record("auth.reentry_refused_locked", user, actor=user)
+        db.session.commit()
+        raise PasswordRefused(_locked_message())
+    if correct:
+        user.failed_logins = 0
+        return
+    if _count_failure(user, now, "auth.reentry_failed"):
+        user.session_token = new_session_token()
+        db.session.commit()
+        raise PasswordRefused(_locked_message())
+    db.session.commit()
+    raise PasswordRefused(_("The password is wrong."), wrong=True)
+
+
+def _wrong_credentials() -> str:
+    return _("Wrong username or password.")
 
 
 def _locked_message() -> str:
@@ -97,8 +150,11 @@ def _DUMMY_HASH() -> str:  # noqa: N802 - behaves like a constant, computed once
 
 
 def change_password(user: User, current: str, new: str) -> None:
-    if not verify_password(user.password_hash, current):
-        raise PasswordError("current", _("The current password is wrong."))
+    try:
+        confirm_password(user, current)
+    except PasswordRefused as refused:
+        raise PasswordError("current", _("The current password is wrong.") if refused.wrong
+                            else refused.message) from None
     if new == current:
         raise PasswordError("new", _("The new password must differ from the current one."))
     problem = policy_problem(new)
@@ -120,8 +176,18 @@ def reset_password(admin: User, user: User) -> str:
     user.locked_until = None
     user.session_token = new_session_token()
     record("user.password_reset", user, actor=admin)
-    db.session.commit()
+    # Whoever had the old password may also have copied the calendar link.
+    from portal.calendar.events import rotate_feed_secret
+
+    rotate_feed_secret(user, actor=admin)
     return temporary
+
+
+def sign_out(user: User) -> None:
+    """The session ends on the server too: a copy of its cookie no longer signs anyone in.
+    Like a password change, this ends the account's sessions on other devices as well."""
+    user.session_token = new_session_token()
+    logout_recorded(user)
 
 
 def logout_recorded(user: User, reason: str = "logout") -> None:

@@ -14,6 +14,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.auth import services
 from portal.auth.forms import LoginForm, PasswordChangeForm
+from portal.auth.redirects import local_path
 from portal.extensions import limiter
 from portal.timeutil import utcnow
 
@@ -25,10 +26,7 @@ def _login_limit() -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    # Only same-site paths: an absolute URL here would make the login page an open redirect.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("main.dashboard")
+    return local_path(target) or url_for("main.dashboard")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -64,7 +62,7 @@ def login():
 @login_required
 def logout():
     language = current_user.language
-    services.logout_recorded(current_user._get_current_object())
+    services.sign_out(current_user._get_current_object())
     logout_user()
     session.clear()
     session["lang"] = language  # the sign-in page stays in the language the user chose

@@ -131,7 +131,7 @@ def feed_token(user: User) -> str:
     return _sign(user.id, _secret(user, create=True).secret)
 
 
-def rotate_feed_secret(user: User) -> str:
+def rotate_feed_secret(user: User, actor: User | None = None) -> str:
     """A new secret: every link given out before stops working."""
     from portal.audit.services import record
     from portal.calendar.models import new_feed_secret
@@ -139,7 +139,7 @@ def rotate_feed_secret(user: User) -> str:
     row = _secret(user, create=True)
     row.secret = new_feed_secret()
     row.rotated_at = utcnow()
-    record("calendar.feed_rotated", user, actor=user, summary=user.username)
+    record("calendar.feed_rotated", user, actor=actor or user, summary=user.username)
     db.session.commit()
     return _sign(user.id, row.secret)
 

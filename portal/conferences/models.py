@@ -216,7 +216,10 @@ class Brief(db.Model):
 
 
 class Document(db.Model):
-    """A case document uploaded to a conference room; its bytes load only when downloaded."""
+    """A case document uploaded to a conference room; its bytes load only when downloaded.
+
+    A withdrawn document (a wrong or unreadable file) leaves the room and the case file but
+    stays stored, so the audit trail can still show what was uploaded."""
 
     __tablename__ = "documents"
 
@@ -230,5 +233,7 @@ class Document(db.Model):
     sha256: Mapped[str] = mapped_column(sa.String(64))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     data: Mapped[bytes] = deferred(mapped_column(sa.LargeBinary))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
-    uploader: Mapped[User] = relationship()
+    uploader: Mapped[User] = relationship(foreign_keys=[uploader_id])

@@ -67,3 +67,11 @@ def _run(user, conference) -> bool:
 def _contribute(user, conference) -> bool:
     """Upload documents and file briefs: anyone taking part."""
     return conference.state is not ConferenceState.DRAFT and _view(user, conference)
+
+
+@rule("document.withdraw")
+def _withdraw(user, document) -> bool:
+    """Whoever uploaded a case document, and the conference's secretary, may withdraw it."""
+    conference = db.session.get(Conference, document.conference_id)
+    return _view(user, conference) and user.id in (document.uploader_id,
+                                                   conference.secretary_id)

@@ -17,7 +17,6 @@ from flask_babel import gettext as _
 from portal.audit.services import record
 from portal.calendar import events as calendar
 from portal.calendar import services as booking
-from portal.conferences.files import sniff
 from portal.conferences.models import (
     LABELS,
     Answer,
@@ -37,6 +36,7 @@ from portal.extensions import db
 from portal.orgs.models import HEAD_KINDS, Organisation, OrgKind, Room, User, UserRole
 from portal.permissions import can
 from portal.timeutil import utcnow
+from portal.uploads import UploadRefused, check_upload
 
 S = ConferenceState
 OPEN_STATES = frozenset(S) - {S.SIGNED, S.CANCELLED}
@@ -458,16 +458,14 @@ def upload_document(actor: User, conference: Conference, filename: str, data: by
         raise DomainError(_("This cannot be done while the conference is “%(state)s”.",
                             state=conference.state.label))
     limit = current_app.config["PORTAL_DOCUMENT_MAX_MB"] * 1024 * 1024
-    if not data:
-        raise DomainError(_("The file is empty."), "file")
     if len(data) > limit:
         raise DomainError(_("The file is larger than %(mb)d MB.",
                             mb=current_app.config["PORTAL_DOCUMENT_MAX_MB"]), "file")
-    kind = sniff(data)
-    if kind is None:
-        raise DomainError(_("Only PDF files, images and Office documents can be uploaded; "
-                            "this file's content is none of them."), "file")
-    content_type, extension = kind
+    try:
+        checked = check_upload(data, filename)
+    except UploadRefused as refused:
+        raise DomainError(refused.message, "file") from None
+    content_type, extension = checked.content_type, checked.extension
     stem = (filename or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1].rsplit(".", 1)[0][:150]
     document = Document(conference_id=conference.id, uploader=actor,
                         filename=f"{stem or 'document'}.{extension}", content_type=content_type,
@@ -478,6 +476,20 @@ def upload_document(actor: User, conference: Conference, filename: str, data: by
            changes={"document": document.id, "sha256": document.sha256})
     db.session.commit()
     return document
+
+
+def withdraw_document(actor: User, document: Document, reason: str = "") -> None:
+    """Take a document out of the room and the case file; the row and the audit stay."""
+    _check(actor, "document.withdraw", document)
+    if document.withdrawn_at is not None:
+        raise DomainError(_("This document was already withdrawn."))
+    document.withdrawn_at = utcnow()
+    document.withdrawn_by_id = actor.id
+    record("document.withdrawn", db.session.get(Conference, document.conference_id),
+           actor=actor, summary=(f"{document.filename}: {reason.strip()}" if reason.strip()
+                                 else document.filename)[:500],
+           changes={"document": document.id, "sha256": document.sha256})
+    db.session.commit()
 
 
 def record_download(actor: User, document: Document, conference: Conference) -> None:

@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload, undefer
 from wtforms.fields.choices import SelectChoice
 
+from portal.bounds import record_id
 from portal.conferences import services
 from portal.conferences.forms import (
     AddInviteeForm,
@@ -106,7 +107,8 @@ def detail(ident):
                                 .where(Brief.conference_id == conference.id)).all()
     documents = db.session.scalars(
         sa.select(Document).options(joinedload(Document.uploader))
-        .where(Document.conference_id == conference.id).order_by(Document.id)).all()
+        .where(Document.conference_id == conference.id, Document.withdrawn_at.is_(None))
+        .order_by(Document.id)).all()
     mine = [i for i in conference.invitations if may_answer(current_user, i)]
     # The bodies expected to file a brief: invited bodies, each once (not village members).
     brief_bodies = list({i.body.id: i.body for i in conference.invitations
@@ -252,12 +254,27 @@ def upload(ident):
         current_user, c, upload.filename or "", upload.read()), _l("Document uploaded."))
 
 
+@bp.route("/<int:ident>/documents/<int:document_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(ident, document_id):
+    conference = _load(ident)
+    document = db.session.scalar(sa.select(Document).where(
+        Document.id == document_id, Document.conference_id == conference.id,
+        Document.withdrawn_at.is_(None)))
+    if document is None:
+        abort(404)
+    return _post(ident, lambda c: services.withdraw_document(
+        current_user, document, request.form.get("reason", "")[:300]),
+        _l("The document was withdrawn."))
+
+
 @bp.route("/<int:ident>/documents/<int:document_id>")
 @login_required
 def download(ident, document_id):
     conference = _load(ident)
     document = db.session.scalar(sa.select(Document).options(undefer(Document.data)).where(
-        Document.id == document_id, Document.conference_id == conference.id))
+        Document.id == document_id, Document.conference_id == conference.id,
+        Document.withdrawn_at.is_(None)))
     if document is None:
         abort(404)
     services.record_download(current_user, document, conference)
@@ -319,7 +336,7 @@ def answer(ident):
 def delegate(ident):
     invitation = _invitation(ident)
     form = DelegateForm(prefix="delegate")
-    to = db.session.get(User, request.form.get("delegate-delegate_id", type=int) or 0)
+    to = db.session.get(User, request.form.get("delegate-delegate_id", type=record_id) or 0)
     if to is None:
         flash(_("Choose the colleague to delegate to."), "danger")
         return redirect(url_for("conferences.answer", ident=invitation.id))

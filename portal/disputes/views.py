@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields.choices import SelectChoice
 
+from portal.bounds import in_range, optional_id
 from portal.conferences.models import Conference
 from portal.config import EXAMPLES_DIR
 from portal.disputes import policy, services
@@ -71,7 +72,7 @@ def _enum_arg(name: str, enum_cls):
 
 def _date_arg(name: str):
     try:
-        return datetime.strptime(request.args.get(name, ""), "%Y-%m-%d").date()
+        return in_range(datetime.strptime(request.args.get(name, ""), "%Y-%m-%d").date())
     except ValueError:
         return None
 
@@ -87,8 +88,9 @@ def _filters() -> list:
         value = _enum_arg(name, enum_cls)
         if value is not None:
             conditions.append(column == value)
-    if request.args.get("village", "").isdigit():
-        conditions.append(Dispute.village_id == int(request.args["village"]))
+    village_id = optional_id(request.args.get("village"))
+    if village_id is not None:
+        conditions.append(Dispute.village_id == village_id)
     if request.args.get("mine") == "1":
         conditions.append(Dispute.handler_id == current_user.id)
     if request.args.get("overdue") == "1":

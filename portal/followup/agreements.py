@@ -18,7 +18,6 @@ from io import BytesIO
 from flask_babel import gettext as _
 
 from portal.audit.services import record
-from portal.conferences.files import sniff
 from portal.conferences.models import Conference, ConferenceState
 from portal.disputes.models import Dispute, DisputeEvent, Party, PartyRole
 from portal.errors import DomainError, NotAllowed
@@ -35,6 +34,7 @@ from portal.minutes import services as minutes
 from portal.orgs.models import User
 from portal.permissions import can
 from portal.timeutil import local_zone, utcnow
+from portal.uploads import SCAN_TYPES, UploadRefused, check_upload
 from reports import agreement as doc
 
 CONFIRMATION_DAYS = 30
@@ -42,7 +42,6 @@ AGREED = ("agreement", "partial")
 AFTER_SESSION = frozenset({ConferenceState.MINUTES_DRAFTING, ConferenceState.MINUTES_SIGNING,
                            ConferenceState.SIGNED})
 ROLE_NAMES = "甲乙丙丁戊己庚辛壬癸"
-SCAN_TYPES = ("application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp")
 NOTICE_METHODS = ("in_person", "post", "read_aloud")
 
 
@@ -244,8 +243,13 @@ def record_signatures(actor: User, agreement: Agreement, dates: dict[int, date],
         raise DomainError(_("Every party has already signed; the agreement is in effect."))
     to_document(agreement)
     if scan:
-        found = sniff(scan)
-        if found is None or found[0] not in SCAN_TYPES:
+        try:
+            scan_type = check_upload(scan, filename).content_type
+        except UploadRefused as refused:
+            raise DomainError(refused.message + " " + _(
+                "The signed copy must be a PDF or an image (PNG, JPEG, GIF, WebP)."),
+                "scan") from None
+        if scan_type not in SCAN_TYPES:
             raise DomainError(_("The signed copy must be a PDF or an image (PNG, JPEG, GIF, "
                                 "WebP); this file is neither."), "scan")
     elif agreement.scan_sha256 is None:
@@ -271,7 +275,7 @@ def record_signatures(actor: User, agreement: Agreement, dates: dict[int, date],
         agreement.signatures.append(PartySignature(party_id=party_id, signed_on=signed_on,
                                                    recorded_by_id=actor.id))
     if scan:
-        agreement.scan, agreement.scan_type = scan, sniff(scan)[0]
+        agreement.scan, agreement.scan_type = scan, scan_type
         agreement.scan_name = (filename or "signed-agreement")[:200]
         agreement.scan_sha256 = hashlib.sha256(scan).hexdigest()
         agreement.scan_uploaded_at = utcnow()

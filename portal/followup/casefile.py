@@ -176,7 +176,8 @@ def collect(dispute: Dispute, folder: Path, progress=lambda percent, step: None)
     progress(80, _("Attachments"))
     documents = db.session.execute(sa.select(Document.id, Document.filename).where(
         Document.conference_id.in_([c.id for c in conferences]),
-        Document.content_type == "application/pdf").order_by(Document.conference_id,
+        Document.content_type == "application/pdf",
+        Document.withdrawn_at.is_(None)).order_by(Document.conference_id,
                                                              Document.id))
     for ident, filename in documents.all():
         path = folder / f"document-{ident}.pdf"

@@ -4,10 +4,12 @@ referral closed with the court's reference."""
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from pypdf import PdfWriter
 
 from portal.conferences import services as conferences
 from portal.conferences.models import Answer
@@ -23,8 +25,17 @@ from portal.orgs.models import Room, User, Village
 from portal.timeutil import utcnow
 
 PASSWORD = "Nancheng-2026"
-SCAN = b"%PDF-1.4\n% demo scan\n"
 P = disputes.PartyInput
+
+
+def _scan() -> bytes:
+    """A one-page PDF standing in for the scanned signed paper copy."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
 # stage, title, category, village, days since the conference, parties, agreed terms
 # (none: no agreement), action items (username, task)
 CASES = [
@@ -95,11 +106,11 @@ def _case(slot, stage, title, category, village_name, days, parties, terms, acti
     first, second = dispute.parties
     if stage == "signing":
         agreements.record_signatures(secretary, agreement, {first.id: today - timedelta(days=1)},
-                                     SCAN, "甲方签字本.pdf")
+                                     _scan(), "甲方签字本.pdf")
         return
     signed_on = today - timedelta(days=days - 2)
     agreements.record_signatures(secretary, agreement,
-                                 {first.id: signed_on, second.id: signed_on}, SCAN, "签字本.pdf")
+                                 {first.id: signed_on, second.id: signed_on}, _scan(), "签字本.pdf")
     found = tasks.tasks_of(dispute)
     if stage == "effective":
         # The 30-day window for judicial confirmation closes in a few days, not yet filed.

@@ -21,6 +21,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import undefer
 
 from portal.audit.services import record as audit
+from portal.bounds import in_range, record_id
 from portal.conferences.models import Conference
 from portal.disputes.models import Dispute, Party
 from portal.errors import DomainError
@@ -48,9 +49,12 @@ def _date(name: str, required: bool = True) -> date | None:
     if not value and not required:
         return None
     try:
-        return date.fromisoformat(value)
+        day = in_range(date.fromisoformat(value))
     except ValueError:
+        day = None
+    if day is None:
         raise DomainError(_("Give a valid date.")) from None
+    return day
 
 
 def _attempt(perform, done: str, target: str):
@@ -102,7 +106,7 @@ def notice_pdf(ident, party_id):
 @login_required
 def record_notice(ident):
     dispute = load_or_404(Dispute, ident, "followup.view")
-    party = db.session.get(Party, request.form.get("party_id", type=int) or 0)
+    party = db.session.get(Party, request.form.get("party_id", type=record_id) or 0)
 
     def perform():
         if party is None:
@@ -117,7 +121,7 @@ def record_notice(ident):
 @login_required
 def record_visit(ident):
     dispute = load_or_404(Dispute, ident, "followup.view")
-    task = db.session.get(Task, request.form.get("task_id", type=int) or 0)
+    task = db.session.get(Task, request.form.get("task_id", type=record_id) or 0)
     form = request.form
     return _attempt(lambda: tasks.record_visit(
         current_user, dispute, _date("visited_on"), form.get("method", ""),

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 
+from portal.auth.redirects import local_path
 from portal.orgs.services import update_own_preferences
 
 bp = Blueprint("main", __name__)
@@ -31,10 +32,7 @@ def set_language():
         session["lang"] = language
         if current_user.is_authenticated:
             update_own_preferences(current_user, language=language)
-    target = request.form.get("next") or ""
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.dashboard")
-    return redirect(target)
+    return redirect(local_path(request.form.get("next")) or url_for("main.dashboard"))
 
 
 def _error_page(status: int, title: str, message: str):

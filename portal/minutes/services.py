@@ -15,7 +15,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 
 from portal.audit.services import record
-from portal.auth.passwords import verify_password
+from portal.auth.services import PasswordRefused, confirm_password
 from portal.conferences.models import Answer, Brief, Conference, ConferenceState, InviteeGroup
 from portal.disputes.models import DisputeEvent
 from portal.errors import Conflict, DomainError, NotAllowed
@@ -351,10 +351,14 @@ def _sign_checks(actor, version, seen_hash) -> tuple[Conference, dict]:
 def sign(actor: User, version: MinutesVersion, password: str, seen_hash: str,
          ip: str | None = None, user_agent: str | None = None) -> Signature:
     conference, row = _sign_checks(actor, version, seen_hash)
-    if not verify_password(actor.password_hash, password or ""):
+    try:
+        confirm_password(actor, password or "")
+    except PasswordRefused as refused:
         record("minutes.signature_refused_password", conference, actor=actor)
         db.session.commit()
-        raise DomainError(_("The password is wrong; the minutes were not signed."), "password")
+        message = (_("The password is wrong; the minutes were not signed.") if refused.wrong
+                   else refused.message + " " + _("The minutes were not signed."))
+        raise DomainError(message, "password") from None
     signature = Signature(version=version, user_id=actor.id, body=row["body"],
                           content_hash=version.content_hash, ip=ip,
                           user_agent=(user_agent or "")[:300], at=utcnow())

@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import undefer
 
 from portal.audit.services import record as audit
+from portal.bounds import record_id
 from portal.conferences.models import Brief, Conference
 from portal.errors import Conflict, DomainError
 from portal.extensions import db, limiter
@@ -86,7 +87,7 @@ def save_record(ident, key):
     try:
         data = readers[key](request.form)
         services.save_section(current_user, conference, key, data,
-                              request.form.get("version", type=int) or 0)
+                              request.form.get("version", type=record_id) or 0)
     except Conflict as conflict:
         db.session.rollback()
         flash(conflict.message, "danger")
@@ -156,7 +157,7 @@ def act(ident, action):
     if action not in ACTIONS:
         abort(404)
     conference = _conference(ident)
-    number = request.form.get("version", type=int)
+    number = request.form.get("version", type=record_id)
     version = _version(conference, number) if number else None
     if version is None and action not in ("generate", "amend"):
         abort(400)

@@ -15,7 +15,6 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from portal.audit.services import record
-from portal.conferences.files import sniff
 from portal.disputes import services as disputes
 from portal.disputes.models import Dispute, PartyRole, Source
 from portal.errors import DomainError, NotAllowed
@@ -38,6 +37,7 @@ from portal.residents.models import (
 )
 from portal.residents.policy import queue_scope
 from portal.timeutil import utcnow
+from portal.uploads import UploadRefused, check_upload
 from portal.validators import is_phone
 
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
@@ -81,9 +81,17 @@ def validate(data: RequestInput, today: date) -> dict[str, str]:
     for photo in data.photos:
         if len(photo) > limit * 1024 * 1024:
             problems["photos"] = _("Each photo may be at most %(mb)d MB.", mb=limit)
-        elif (sniff(photo) or ("", ""))[0] not in IMAGE_TYPES:
+        elif _photo_type(photo) not in IMAGE_TYPES:
             problems["photos"] = _("Only photos (JPEG, PNG, GIF or WebP) can be attached.")
     return problems
+
+
+def _photo_type(photo: bytes) -> str | None:
+    """The photo's type once it has been decoded in full; None for anything else."""
+    try:
+        return check_upload(photo).content_type
+    except UploadRefused:
+        return None
 
 
 def _too_many_from(address: StandardAddress, now: datetime) -> bool:
@@ -115,7 +123,7 @@ def _receive(village: Village, channel: Channel, data: RequestInput,
         occurred_on=data.occurred_on, contact_name=data.contact_name.strip(),
         contact_phone=data.contact_phone.strip(), status=RequestStatus.NEW, received_at=now,
         first_contact_due_at=now + timedelta(hours=hours),
-        photos=[RequestPhoto(content_type=sniff(p)[0], size=len(p), data=p)
+        photos=[RequestPhoto(content_type=_photo_type(p), size=len(p), data=p)
                 for p in data.photos])
     request.case_code = CaseCode(code=codes.new_code(), created_at=now)
     db.session.add(request)

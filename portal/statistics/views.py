@@ -10,6 +10,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from portal.bounds import FIRST_DATE, in_range, optional_id
 from portal.disputes.models import Category
 from portal.extensions import db
 from portal.jobs.respond import wait_for
@@ -38,13 +39,9 @@ def _manage(user, obj=None) -> bool:
 
 def _day(value: str | None) -> date | None:
     try:
-        return datetime.strptime(value, "%Y-%m-%d").date() if value else None
+        return in_range(datetime.strptime(value, "%Y-%m-%d").date()) if value else None
     except ValueError:
         return None
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
 
 
 def filters_from(args) -> Filters:
@@ -55,8 +52,8 @@ def filters_from(args) -> Filters:
     if start > end:
         start, end = end, start
     category = Category.__members__.get(args.get("category") or "")
-    tier = _int(args.get("tier"))
-    return Filters(start=start, end=end, zone=zone, village_id=_int(args.get("village")),
+    tier = optional_id(args.get("tier"))
+    return Filters(start=start, end=end, zone=zone, village_id=optional_id(args.get("village")),
                    category=category, tier=tier if tier in (1, 2, 3) else None)
 
 
@@ -130,7 +127,8 @@ def report_pdf(month: str):
 @require("statistics.manage")
 def generate_report():
     month = (request.form.get("month") or "").strip()
-    if not MONTH.fullmatch(month) or month >= f"{_today():%Y-%m}":
+    if (not MONTH.fullmatch(month) or month >= f"{_today():%Y-%m}"
+            or month < f"{FIRST_DATE:%Y-%m}"):
         flash(_("Choose a month that has ended, as YYYY-MM."), "danger")
         return redirect(url_for(".index"))
     found = services.request_monthly_report(month, actor=current_user)

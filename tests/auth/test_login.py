@@ -22,31 +22,49 @@ def test_login_lands_on_the_dashboard_in_chinese(client, make):
     assert "记录员" in page
 
 
-def test_wrong_password_is_refused_with_attempts_left(client, make):
+def test_wrong_password_and_unknown_name_get_the_same_answer(client, make):
     user = make.user()
-    page = _post_login(client, user.username, "wrong-password-1").get_data(as_text=True)
-    assert "用户名或密码错误" in page
-    assert "再错 4 次账号将被锁定" in page
+    wrong = _post_login(client, user.username, "wrong-password-1").get_data(as_text=True)
+    unknown = _post_login(client, "nobody", "wrong-password-1").get_data(as_text=True)
+    assert "用户名或密码错误" in wrong and "再错" not in wrong and _alerts(wrong)
+    assert _alerts(wrong) == _alerts(unknown)
     assert client.get("/").status_code == 302
 
 
-def test_unknown_username_gets_the_same_message(client, make):
-    page = _post_login(client, "nobody", "whatever-123").get_data(as_text=True)
-    assert "用户名或密码错误" in page
-    assert "再错" not in page
+def _alerts(page: str) -> list[str]:
+    return [part.split("</div>", 1)[0] for part in page.split('class="alert')[1:]]
+
+
+def test_a_locked_account_looks_like_a_wrong_password_to_a_guesser(client, make):
+    user = make.user()
+    for _ in range(5):
+        page = _post_login(client, user.username, "wrong-password-1").get_data(as_text=True)
+    assert "账号已锁定" not in page and 'data-testid="locked"' not in page
+    unknown = _post_login(client, "nobody", "wrong-password-1").get_data(as_text=True)
+    again = _post_login(client, user.username, "wrong-password-1").get_data(as_text=True)
+    assert _alerts(again) == _alerts(unknown)
 
 
 def test_fifth_failure_locks_the_account_even_for_the_right_password(client, make):
     user = make.user()
     for _ in range(5):
-        page = _post_login(client, user.username, "wrong-password-1").get_data(as_text=True)
-    assert "账号已锁定 15 分钟" in page
-    assert 'data-testid="locked"' in page
+        _post_login(client, user.username, "wrong-password-1")
     page = _post_login(client, user.username, make.PASSWORD).get_data(as_text=True)
-    assert "账号已锁定" in page
+    assert "账号已锁定 15 分钟" in page and 'data-testid="locked"' in page
     assert client.get("/").status_code == 302
     actions = db.session.scalars(db.select(AuditEvent.action)).all()
     assert "auth.locked" in actions and "auth.login_refused_locked" in actions
+
+
+def test_unknown_names_cost_a_password_hash_too(make, monkeypatch):
+    checked = []
+    original = services.verify_password
+    monkeypatch.setattr(services, "verify_password",
+                        lambda hashed, password: checked.append(hashed) or original(hashed,
+                                                                                     password))
+    with pytest.raises(services.LoginRefused):
+        services.authenticate("nobody", "wrong-password-1")
+    assert len(checked) == 1 and checked[0].startswith("pbkdf2:")
 
 
 def test_lock_expires_after_fifteen_minutes(make, app):
@@ -66,6 +84,8 @@ def test_deactivated_account_cannot_sign_in(client, make):
     user = make.user(active=False)
     page = _post_login(client, user.username, make.PASSWORD).get_data(as_text=True)
     assert "该账号已停用" in page
+    guess = _post_login(client, user.username, "wrong-password-1").get_data(as_text=True)
+    assert "该账号已停用" not in guess and "用户名或密码错误" in guess
 
 
 def test_logout_ends_the_session(client, make, login):

@@ -5,10 +5,9 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in
+from tests.samples import PNG
 
 pytestmark = pytest.mark.browser
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def _signed_conference(app) -> int:

@@ -10,9 +10,7 @@ from portal.conferences.models import Answer, Document, Invitation
 from portal.extensions import db
 from portal.orgs.models import OrgKind, Role
 from portal.timeutil import utcnow
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+from tests.samples import PDF, PNG
 
 
 def _court(conference):

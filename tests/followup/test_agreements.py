@@ -14,8 +14,7 @@ from reports.agreement import render_agreement_pdf
 from reports.pdf import render_pdf
 from tests.factories import run_jobs
 from tests.followup.conftest import TERMS, complete
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+from tests.samples import PNG
 
 
 def _pdf_text(data: bytes) -> str:

@@ -9,6 +9,7 @@ from portal.followup import agreements, casefile
 from portal.followup.models import CasefileState
 from tests.factories import run_jobs
 from tests.followup.conftest import complete
+from tests.samples import PNG
 
 
 def _attachment(pages: int) -> bytes:
@@ -29,7 +30,7 @@ def test_case_file_in_the_customary_order_with_continuous_pages(issued, client, 
     agreement = agreements.generate(conference.secretary, conference)
     agreements.update(conference.secretary, agreement, complete(agreements.content(agreement)))
     _document(conference, "现场照片.pdf", "application/pdf", _attachment(3))
-    _document(conference, "notes.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    _document(conference, "notes.png", "image/png", PNG)
     job = casefile.request_casefile(dispute.handler, dispute)
     assert job.state is CasefileState.QUEUED
     run_jobs()  # the minutes' seal first, then the case file that binds them
@@ -52,3 +53,19 @@ def test_case_file_in_the_customary_order_with_continuous_pages(issued, client, 
     assert "附件：现场照片.pdf" in page
     download = client.get(f"/followup/casefiles/{job.id}.pdf")
     assert download.status_code == 200 and download.data == job.pdf
+
+
+def test_a_withdrawn_unreadable_document_does_not_block_the_case_file(issued):
+    from portal.conferences.services import withdraw_document
+
+    conference, people = issued
+    dispute = conference.dispute
+    agreement = agreements.generate(conference.secretary, conference)
+    agreements.update(conference.secretary, agreement, complete(agreements.content(agreement)))
+    _document(conference, "坏文件.pdf", "application/pdf", b"%PDF-1.4\n<html>not a pdf")
+    withdraw_document(conference.secretary, db.session.scalar(db.select(Document)))
+    job = casefile.request_casefile(dispute.handler, dispute)
+    casefile.build(job.id)
+    assert job.state is CasefileState.DONE, job.error
+    titles = [item.title for item in PdfReader(BytesIO(job.pdf)).outline]
+    assert "附件：坏文件.pdf" not in titles

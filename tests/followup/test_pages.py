@@ -9,6 +9,7 @@ from portal.extensions import db
 from portal.followup import agreements
 from portal.followup.models import AgreementState, TaskState
 from tests.followup.conftest import complete
+from tests.samples import PDF
 
 
 @pytest.fixture
@@ -42,8 +43,8 @@ def test_generating_an_agreement_without_an_agreed_outcome_is_explained(closed_s
 
 @pytest.mark.parametrize(("day", "scan", "name", "message"), [
     ("today", b"MZ\x90\x00 an executable", "signed.pdf", "PDF"),
-    ("before", b"%PDF-1.4\n%scan\n", "signed.pdf", "会商"),
-    ("not a date", b"%PDF-1.4\n%scan\n", "signed.pdf", "日期"),
+    ("before", PDF, "signed.pdf", "会商"),
+    ("not a date", PDF, "signed.pdf", "日期"),
 ])
 def test_bad_signature_records_are_refused_on_the_page(drafted, client, login, day, scan, name,
                                                        message):
@@ -63,7 +64,7 @@ def test_late_filing_on_the_page_asks_for_the_reason(drafted, client, login):
     parties = agreement.dispute.parties
     agreements.record_signatures(agreement.conference.secretary, agreement,
                                  {p.id: agreements.today() - timedelta(days=35) for p in parties},
-                                 b"%PDF-1.4\n%scan\n", "s.pdf")
+                                 PDF, "s.pdf")
     login(agreement.dispute.handler)
     url = f"/followup/agreements/{agreement.id}/confirmation"
     page = client.post(url, data={"filed_on": str(agreements.today()), "court": "高平市人民法院"},

@@ -9,8 +9,7 @@ from portal.followup import agreements
 from reports.verify import read_document_record
 from tests.factories import download
 from tests.followup.conftest import complete
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+from tests.samples import PNG
 
 
 @pytest.fixture

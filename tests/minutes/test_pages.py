@@ -137,3 +137,22 @@ def test_wrong_password_does_not_sign_over_http(client, login, closed_session):
         "version": 1, "password": "nope", "seen_hash": version.content_hash},
         follow_redirects=True).get_data(as_text=True)
     assert "密码错误" in page and not version.signatures
+
+
+def test_wrong_signing_passwords_lock_the_account(client, login, closed_session):
+    from portal.conferences import services as conferences
+
+    conference, people = closed_session
+    _record(conference, conference.secretary, people)
+    conferences.end_session(conference.secretary, conference)
+    version = services.generate_draft(conference.secretary, conference)
+    services.open_signing(conference.secretary, version)
+    signer = people[OrgKind.COURT]
+    login(signer)
+    for _ in range(5):
+        page = client.post(f"/conferences/{conference.id}/minutes/sign", data={
+            "version": 1, "password": "nope", "seen_hash": version.content_hash},
+            follow_redirects=True).get_data(as_text=True)
+    assert "账号已锁定" in page and not version.signatures
+    assert signer.locked_until is not None
+    assert client.get("/").status_code == 302
