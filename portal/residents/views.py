@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from portal.bounds import optional_id
 from portal.disputes.identity import mask_phone
 from portal.disputes.importer import ImportRejected
 from portal.disputes.services import local_today
@@ -61,7 +62,7 @@ def record():
     """A request that reached a grid worker in person or came in as a police call."""
     values, problems = request.form, {}
     if request.method == "POST":
-        village = db.session.get(Village, request.form.get("village_id", type=int) or 0)
+        village = db.session.get(Village, optional_id(request.form.get("village_id")) or 0)
         channel = Channel.__members__.get(request.form.get("channel", ""))
         topic = Topic.__members__.get(request.form.get("topic", ""))
         data = services.RequestInput(
@@ -91,7 +92,7 @@ def _load(ident) -> ResidentRequest:
     return load_or_404(ResidentRequest, ident, "resident_request.view")
 
 
-@bp.route("/requests/<ident>")
+@bp.route("/requests/<int:ident>")
 @login_required
 def detail(ident):
     resident_request = _load(ident)
@@ -101,7 +102,7 @@ def detail(ident):
                            masked_phone=mask_phone(resident_request.contact_phone))
 
 
-@bp.route("/requests/<ident>/photos/<int:photo_id>")
+@bp.route("/requests/<int:ident>/photos/<int:photo_id>")
 @login_required
 def photo(ident, photo_id: int):
     resident_request = _load(ident)
@@ -111,7 +112,7 @@ def photo(ident, photo_id: int):
     return send_file(io.BytesIO(found.data), mimetype=found.content_type)
 
 
-@bp.route("/requests/<ident>/<action>", methods=["POST"])
+@bp.route("/requests/<int:ident>/<action>", methods=["POST"])
 @login_required
 def act(ident, action: str):
     resident_request = _load(ident)
@@ -160,7 +161,7 @@ def act(ident, action: str):
 @login_required
 @require("residents.manage")
 def address_list():
-    village = db.session.get(Village, request.args.get("village", type=int) or 0)
+    village = db.session.get(Village, optional_id(request.args.get("village")) or 0)
     query = sa.select(StandardAddress).order_by(StandardAddress.village_id, StandardAddress.id)
     if village is not None:
         query = query.where(StandardAddress.village_id == village.id)
@@ -170,7 +171,7 @@ def address_list():
 
 def _address_input(form) -> addresses.AddressInput:
     return addresses.AddressInput(
-        village_id=int(form.get("village_id") or 0), road=form.get("road", ""),
+        village_id=optional_id(form.get("village_id")) or 0, road=form.get("road", ""),
         number=form.get("number", ""), building=form.get("building", ""),
         unit=form.get("unit", ""), room=form.get("room", ""),
         police_grid=form.get("police_grid", ""), community_grid=form.get("community_grid", ""))
@@ -187,7 +188,7 @@ def address_form(ident):
     values = request.form if request.method == "POST" else (vars(address) if address else {})
     if request.method == "POST":
         try:
-            if not str(request.form.get("village_id", "")).isdigit():
+            if optional_id(request.form.get("village_id")) is None:
                 raise DomainError(_("Unknown village or community."), "village_id")
             address = addresses.save_address(current_user, _address_input(request.form),
                                              address)
@@ -228,7 +229,7 @@ def address_import():
 @require("residents.manage")
 def issue_plates(village_id: int):
     village = db.session.get(Village, village_id) or abort(404)
-    reprint = [int(i) for i in request.form.getlist("reprint") if i.isdigit()]
+    reprint = [i for i in map(optional_id, request.form.getlist("reprint")) if i]
     addresses.issue_plates(current_user, village, reprint)
     flash(_("Doorplates are ready to print."), "success")
     return redirect(url_for(".address_list", village=village.id))

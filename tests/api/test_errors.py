@@ -113,14 +113,11 @@ def test_state_conflicts_are_409(api_as, make):
     _shape(response, 409, "conflict")
 
 
-def test_rate_limit_per_token_is_429(api_as, make, app):
-    app.config["PORTAL_API_RATE_LIMIT"] = "3 per minute"
-    try:
-        user = make.user(Role.GRID_WORKER)
-        first, second = api_as(user), api_as(user)
-        statuses = [first.get("/disputes").status_code for _ in range(4)]
-        assert statuses == [200, 200, 200, 429]
-        _shape(first.get("/disputes"), 429, "rate_limited")
-        assert second.get("/disputes").status_code == 200  # another token, its own count
-    finally:
-        app.config.pop("PORTAL_API_RATE_LIMIT")
+def test_rate_limit_per_token_is_429(api_as, make, app, monkeypatch):
+    monkeypatch.setitem(app.config, "PORTAL_API_RATE_LIMIT", "3 per minute")
+    user = make.user(Role.GRID_WORKER)
+    first, second = api_as(user), api_as(user)
+    statuses = [first.get("/disputes").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    _shape(first.get("/disputes"), 429, "rate_limited")
+    assert second.get("/disputes").status_code == 200  # another token, its own count

@@ -21,17 +21,23 @@ def live_server(app):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    # A worker beside the server, as the development server runs one: documents are jobs.
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def worker(app):
+    """A job worker beside the live server while a browser test runs, as the development
+    server runs one: documents are background jobs."""
     from portal.jobs.worker import run_forever
 
     stop = threading.Event()
-    worker = threading.Thread(target=run_forever, args=(app, 0.2, lambda line: None, stop),
+    thread = threading.Thread(target=run_forever, args=(app, 0.2, lambda line: None, stop),
                               daemon=True)
-    worker.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    thread.start()
+    yield
     stop.set()
-    server.shutdown()
-    worker.join()
+    thread.join()
 
 
 @pytest.fixture(scope="session")
@@ -46,7 +52,7 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server):
+def page(browser, live_server, worker):
     context = browser.new_context(base_url=live_server, locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(10_000)

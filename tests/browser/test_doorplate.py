@@ -3,9 +3,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests import samples
+
 pytestmark = pytest.mark.browser
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = samples.image()
 
 
 def _plate_token(app) -> str:

@@ -9,8 +9,9 @@ import pytest
 from portal.orgs.models import Role, User, Village
 from portal.residents.models import Doorplate, StandardAddress, Topic
 from portal.residents.services import RequestInput
+from tests import samples
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = samples.image()  # a real picture: photos are decoded in full
 
 
 @dataclass
