@@ -29,7 +29,12 @@ class Config:
     PORTAL_PAGE_SIZE = int(os.environ.get("PORTAL_PAGE_SIZE", "25"))
     PORTAL_REFERENCE_PREFIX = os.environ.get("PORTAL_REFERENCE_PREFIX", "南城矛")
     PORTAL_DOCUMENT_MAX_MB = int(os.environ.get("PORTAL_DOCUMENT_MAX_MB", "10"))
-    PORTAL_MINUTES_ISSUER = os.environ.get("PORTAL_MINUTES_ISSUER", "南城矛盾纠纷联席会商办公室")
+    # The one issuing body named in the header of every document the portal issues.
+    PORTAL_ISSUER = os.environ.get(
+        "PORTAL_ISSUER", os.environ.get("PORTAL_MINUTES_ISSUER", "南城矛盾纠纷联席会商办公室"))
+    PORTAL_MINUTES_ISSUER = PORTAL_ISSUER
+    # Minutes carry their own number per year: 南城会纪〔2026〕9号.
+    PORTAL_MINUTES_PREFIX = os.environ.get("PORTAL_MINUTES_PREFIX", "南城会纪")
     PORTAL_SEAL_LOCATION = os.environ.get("PORTAL_SEAL_LOCATION", "山西省高平市")
     PORTAL_KEYS_DIR = os.environ.get("PORTAL_KEYS_DIR")
     PORTAL_SEAL_KEY = os.environ.get("PORTAL_SEAL_KEY")

@@ -226,7 +226,8 @@ def template_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters.update(markdown=markdown_to_safe_html, cn_date=cn_date, cn_time=cn_time)
+    environment.filters.update(markdown=markdown_to_safe_html, cn_date=cn_date, cn_time=cn_time,
+                               cn_clock=cn_clock)
     return environment
 
 
@@ -245,3 +246,10 @@ def cn_time(value: datetime | None, time_zone: str = "Asia/Shanghai") -> str:
         return ""
     local = value.astimezone(ZoneInfo(time_zone))
     return f"{cn_date(local)} {local:%H:%M}"
+
+
+def cn_clock(value: datetime | None, time_zone: str = "Asia/Shanghai") -> str:
+    """``14:30`` in ``time_zone``, for times on a day the document already names."""
+    if value is None:
+        return ""
+    return f"{value.astimezone(ZoneInfo(time_zone)):%H:%M}"
