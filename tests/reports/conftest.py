@@ -10,7 +10,14 @@ from io import BytesIO
 import pytest
 from pypdf import PdfReader
 
-from reports.agreement import MediationAgreement, Obligation, Party, Responsibility, Sex
+from reports.agreement import (
+    MediationAgreement,
+    Obligation,
+    Party,
+    PaymentMethod,
+    Responsibility,
+    Sex,
+)
 from reports.minutes import (
     ActionItem,
     AttendanceStatus,
@@ -162,8 +169,10 @@ def _make_agreement(**changes) -> MediationAgreement:
             Responsibility("甲方", "发生争执后拆毁部分院墙，负次要责任。"),
         ),
         obligations=(
-            Obligation("乙方", "拆除越界部分院墙", "自行拆除，村委会到场见证", date(2026, 4, 5)),
-            Obligation("甲方", "赔偿乙方院墙损失人民币2000元", "一次性现金支付", date(2026, 3, 20)),
+            Obligation("李四", "拆除越界部分院墙", date(2026, 4, 5),
+                       manner="自行拆除，村委会到场见证"),
+            Obligation("张三", "赔偿乙方院墙损失人民币2000元", date(2026, 3, 20),
+                       method=PaymentMethod.CASH),
         ),
         signed_on=date(2026, 3, 6),
         place="南城派出所致和调解室",
