@@ -33,7 +33,7 @@ from portal.followup.models import (
 )
 from portal.minutes import sealing
 from portal.minutes import services as minutes
-from portal.orgs.models import OrgKind, Organisation, User
+from portal.orgs.models import Organisation, OrgKind, User
 from portal.permissions import can
 from portal.timeutil import local_zone, utcnow
 from reports import agreement as doc
