@@ -35,6 +35,8 @@ class Config:
     PORTAL_MINUTES_ISSUER = PORTAL_ISSUER
     # Minutes carry their own number per year: 南城会纪〔2026〕9号.
     PORTAL_MINUTES_PREFIX = os.environ.get("PORTAL_MINUTES_PREFIX", "南城会纪")
+    # Printed on the case file's cover (保管期限).
+    PORTAL_CASEFILE_KEEPING = os.environ.get("PORTAL_CASEFILE_KEEPING", "长期")
     PORTAL_SEAL_LOCATION = os.environ.get("PORTAL_SEAL_LOCATION", "山西省高平市")
     PORTAL_KEYS_DIR = os.environ.get("PORTAL_KEYS_DIR")
     PORTAL_SEAL_KEY = os.environ.get("PORTAL_SEAL_KEY")

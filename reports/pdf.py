@@ -23,7 +23,7 @@ import nh3
 import segno
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
-from weasyprint import HTML
+from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -118,16 +118,19 @@ def render_pdf(
     return run_in_worker(_render, job, timeout)
 
 
-def layout(html: str, asset_dir: Path = ASSET_DIR):
+def layout(html: str, asset_dir: Path = ASSET_DIR, *, extra_css: str = ""):
     """``html`` laid out as a WeasyPrint document, unwritten, with nothing to embed.
 
     Several laid-out documents can be written as one PDF (``Document.copy``),
-    which subsets the fonts once instead of once per document.
+    which subsets the fonts once instead of once per document. ``extra_css``
+    (the portal's own, never a user's) is a user stylesheet: only its
+    ``!important`` rules win over the document's.
     """
     fetcher = AssetFetcher(asset_dir)
     base_url = Path(asset_dir).resolve().as_uri() + "/"
+    stylesheets = [CSS(string=extra_css, url_fetcher=fetcher)] if extra_css else []
     document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
-        presentational_hints=False
+        presentational_hints=False, stylesheets=stylesheets
     )
     # Files named by <link rel=attachment> or <a rel=attachment> would be
     # embedded in the PDF; a portal document never carries any.

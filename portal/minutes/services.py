@@ -441,20 +441,10 @@ def issue(actor: User, version: MinutesVersion) -> MinutesVersion:
     if missing:
         raise DomainError(_("Still waiting for: %(names)s.",
                             names="、".join(r["name"] for r in missing)))
-    names = {r["user_id"]: r["name"] for r in signers(conference)}
-    signatures = tuple(
-        doc.Signature(name=names.get(s.user_id, s.user.full_name), body=s.body,
-                      signed_at=None if s.refused else s.at,
-                      refusal_reason=s.reason or "")
-        for s in _active(version))
-    stored = document.from_json(version.snapshot)
-    issued = _with(stored, signatures=signatures, issued=True,
-                   issued_on=utcnow().astimezone(local_zone()).date(),
-                   verify_url=verify_url_for(version.content_hash))
-    pdf = sealing.seal(doc.render_minutes_pdf(issued))
+    version.issued_at = utcnow()
+    pdf = sealing.seal(doc.render_minutes_pdf(issued_document(version)))
     version.pdf = pdf
     version.status = V.ISSUED
-    version.issued_at = utcnow()
     for older in versions(conference):
         if older.id != version.id and older.status is V.ISSUED:
             older.status = V.SUPERSEDED
@@ -471,6 +461,20 @@ def issue(actor: User, version: MinutesVersion) -> MinutesVersion:
     minutes_to_tasks(actor, conference, version.snapshot)
     db.session.commit()
     return version
+
+
+def issued_document(version: MinutesVersion) -> doc.Minutes:
+    """The issued version as its PDF prints it: signatures, date of issue and link."""
+    conference = db.session.get(Conference, version.conference_id)
+    names = {r["user_id"]: r["name"] for r in signers(conference)}
+    signatures = tuple(
+        doc.Signature(name=names.get(s.user_id, s.user.full_name), body=s.body,
+                      signed_at=None if s.refused else s.at,
+                      refusal_reason=s.reason or "")
+        for s in _active(version))
+    return _with(document.from_json(version.snapshot), signatures=signatures, issued=True,
+                 issued_on=version.issued_at.astimezone(local_zone()).date(),
+                 verify_url=verify_url_for(version.content_hash))
 
 
 def _with(document_: doc.Minutes, **changes) -> doc.Minutes:
