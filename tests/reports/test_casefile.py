@@ -134,7 +134,8 @@ def test_cover_contents_documents_and_back_sheet_in_order(pdf_text):
     assert [item.title for item in reader.outline] == [
         "卷宗封面", "卷内目录", "纠纷受理登记表", "调解协议书", "备考表"]
     cover = "".join(pdf_text(pdf, page=1).split())
-    parts = ("东关村人民调解委员会", "人民调解卷宗", "卷宗编号南城矛〔2026〕9号", "当事人张三、欧阳明",
+    parts = ("东关村人民调解委员会", "人民调解卷宗", "卷宗编号南城矛〔2026〕9号",
+             "当事人张三、欧阳明",
              "纠纷类型土地山林", "受理日期2026年3月1日", "结案日期2026年4月2日",
              "保管期限长期", "立卷人李秀兰", "本卷共4页")
     at = 0
