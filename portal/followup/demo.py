@@ -240,6 +240,11 @@ def _backdate(dispute, conference, days: int) -> None:
     conference.ends_at -= shift
     conference.started_at, conference.ended_at = conference.starts_at, conference.ends_at
     dispute.reported_at = conference.starts_at - timedelta(days=7)
+    # Escalated between the report and the conference, as it happened.
+    dispute.escalated_at = conference.starts_at - timedelta(days=3)
+    for event in dispute.events:
+        if event.action == "escalate":
+            event.at = dispute.escalated_at
     for task in tasks.tasks_of(dispute):
         task.due_on = (conference.starts_at + timedelta(days=10)).date()
     db.session.commit()
