@@ -208,7 +208,7 @@ def test_sign_in_outside_the_session_is_refused(app):
     session = (datetime(2026, 3, 5, 6, 0, tzinfo=UTC), datetime(2026, 3, 5, 8, 0, tzinfo=UTC))
     form = MultiDict({"att-0-name": "王建国", "att-0-status": "present", "att-0-time": "17:30"})
     with app.test_request_context():
-        with pytest.raises(DomainError, match="outside the session"):
+        with pytest.raises(DomainError, match="13:30–16:00"):
             record_input.attendance(form, date(2026, 3, 5), session)
         form["att-0-time"] = "13:45"  # 15 minutes before the start (Beijing time)
         assert record_input.attendance(form, date(2026, 3, 5), session)[0]["signed_in_at"]
