@@ -86,14 +86,14 @@ def test_agreement_parts_come_in_order_with_a_signature_page(drafted):
 def test_mediators_come_from_the_committee(drafted):
     data = agreements.content(drafted)
     data["mediators"] = [drafted.conference.convener.full_name]
-    with pytest.raises(DomainError, match="not a mediator"):
+    with pytest.raises(DomainError, match="不是.*人民调解员"):
         agreements.update(drafted.conference.secretary, drafted, data)
 
 
 def test_each_obligation_says_how_it_is_performed(drafted):
     data = agreements.content(drafted)
     data["obligations"][0]["method"] = ""
-    with pytest.raises(DomainError, match="how it is performed"):
+    with pytest.raises(DomainError, match="请选择履行方式"):
         agreements.update(drafted.conference.secretary, drafted, data)
     deadline = date.fromisoformat(data["obligations"][0]["deadline"])
     first, second = deadline - timedelta(days=10), deadline
@@ -109,7 +109,7 @@ def test_each_obligation_says_how_it_is_performed(drafted):
 def test_party_particulars_need_ethnicity_and_occupation(drafted):
     data = agreements.content(drafted)
     data["parties"][0]["occupation"] = ""
-    with pytest.raises(DomainError, match="occupation"):
+    with pytest.raises(DomainError, match="职业或工作单位"):
         agreements.update(drafted.conference.secretary, drafted, data)
 
 
