@@ -128,6 +128,7 @@ def _case(slot, stage, title, category, village_name, days, parties, terms, acti
         risk=Risk.MEDIUM, tier=2, description=f"{title}。双方多次协商未果。",
         claims="请求公平处理", parties=parties))
     disputes.assign(convener, dispute, convener)
+    mediator = _committee_mediator(village, convener)
     conference = _hold(convener, secretary, dispute, title, terms, actions, slot)
     _backdate(dispute, conference, days)
     today = agreements.today()
@@ -140,7 +141,6 @@ def _case(slot, stage, title, category, village_name, days, parties, terms, acti
     if stage == "referred":
         _referred(convener, dispute, today)
         return
-    mediator = _committee_mediator(village, convener)
     agreement = agreements.generate(secretary, conference)
     data = agreements.content(agreement)
     data["mediators"] = [mediator.full_name]
