@@ -37,6 +37,9 @@ class Config:
     PORTAL_MINUTES_PREFIX = os.environ.get("PORTAL_MINUTES_PREFIX", "南城会纪")
     # Printed on the case file's cover (保管期限).
     PORTAL_CASEFILE_KEEPING = os.environ.get("PORTAL_CASEFILE_KEEPING", "长期")
+    # The basic-level court where the committees are, addressed by applications for
+    # judicial confirmation.
+    PORTAL_CONFIRMATION_COURT = os.environ.get("PORTAL_CONFIRMATION_COURT", "高平市人民法院")
     PORTAL_SEAL_LOCATION = os.environ.get("PORTAL_SEAL_LOCATION", "山西省高平市")
     PORTAL_KEYS_DIR = os.environ.get("PORTAL_KEYS_DIR")
     PORTAL_SEAL_KEY = os.environ.get("PORTAL_SEAL_KEY")

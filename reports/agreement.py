@@ -200,6 +200,24 @@ def render_agreement_pdf(
     return render_pdf(html, xmp=record, timeout=timeout)
 
 
+def render_confirmation_application_pdf(
+    agreement: MediationAgreement,
+    *,
+    court: str,
+    effective_on: date,
+    deadline: date,
+    environment: Environment | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
+) -> bytes:
+    """The parties' joint application for judicial confirmation (司法确认申请书) after
+    法释〔2011〕5号, filled from the agreement, for them to sign and file by ``deadline``."""
+    environment = environment or template_environment()
+    html = environment.get_template("reports/confirmation_application.html").render(
+        doc=agreement, court=court, effective_on=effective_on, deadline=deadline, Sex=Sex,
+        draft=False)
+    return render_pdf(html, timeout=timeout)
+
+
 def render_rights_notice_pdf(
     agreement: MediationAgreement,
     *,

@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from io import BytesIO
 
+from flask import current_app
 from flask_babel import gettext as _
 
 from portal.audit.services import record
@@ -370,6 +371,16 @@ def confirmation_deadline(agreement: Agreement) -> date | None:
     if agreement.effective_on is None:
         return None
     return agreement.effective_on + timedelta(days=CONFIRMATION_DAYS)
+
+
+def confirmation_application_pdf(agreement: Agreement) -> bytes:
+    """The joint application for judicial confirmation, once the agreement is in effect."""
+    if agreement.state is not AgreementState.EFFECTIVE:
+        raise DomainError(_("Judicial confirmation is applied for once the agreement is in "
+                            "effect."))
+    return doc.render_confirmation_application_pdf(
+        to_document(agreement), court=current_app.config["PORTAL_CONFIRMATION_COURT"],
+        effective_on=agreement.effective_on, deadline=confirmation_deadline(agreement))
 
 
 def record_filing(actor: User, agreement: Agreement, filed_on: date, court: str,

@@ -236,6 +236,22 @@ def agreement_pdf(ident):
         "Content-Disposition": f'attachment; filename="agreement-{agreement.id}.pdf"'})
 
 
+@bp.route("/agreements/<int:ident>/confirmation-application.pdf")
+@login_required
+def confirmation_application_pdf(ident):
+    agreement = load_or_404(Agreement, ident, "agreement.view")
+    try:
+        data = agreements.confirmation_application_pdf(agreement)
+    except DomainError as error:
+        flash(error.message, "danger")
+        return redirect(url_for(".agreement_page", ident=ident))
+    audit("agreement.confirmation_application_downloaded", agreement)
+    db.session.commit()
+    return Response(data, mimetype="application/pdf", headers={
+        "Content-Disposition":
+            f'attachment; filename="confirmation-application-{agreement.id}.pdf"'})
+
+
 @bp.route("/agreements/<int:ident>/signatures", methods=["POST"])
 @login_required
 def signatures(ident):

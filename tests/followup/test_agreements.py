@@ -241,3 +241,20 @@ def test_rights_notice_per_party_and_record_it_was_given(issued):
     agreements.record_notice(handler, dispute, party, agreements.today(), "in_person")
     with pytest.raises(DomainError, match=party.name):
         agreements.record_notice(handler, dispute, party, agreements.today(), "in_person")
+
+
+def test_joint_application_for_judicial_confirmation_once_in_effect(drafted, client, login):
+    agreement = drafted
+    with pytest.raises(DomainError):
+        agreements.confirmation_application_pdf(agreement)
+    _sign_all(agreement, 2, 1)
+    text = _pdf_text(agreements.confirmation_application_pdf(agreement))
+    deadline = agreements.confirmation_deadline(agreement)
+    assert "司法确认申请书" in text and agreement.number in text
+    assert f"请于{deadline.year}年{deadline.month}月{deadline.day}日前" in text
+    for party in agreement.dispute.parties:
+        assert f"申请人（{'甲方' if party == agreement.dispute.parties[0] else '乙方'}）" \
+               f"：{party.name}" in text or party.name in text
+    login(agreement.conference.secretary)
+    response = client.get(f"/followup/agreements/{agreement.id}/confirmation-application.pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF-")

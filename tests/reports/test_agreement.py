@@ -147,3 +147,24 @@ def test_rights_notice_date_line_is_right_aligned(make_agreement):
     signer_line = next(line for line in layout.splitlines() if "告知人" in line)
     indent = len(date_line) - len(date_line.lstrip())
     assert indent > len(signer_line) - len(signer_line.lstrip()) + 20
+
+
+def test_confirmation_application_is_filled_from_the_agreement(make_agreement, pdf_text):
+    from reports.agreement import render_confirmation_application_pdf
+
+    pdf = render_confirmation_application_pdf(
+        make_agreement(), court="高平市人民法院", effective_on=date(2026, 3, 6),
+        deadline=date(2026, 4, 5))
+    text = "".join(pdf_text(pdf).split())
+    parts = ("司法确认申请书", "申请人（甲方）：张三，男，汉族", "申请人（乙方）：李四，女",
+             "请求事项", "请求人民法院依法确认申请人于2026年3月6日经东关村人民调解委员会调解达成的"
+             "南城调〔2026〕0007号人民调解协议书有效", "事实和理由", "拆除越界部分院墙",
+             "法释〔2011〕5号", "申请人承诺", "没有恶意串通、规避法律的行为", "此致",
+             "高平市人民法院", "附", "申请人（签名或按指印）")
+    at = 0
+    for part in parts:
+        at = text.find(part, at)
+        assert at >= 0, part
+    # One signature line with its own date per party.
+    assert text.count("申请人（签名或按指印）") == 2 and text.count("月日") == 2
+    assert "请于2026年4月5日前" in text
