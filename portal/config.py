@@ -75,8 +75,17 @@ class Config:
     PORTAL_PAGE_SIZE = _env_number("PORTAL_PAGE_SIZE", 25)
     PORTAL_REFERENCE_PREFIX = _env("PORTAL_REFERENCE_PREFIX", "南城矛")
     PORTAL_DOCUMENT_MAX_MB = _env_number("PORTAL_DOCUMENT_MAX_MB", 10)
-    PORTAL_MINUTES_ISSUER = _env("PORTAL_MINUTES_ISSUER", "南城矛盾纠纷联席会商办公室")
-    PORTAL_REPORT_ISSUER = _env("PORTAL_REPORT_ISSUER", "南城派出所")
+    # The one issuing body named in the header of every document the portal issues.
+    PORTAL_ISSUER = _env("PORTAL_ISSUER",
+                         _env("PORTAL_MINUTES_ISSUER", "南城矛盾纠纷联席会商办公室"))
+    PORTAL_MINUTES_ISSUER = PORTAL_ISSUER
+    # Minutes carry their own number per year: 南城会纪〔2026〕9号.
+    PORTAL_MINUTES_PREFIX = _env("PORTAL_MINUTES_PREFIX", "南城会纪")
+    # Printed on the case file's cover (保管期限).
+    PORTAL_CASEFILE_KEEPING = _env("PORTAL_CASEFILE_KEEPING", "长期")
+    # The basic-level court where the committees are, addressed by applications for
+    # judicial confirmation.
+    PORTAL_CONFIRMATION_COURT = _env("PORTAL_CONFIRMATION_COURT", "高平市人民法院")
     PORTAL_SEAL_LOCATION = _env("PORTAL_SEAL_LOCATION", "山西省高平市")
     PORTAL_KEYS_DIR = _env("PORTAL_KEYS_DIR")
     PORTAL_SEAL_KEY = _env("PORTAL_SEAL_KEY")

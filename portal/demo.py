@@ -32,6 +32,7 @@ ORGANISATIONS: list[tuple[str, OrgKind]] = [
     ("高平市妇联婚姻家庭纠纷人民调解委员会", OrgKind.WOMENS_FEDERATION),
     ("高平市教育系统纠纷人民调解委员会", OrgKind.EDUCATION),
     ("高平市劳动人事争议仲裁委员会", OrgKind.LABOUR_ARBITRATION),
+    ("高平市劳动人事争议调解中心", OrgKind.LABOUR_MEDIATION),
     ("高平市质量监督纠纷人民调解委员会", OrgKind.QUALITY_SUPERVISION),
     ("高平市自然资源纠纷人民调解委员会", OrgKind.NATURAL_RESOURCES),
     ("高平市卫体医疗纠纷人民调解委员会", OrgKind.HEALTH_SPORTS),
@@ -54,6 +55,7 @@ SECTOR_MEDIATORS = {
     OrgKind.WOMENS_FEDERATION: ("med_women", "秦素琴"),
     OrgKind.EDUCATION: ("med_edu", "申晓东"),
     OrgKind.LABOUR_ARBITRATION: ("med_labour", "孙丽"),
+    OrgKind.LABOUR_MEDIATION: ("med_labour_mediation", "焦玉梅"),
     OrgKind.QUALITY_SUPERVISION: ("med_quality", "常海军"),
     OrgKind.NATURAL_RESOURCES: ("med_land", "毕志刚"),
     OrgKind.HEALTH_SPORTS: ("med_health", "赵慧敏"),
@@ -99,13 +101,25 @@ def seed(progress=None) -> str:
     from portal.followup import demo as followup_demo
 
     progress("Agreements and follow-up tasks …")
-    followup_demo.seed()
+    if followup_demo.seed():
+        _monthly_report_after_the_data()
     from portal.residents import demo as residents_demo
 
     addresses = residents_demo.seed()
     return (f"{len(orgs)} organisations, {villages} villages, {rooms} rooms, "
             f"{len(users)} accounts, {conferences} new demo conferences, "
             f"{addresses} new standard addresses")
+
+
+def _monthly_report_after_the_data() -> None:
+    """Last month's report, made now that the demo's data for it exists; a report the
+    scheduler made before the data stays as issued, superseded by a new edition."""
+    from portal.statistics import services as statistics
+    from portal.timeutil import utcnow
+
+    zone = statistics.portal_zone()
+    month = statistics.previous_month(utcnow().astimezone(zone).date())
+    statistics.generate_monthly_report(month, new_edition=True)
 
 
 def account_list() -> list[tuple[str, str, str]]:

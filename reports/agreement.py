@@ -18,8 +18,30 @@ from reports.pdf import DEFAULT_TIMEOUT, qr_data_url, render_pdf, template_envir
 from reports.pdf_record import record_xmp
 from reports.verify import canonical_document, sha256_hex
 
-CONTENT_SCHEMA = "agreement/1"
+CONTENT_SCHEMA = "agreement/2"
 UNSIGNED_FIELDS = frozenset({"issued", "verify_url"})
+NUMERALS = "〇一二三四五六七八九十"
+
+
+def chinese_count(number: int) -> str:
+    """A small count in characters, as documents write it: 3 → 三, 12 → 十二."""
+    if not 0 < number < 100:
+        raise ValueError(f"cannot write {number} in characters")
+    tens, units = divmod(number, 10)
+    text = ("" if tens < 2 else NUMERALS[tens]) + ("十" if tens else "")
+    return text + (NUMERALS[units] if units else "")
+
+
+class PaymentMethod(enum.StrEnum):
+    """How an obligation is performed; money is paid in cash or by bank transfer."""
+
+    CASH = "cash"
+    TRANSFER = "transfer"
+    ACT = "act"
+
+    @property
+    def label(self) -> str:
+        return {"cash": "现金支付", "transfer": "银行转账", "act": "由义务人自行履行"}[self]
 
 
 class Sex(enum.StrEnum):
@@ -42,7 +64,8 @@ class Party:
     phone: str
     birth_date: date | None = None
     id_number: str = ""
-    ethnicity: str = ""
+    ethnicity: str = ""  # 民族
+    occupation: str = ""  # 职业或工作单位
 
     def __post_init__(self) -> None:
         if self.birth_date is None and not self.id_number:
@@ -56,13 +79,36 @@ class Responsibility:
 
 
 @dataclass(frozen=True, slots=True)
+class Instalment:
+    amount: str
+    due: date
+
+
+@dataclass(frozen=True, slots=True)
 class Obligation:
-    """What one party undertakes, how it is performed and by when."""
+    """What one party (``obligor``) undertakes, how it is performed and by when.
+
+    ``method`` says how (cash, transfer, or the obligor's own act); ``instalments``
+    lists the instalments of a payment in parts (none: all at once); ``manner``
+    adds what the parties agreed about the performance, if anything.
+    """
 
     obligor: str
     content: str
-    manner: str
     deadline: date
+    method: PaymentMethod = PaymentMethod.ACT
+    instalments: Sequence[Instalment] = ()
+    manner: str = ""
+
+    def __post_init__(self) -> None:
+        if any(i.due > self.deadline for i in self.instalments):
+            raise ValueError(f"{self.content[:20]}: an instalment falls after the deadline")
+
+    @property
+    def schedule(self) -> str:
+        if len(self.instalments) < 2:
+            return "一次性履行"
+        return f"分{chinese_count(len(self.instalments))}期履行"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +116,10 @@ class MediationAgreement:
     """A mediation agreement (调解协议书).
 
     ``committee`` is the people's mediation committee that issues it and keeps
-    a copy; ``invited_mediator`` names a mediator the committee invited, if
-    any. ``facts`` and ``issues`` are Markdown.
+    a copy, ``number`` its number in the committee's series; ``mediators`` are
+    the committee's mediators, one signature line each; ``invited_mediator``
+    names a mediator the committee invited, if any. ``facts`` and ``issues``
+    are Markdown. ``version`` counts edits; the signed instrument never shows it.
     """
 
     number: str
@@ -102,6 +150,10 @@ class MediationAgreement:
         """One copy per party and one kept by the committee (art. 29)."""
         return len(self.parties) + 1
 
+    @property
+    def copies_text(self) -> str:
+        return chinese_count(self.copies)
+
 
 def canonical_content(agreement: MediationAgreement) -> bytes:
     """The signed content of ``agreement`` as canonical JSON."""
@@ -124,6 +176,7 @@ def render_agreement_html(
         content_hash=content_hash(agreement),
         qr_url=qr_data_url(agreement.verify_url) if agreement.issued else "",
         Sex=Sex,
+        PaymentMethod=PaymentMethod,
     )
 
 
@@ -147,13 +200,32 @@ def render_agreement_pdf(
     return render_pdf(html, xmp=record, timeout=timeout)
 
 
+def render_confirmation_application_pdf(
+    agreement: MediationAgreement,
+    *,
+    court: str,
+    effective_on: date,
+    deadline: date,
+    environment: Environment | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
+) -> bytes:
+    """The parties' joint application for judicial confirmation (司法确认申请书) after
+    法释〔2011〕5号, filled from the agreement, for them to sign and file by ``deadline``."""
+    environment = environment or template_environment()
+    html = environment.get_template("reports/confirmation_application.html").render(
+        doc=agreement, court=court, effective_on=effective_on, deadline=deadline, Sex=Sex,
+        draft=False)
+    return render_pdf(html, timeout=timeout)
+
+
 def render_rights_notice_pdf(
     agreement: MediationAgreement,
     *,
     environment: Environment | None = None,
     timeout: float | None = DEFAULT_TIMEOUT,
 ) -> bytes:
-    """The notice of rights and duties (当事人权利义务告知书), one page per party."""
+    """The notice of rights and duties (人民调解当事人权利义务告知书), one page per party."""
     environment = environment or template_environment()
-    html = environment.get_template("reports/rights_notice.html").render(doc=agreement, draft=False)
+    html = environment.get_template("reports/rights_notice.html").render(
+        doc=agreement, draft=False)
     return render_pdf(html, timeout=timeout)

@@ -1,9 +1,12 @@
 """A case file (调解卷宗): the documents of one dispute bound into one PDF.
 
-A table of contents comes first; every page after it is stamped with its
-number in the whole file, so a page can be cited as "卷宗第 37 页".
-Attachments are merged as they are (scans, letters, other software's PDFs),
-so the result is a plain PDF, not PDF/A.
+The cover (卷宗封面) and the table of contents come first, the back sheet
+(备考表) last; every page of the contents and the documents carries one
+number, its number in the whole file, so a page can be cited as "卷宗第 37 页"
+(the portal's own documents are bound from their HTML, without their own numbers). Attachments are
+merged as they are (scans, letters, other software's PDFs), so the result is a
+plain PDF, not PDF/A; one that cannot be read is replaced by a page saying
+which it is and why, and the rest is bound.
 
 The portal's own pages (sections given as HTML), the contents and the number
 stamps are laid out in one renderer process and written as one PDF: starting
@@ -13,18 +16,25 @@ doing each once keeps a file of dozens of documents fast.
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from datetime import date
 from io import BytesIO
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import BinaryIO
 
 from jinja2 import Environment
-
-if TYPE_CHECKING:  # pypdf is slow to import: the functions that bind a file import it
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import NameObject
+from PIL import Image
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    FloatObject,
+    NameObject,
+)
 
 from reports.pdf import DEFAULT_TIMEOUT, layout, run_in_worker, template_environment
 
@@ -48,6 +58,74 @@ class Section:
 
 
 @dataclass(frozen=True, slots=True)
+class Cover:
+    """What the cover (卷宗封面) and the back sheet (备考表) say about the file."""
+
+    committee: str
+    case_number: str
+    title: str
+    parties: Sequence[str]
+    dispute_type: str
+    filed_on: date
+    closed_on: date | None
+    keeping_period: str
+    filed_by: str
+    bound_on: date
+    notes: Sequence[str] = field(default_factory=tuple)
+
+
+# The portal's own pages drop their page numbers: the file numbers every page once.
+# (A user stylesheet, so its rules must be important to win over the documents'.)
+NO_OWN_NUMBERS = ("@page { @bottom-right { content: none !important } "
+                  "@bottom-left { content: none !important } }")
+IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif",
+               "WEBP": "image/webp"}
+
+
+def image_section(title: str, data: bytes, environment: Environment | None = None) -> Section:
+    """A scanned image as a page of the file, or the page saying why it cannot be."""
+    try:
+        with Image.open(BytesIO(data)) as image:
+            image.verify()
+            kind = IMAGE_TYPES.get(image.format or "")
+        if kind is None:
+            raise ValueError(f"不支持的图像格式 {image.format}")
+    except Exception as error:  # Pillow raises many kinds for a damaged image
+        return unreadable_section(title, _reason(error), environment)
+    url = f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
+    html = (environment or template_environment()).get_template(
+        "reports/casefile_image.html").render(title=title, url=url, draft=False)
+    return Section(title, html=html)
+
+
+def unreadable_section(title: str, reason: str,
+                       environment: Environment | None = None) -> Section:
+    html = (environment or template_environment()).get_template(
+        "reports/casefile_unreadable.html").render(title=title, reason=reason, draft=False)
+    return Section(f"{title}（无法装订）", html=html)
+
+
+def _reason(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:300]
+
+
+def _readable(section: Section, environment: Environment | None) -> Section:
+    """``section``, or the page that stands for it when its PDF cannot be read."""
+    if section.pdf is None:
+        return section
+    try:
+        reader = _reader(section)
+        if not reader.pages:
+            raise ValueError("文件中没有页面")
+        for page in reader.pages:
+            page.mediabox  # noqa: B018 - reading it is the check
+            page.get_contents()
+    except Exception as error:  # pypdf raises many kinds for a damaged file
+        return unreadable_section(section.title, _reason(error), environment)
+    return section
+
+
+@dataclass(frozen=True, slots=True)
 class TocEntry:
     title: str
     pages: int
@@ -63,6 +141,7 @@ class _Own:
     sections: Sequence[Section]
     pdf_counts: dict[int, int]
     environment: Environment | None
+    cover: Cover | None
 
 
 def build_casefile(
@@ -70,31 +149,41 @@ def build_casefile(
     case_number: str,
     sections: Sequence[Section],
     *,
+    cover: Cover | None = None,
     out: BinaryIO | None = None,
     environment: Environment | None = None,
     timeout: float | None = DEFAULT_TIMEOUT,
 ) -> bytes | None:
-    """Bind ``sections`` in order behind a table of contents.
+    """Bind ``sections`` in order behind a table of contents (and ``cover``, if given,
+    with its back sheet at the end).
 
     Writes to ``out`` and returns None if it is given, else returns the bytes.
     """
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import NameObject
-
+    sections = [_readable(s, environment) for s in sections]
+    if cover is not None:
+        unreadable = [s.title for s in sections if s.title.endswith("（无法装订）")]
+        cover = replace(cover, notes=(*cover.notes, *(f"{t}：原件无法读取，已附说明页"
+                                                     for t in unreadable)))
     readers = {i: _reader(s) for i, s in enumerate(sections) if s.pdf is not None}
     own = _Own(title, case_number, sections, {i: len(r.pages) for i, r in readers.items()},
-               environment)
+               environment, cover)
     if timeout is None:
-        rendered, counts, toc_pages = _render_own(own)
+        rendered, counts, toc_pages, cover_pages, back_pages = _render_own(own)
     else:
-        rendered, counts, toc_pages = run_in_worker(_render_own, own, timeout)
+        rendered, counts, toc_pages, cover_pages, back_pages = run_in_worker(
+            _render_own, own, timeout)
     own_pages = PdfReader(BytesIO(rendered)).pages
     stamps = own_pages[len(own_pages) - sum(counts):]
+    back = own_pages[len(own_pages) - sum(counts) - back_pages:len(own_pages) - sum(counts)]
 
     writer = PdfWriter()
-    for page in own_pages[:toc_pages]:
+    for page in own_pages[:cover_pages + toc_pages]:
         writer.add_page(page)
-    next_own = toc_pages
+    if cover_pages:
+        writer.add_outline_item(title="卷宗封面", page_number=0)
+        writer.add_outline_item(title="卷内目录", page_number=cover_pages)
+    next_own = cover_pages + toc_pages
+    body_start = next_own
     for index, (section, count) in enumerate(zip(sections, counts, strict=True)):
         first = len(writer.pages)
         if index in readers:
@@ -105,9 +194,14 @@ def build_casefile(
             writer.add_page(page)
         writer.add_outline_item(title=section.title, page_number=first)
     # The contents number their own pages.
-    for number, (page, stamp) in enumerate(zip(writer.pages[toc_pages:], stamps, strict=True),
-                                           start=toc_pages + 1):
+    body = writer.pages[body_start:]
+    for number, (page, stamp) in enumerate(zip(body, stamps, strict=True), start=toc_pages + 1):
         _stamp(writer, page, stamp, NameObject(f"/CasefileNumber{number}"))
+    if back:
+        first = len(writer.pages)
+        for page in back:
+            writer.add_page(page)
+        writer.add_outline_item(title="备考表", page_number=first)
     writer.add_metadata({"/Title": f"{case_number} {title}"})
 
     target = out if out is not None else BytesIO()
@@ -123,25 +217,37 @@ def _reader(section: Section) -> PdfReader:
     return PdfReader(Path(section.pdf))
 
 
-def _render_own(own: _Own) -> tuple[bytes, list[int], int]:
-    """Lay out the HTML sections, the contents and the stamps; write them as one PDF.
+def _render_own(own: _Own) -> tuple[bytes, list[int], int, int, int]:
+    """Lay out the cover, the contents, the HTML sections, the back sheet and the stamps;
+    write them as one PDF.
 
-    Returns the PDF (contents, HTML sections in order, one stamp per page
-    after the contents), the page count of every section and of the contents.
+    Returns the PDF (cover, contents, HTML sections in order, back sheet, one
+    stamp per page after the contents), the page count of every section, and
+    those of the contents, the cover and the back sheet.
     """
     environment = own.environment or template_environment()
-    documents = {i: layout(s.html) for i, s in enumerate(own.sections) if s.html is not None}
+    documents = {i: layout(s.html, extra_css=NO_OWN_NUMBERS)
+                 for i, s in enumerate(own.sections) if s.html is not None}
     counts = [own.pdf_counts[i] if i in own.pdf_counts else len(documents[i].pages)
               for i in range(len(own.sections))]
     toc = _layout_toc(environment, own, counts)
     first = len(toc.pages) + 1
     numbers = layout(environment.get_template("reports/casefile_numbers.html").render(
         numbers=range(first, first + sum(counts))))
-    pages = list(toc.pages)
+    cover_pages, back_pages = [], []
+    if own.cover is not None:
+        context = {"cover": own.cover, "total_pages": first - 1 + sum(counts), "draft": False}
+        cover_pages = layout(environment.get_template("reports/casefile_cover.html").render(
+            **context)).pages
+        back_pages = layout(environment.get_template("reports/casefile_back.html").render(
+            **context)).pages
+    pages = [*cover_pages, *toc.pages]
     for i in sorted(documents):
         pages.extend(documents[i].pages)
+    pages.extend(back_pages)
     pages.extend(numbers.pages)
-    return toc.copy(pages).write_pdf(), counts, len(toc.pages)
+    return (toc.copy(pages).write_pdf(), counts, len(toc.pages), len(cover_pages),
+            len(back_pages))
 
 
 def _layout_toc(environment: Environment, own: _Own, counts: list[int]):
@@ -177,10 +283,6 @@ def _stamp(writer: PdfWriter, page, stamp, name: NameObject) -> None:
     content stream, the slowest part of binding a file of scans.
     """
     from pypdf.generic import (
-        ArrayObject,
-        DecodedStreamObject,
-        DictionaryObject,
-        FloatObject,
         NameObject,
     )
 

@@ -6,6 +6,7 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
 
@@ -14,10 +15,16 @@ from reports.pdf_record import record_xmp
 from reports.verify import canonical_document, sha256_hex
 
 # Bumped whenever the canonical form changes, so old and new hashes never collide.
-CONTENT_SCHEMA = "minutes/1"
-# The issue state, the verification link and the signatures are about the
-# content, not part of it: signers attest to everything else.
-UNSIGNED_FIELDS = frozenset({"signatures", "issued", "verify_url", "time_zone"})
+CONTENT_SCHEMA = "minutes/2"
+# The issue state and date, the verification link and the signatures are about
+# the content, not part of it: signers attest to everything else.
+UNSIGNED_FIELDS = frozenset({"signatures", "issued", "issued_on", "verify_url", "time_zone"})
+# Zones whose clock is what a reader in China calls 北京时间.
+BEIJING_ZONES = frozenset({"Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "PRC"})
+CONFIDENTIALITY = (
+    "参会人员对会商中知悉的当事人个人信息、隐私和商业秘密以及会商讨论情况负有保密义务，"
+    "未经召集单位同意不得向他人披露，不得用于会商以外的用途。"
+)
 
 
 class AttendanceStatus(enum.StrEnum):
@@ -51,6 +58,7 @@ class Attendee:
     status: AttendanceStatus = AttendanceStatus.PRESENT
     delegate_of: str = ""
     signed_in_at: datetime | None = None
+    acknowledged: bool = False  # of the confidentiality statement
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +70,12 @@ class FourAccounts:
     emotional: str  # 感情帐
     consequences: str  # 后果帐
     interests: str  # 利益帐
+
+    def parts(self) -> list[tuple[str, str]]:
+        """The accounts that were worked through, with their labels; empty ones left out."""
+        labelled = (("心理帐", self.psychological), ("感情帐", self.emotional),
+                    ("后果帐", self.consequences), ("利益帐", self.interests))
+        return [(label, text.strip()) for label, text in labelled if text and text.strip()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,9 +114,12 @@ class Signature:
 class Minutes:
     """Minutes of a joint conference (会议纪要), one version of them.
 
+    ``number`` is the minutes' own issue number (南城会纪〔2026〕9号), empty
+    until signing opens; ``version`` is printed only on an amendment, which
+    says which version it ``corrects`` and what (``correction``).
     ``body`` and ``case_summary`` are Markdown typed by the secretary; every
     other text is printed as is. Times are timezone-aware and printed in
-    ``time_zone``.
+    ``time_zone``; ``issued_on`` is the date of issue (成文日期).
     """
 
     number: str
@@ -124,8 +141,14 @@ class Minutes:
     action_items: Sequence[ActionItem] = ()
     next_steps: Sequence[str] = ()
     body: str = ""
+    agenda: Sequence[str] = ()
+    dispute_reference: str = ""
+    confidentiality: str = CONFIDENTIALITY
+    corrects: int = 0
+    correction: str = ""
     signatures: Sequence[Signature] = ()
     issued: bool = False
+    issued_on: date | None = None
     verify_url: str = ""
     time_zone: str = "Asia/Shanghai"
 
@@ -146,6 +169,14 @@ def content_hash(doc: Minutes) -> str:
     return sha256_hex(canonical_content(doc))
 
 
+def same_day(doc: Minutes) -> bool:
+    """Whether the session starts and ends on one local day (its times then need no date)."""
+    if doc.ends_at is None:
+        return True
+    zone = ZoneInfo(doc.time_zone)
+    return doc.starts_at.astimezone(zone).date() == doc.ends_at.astimezone(zone).date()
+
+
 def render_minutes_html(doc: Minutes, *, environment: Environment | None = None) -> str:
     """The minutes as HTML for the PDF renderer (relative URLs point at the assets)."""
     environment = environment or template_environment()
@@ -154,6 +185,8 @@ def render_minutes_html(doc: Minutes, *, environment: Environment | None = None)
         draft=not doc.issued,
         content_hash=content_hash(doc),
         qr_url=qr_data_url(doc.verify_url) if doc.issued else "",
+        beijing=doc.time_zone in BEIJING_ZONES,
+        same_day=same_day(doc),
         AttendanceStatus=AttendanceStatus,
         Outcome=Outcome,
     )

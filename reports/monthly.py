@@ -37,6 +37,7 @@ class MonthlyReportDocument:
     charts: Sequence[str] = ()
     tables: Sequence[ReportTable] = field(default_factory=tuple)
     time_zone: str = "Asia/Shanghai"
+    edition: int = 1  # a later edition supersedes the earlier ones
 
     def __post_init__(self) -> None:
         if self.generated_at.tzinfo is None:
@@ -57,6 +58,7 @@ def render_monthly_html(doc: MonthlyReportDocument, *,
 
 def render_monthly_pdf(doc: MonthlyReportDocument, *, environment: Environment | None = None,
                        timeout: float | None = DEFAULT_TIMEOUT) -> bytes:
-    record = record_xmp({"documentKind": "monthly-statistics", "documentNumber": doc.month})
+    record = record_xmp({"documentKind": "monthly-statistics", "documentNumber": doc.month,
+                         "documentVersion": str(doc.edition)})
     return render_pdf(render_monthly_html(doc, environment=environment), xmp=record,
                       timeout=timeout)

@@ -144,18 +144,21 @@ def use_engine(engine) -> None:
     _engine = engine
 
 
-def layout(html: str, asset_dir: Path = ASSET_DIR):
+def layout(html: str, asset_dir: Path = ASSET_DIR, *, extra_css: str = ""):
     """``html`` laid out as a WeasyPrint document, unwritten, with nothing to embed.
 
     Several laid-out documents can be written as one PDF (``Document.copy``),
-    which subsets the fonts once instead of once per document.
+    which subsets the fonts once instead of once per document. ``extra_css``
+    (the portal's own, never a user's) is a user stylesheet: only its
+    ``!important`` rules win over the document's.
     """
-    from weasyprint import HTML
+    from weasyprint import CSS, HTML
 
     fetcher = _asset_fetcher_class()(asset_dir)
     base_url = Path(asset_dir).resolve().as_uri() + "/"
+    stylesheets = [CSS(string=extra_css, url_fetcher=fetcher)] if extra_css else []
     document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
-        presentational_hints=False
+        presentational_hints=False, stylesheets=stylesheets
     )
     # Files named by <link rel=attachment> or <a rel=attachment> would be
     # embedded in the PDF; a portal document never carries any.
@@ -261,7 +264,8 @@ def template_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters.update(markdown=markdown_to_safe_html, cn_date=cn_date, cn_time=cn_time)
+    environment.filters.update(markdown=markdown_to_safe_html, cn_date=cn_date, cn_time=cn_time,
+                               cn_clock=cn_clock)
     return environment
 
 
@@ -280,3 +284,10 @@ def cn_time(value: datetime | None, time_zone: str = "Asia/Shanghai") -> str:
         return ""
     local = value.astimezone(ZoneInfo(time_zone))
     return f"{cn_date(local)} {local:%H:%M}"
+
+
+def cn_clock(value: datetime | None, time_zone: str = "Asia/Shanghai") -> str:
+    """``14:30`` in ``time_zone``, for times on a day the document already names."""
+    if value is None:
+        return ""
+    return f"{value.astimezone(ZoneInfo(time_zone)):%H:%M}"

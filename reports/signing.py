@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
@@ -35,9 +35,14 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID, ObjectIdentifier
-
-if TYPE_CHECKING:  # pyHanko is slow to import: the functions that seal or check import it
-    from pyhanko.sign import signers
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers
+from pyhanko.sign.general import load_cert_from_pemder
+from pyhanko.sign.signers.constants import ESIC_EXTENSION_1
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
 
 SEAL_FIELD = "PortalSeal"
 # id-kp-documentSigning (RFC 9336); older validators ignore it.
@@ -229,16 +234,33 @@ def load_signer(
     return signer
 
 
+class _Pdf17Signer(signers.PdfSigner):
+    """A PAdES signer that keeps the file a PDF 1.7 one.
+
+    pyHanko declares the ISO/TS 32002 extension (and with it PDF 2.0) for ECDSA
+    on the usual curves; PAdES (ETSI EN 319 142-1) already allows ECDSA with
+    SHA-256 in PDF 1.7, and a PDF/A-3 file must not claim PDF 2.0.
+    """
+
+    def register_extensions(self, pdf_out, *, md_algorithm: str) -> None:
+        if self.signature_meta.subfilter == fields.SigSeedSubFilter.PADES:
+            pdf_out.ensure_output_version(version=(1, 7))
+            pdf_out.register_extension(ESIC_EXTENSION_1)
+
+
 def seal_pdf(pdf_bytes: bytes, signer: signers.Signer, reason: str, location: str) -> bytes:
     """``pdf_bytes`` with one PAdES B-B signature appended as an incremental update.
 
     The original bytes stay untouched in front of the signature, so a PDF/A
-    file keeps its conformance claims and its embedded record.
+    file keeps its conformance claims and its embedded record. The document
+    information and the XMP packet are left as rendered: pyHanko would add
+    itself to the Info /Producer only and rewrite the packet under prefixes of
+    its own, both of which break PDF/A (ISO 19005-3 6.6.2.3).
     """
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
     writer = IncrementalPdfFileWriter(BytesIO(pdf_bytes))
+    writer._update_meta = lambda: None
     metadata = signers.PdfSignatureMetadata(
         field_name=SEAL_FIELD,
         reason=reason,
@@ -246,17 +268,12 @@ def seal_pdf(pdf_bytes: bytes, signer: signers.Signer, reason: str, location: st
         subfilter=fields.SigSeedSubFilter.PADES,
         md_algorithm="sha256",
     )
-    output = _outside_any_event_loop(signers.PdfSigner(metadata, signer=signer).sign_pdf, writer)
+    output = _outside_any_event_loop(_Pdf17Signer(metadata, signer=signer).sign_pdf, writer)
     return output.getvalue()
 
 
 def validate_sealed_pdf(pdf_bytes: bytes, trust_root_cert: Path | str | bytes) -> SealCheck:
     """Check the portal seal of ``pdf_bytes`` against a trusted root certificate."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.general import load_cert_from_pemder
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko.sign.validation.status import SignatureCoverageLevel
-    from pyhanko_certvalidator import ValidationContext
 
     root = (
         load_cert_from_pemder(str(trust_root_cert))

@@ -12,6 +12,9 @@ want_tests=0
 packages=()
 python3 -c 'import venv, ensurepip' 2>/dev/null || packages+=(python3-venv)
 fc-list :lang=zh family 2>/dev/null | grep -q "Noto" || packages+=(fonts-noto-cjk)
+# Body text of issued documents: FangSong where installed, else the closest packaged face
+# (see docs/documents.md).
+fc-list 2>/dev/null | grep -q "AR PL UKai" || packages+=(fonts-arphic-ukai)
 command -v fc-list >/dev/null || packages+=(fontconfig)
 if [ "$want_tests" = 1 ]; then
   command -v chromium >/dev/null || packages+=(chromium)

@@ -24,6 +24,12 @@ def issue(year: int, count: int = 1) -> tuple[int, str]:
     nor duplicates.
     """
     prefix = current_app.config["PORTAL_REFERENCE_PREFIX"]
+    first = reserve(prefix, year, count)
+    return first, format_reference(prefix, year, first)
+
+
+def reserve(prefix: str, year: int, count: int = 1) -> int:
+    """The first of `count` new serials of the series `prefix` in `year` (see `issue`)."""
     insert = _INSERTS[db.engine.dialect.name]
     db.session.execute(
         insert(ReferenceCounter).values(prefix=prefix, year=year, last=0)
@@ -35,5 +41,4 @@ def issue(year: int, count: int = 1) -> tuple[int, str]:
         .values(last=ReferenceCounter.last + count)
         .returning(ReferenceCounter.last)
     ).scalar_one()
-    first = last - count + 1
-    return first, format_reference(prefix, year, first)
+    return last - count + 1

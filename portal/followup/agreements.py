@@ -15,10 +15,12 @@ from dataclasses import replace
 from datetime import date, timedelta
 from io import BytesIO
 
+from flask import current_app
 from flask_babel import gettext as _
 
 from portal.audit.services import record
 from portal.conferences.models import Conference, ConferenceState
+from portal.disputes import references
 from portal.disputes.models import Dispute, DisputeEvent, Party, PartyRole
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
@@ -31,7 +33,7 @@ from portal.followup.models import (
 )
 from portal.jobs import queue
 from portal.minutes import services as minutes
-from portal.orgs.models import User
+from portal.orgs.models import Organisation, OrgKind, User
 from portal.permissions import can
 from portal.timeutil import local_zone, utcnow
 from portal.uploads import SCAN_TYPES, UploadRefused, check_upload
@@ -73,8 +75,33 @@ def _particulars(party: Party, role: str) -> dict:
         sex = "male" if int(number[16]) % 2 else "female"
         birth = f"{number[6:10]}-{number[10:12]}-{number[12:14]}"
     return {"party_id": party.id, "role": role, "name": party.name, "sex": sex,
-            "birth_date": birth, "id_number": number, "ethnicity": "",
+            "birth_date": birth, "id_number": number, "ethnicity": "", "occupation": "",
             "address": party.address or "", "phone": party.phone or ""}
+
+
+def committee_name(dispute: Dispute) -> str:
+    return f"{dispute.village.name}人民调解委员会"
+
+
+def committee_mediators(dispute: Dispute) -> list[User]:
+    """The mediators of the village's mediation committee (People's Mediation Law art. 13):
+    the active members of the village's committee organisation."""
+    village = dispute.village.name
+    return list(db.session.scalars(
+        db.select(User).join(Organisation, User.organisation_id == Organisation.id)
+        .where(Organisation.kind == OrgKind.VILLAGE_COMMITTEE,
+               Organisation.name.startswith(village), User.active.is_(True))
+        .order_by(User.id)))
+
+
+def _number(dispute: Dispute) -> str:
+    """The next number in the committee's series, e.g. 东关调〔2026〕3号 (no zero padding)."""
+    village = dispute.village.name
+    for suffix in ("社区", "村", "居委会"):
+        village = village.removesuffix(suffix)
+    prefix = f"{village[:2]}调"
+    year = today().year
+    return f"{prefix}〔{year}〕{references.reserve(prefix, year)}号"
 
 
 def default_content(conference: Conference) -> dict:
@@ -83,9 +110,13 @@ def default_content(conference: Conference) -> dict:
     parties = sorted(dispute.parties, key=lambda p: (p.role is not PartyRole.APPLICANT, p.id))
     obligor = next((p.name for p in parties if p.role is PartyRole.RESPONDENT), parties[-1].name)
     deadline = (conference_day(conference) + timedelta(days=30)).isoformat()
+    attended = {row.get("user_id") for row in minutes.section(conference, "attendance")[0]}
+    mediators = committee_mediators(dispute)
     return {
-        "committee": f"{dispute.village.name}人民调解委员会",
-        "mediators": [conference.convener.full_name] if conference.convener else [],
+        "committee": committee_name(dispute),
+        # The convener is a police officer, not a mediator: the committee's mediators who
+        # attended sign; the secretary chooses others from the committee if need be.
+        "mediators": [m.full_name for m in mediators if m.id in attended],
         "invited_mediator": "",
         "place": conference.room.name if conference.room else dispute.village.name,
         "parties": [_particulars(p, f"{ROLE_NAMES[i]}方" if i < len(ROLE_NAMES) else p.name)
@@ -93,8 +124,12 @@ def default_content(conference: Conference) -> dict:
         "facts": outcome.get("summary") or dispute.description,
         "issues": dispute.claims or dispute.title,
         "responsibilities": [{"party": p.name, "text": ""} for p in parties],
-        "obligations": [{"obligor": obligor, "content": term, "manner": "按约定方式履行",
-                         "deadline": deadline} for term in outcome.get("terms", [])],
+        # A term that opens with a party's name is that party's to perform.
+        "obligations": [{"obligor": next((p.name for p in parties if term.startswith(p.name)),
+                                         obligor),
+                         "content": term, "method": "", "instalments": [], "manner": "",
+                         "deadline": deadline}
+                        for term in outcome.get("terms", [])],
     }
 
 
@@ -114,7 +149,7 @@ def generate(actor: User, conference: Conference) -> Agreement:
     content = json.dumps(default_content(conference), ensure_ascii=False)
     if agreement is None:
         agreement = Agreement(dispute_id=conference.dispute_id, conference_id=conference.id,
-                              number=f"{conference.dispute.reference}-{conference.id}",
+                              number=_number(conference.dispute),
                               content=content, created_by=actor)
         db.session.add(agreement)
         db.session.flush()
@@ -156,6 +191,13 @@ def update(actor: User, agreement: Agreement, data: dict) -> Agreement:
     to_document(agreement, data)  # refuses what the PDF could not carry
     if not data["obligations"]:
         raise DomainError(_("List at least one agreed obligation."))
+    allowed = {m.full_name for m in committee_mediators(agreement.dispute)}
+    strangers = [name for name in data["mediators"] if name not in allowed]
+    if strangers:
+        raise DomainError(_("%(names)s: not a mediator of %(committee)s. The agreement is "
+                            "signed by mediators of the committee that mediates.",
+                            names="、".join(strangers), committee=data["committee"]),
+                          "mediators")
     agreement.content = json.dumps(data, ensure_ascii=False)
     agreement.version += 1
     agreement.updated_at = utcnow()
@@ -185,10 +227,13 @@ def to_document(agreement: Agreement, data: dict | None = None) -> doc.Mediation
         if birth is None and not row.get("id_number"):
             raise DomainError(_("%(name)s: give the birth date or the ID number.",
                                 name=row["name"]))
+        if not row.get("ethnicity") or not row.get("occupation"):
+            raise DomainError(_("%(name)s: give the ethnic group and the occupation or "
+                                "employer.", name=row["name"]))
         parties.append(doc.Party(role=row["role"], name=row["name"], sex=doc.Sex(row["sex"]),
                                  address=row["address"], phone=row["phone"], birth_date=birth,
                                  id_number=row.get("id_number") or "",
-                                 ethnicity=row.get("ethnicity") or ""))
+                                 ethnicity=row["ethnicity"], occupation=row["occupation"]))
     mediators = [m for m in data.get("mediators", []) if m.strip()]
     if not mediators:
         raise DomainError(_("Name the mediator who signs the agreement."))
@@ -196,10 +241,8 @@ def to_document(agreement: Agreement, data: dict | None = None) -> doc.Mediation
         raise DomainError(_("Name the mediation committee that issues the agreement."))
     if not data.get("facts", "").strip() or not data.get("issues", "").strip():
         raise DomainError(_("State the main facts and the issues in dispute."))
-    obligations = [doc.Obligation(obligor=o["obligor"], content=o["content"],
-                                  manner=o["manner"] or "—",
-                                  deadline=_date(o["deadline"], o["content"][:20]))
-                   for o in data["obligations"]]
+    obligors = {p.name for p in parties}
+    obligations = [_obligation(o, obligors) for o in data["obligations"]]
     signed_on = agreement.effective_on or conference_day(agreement.conference)
     return doc.MediationAgreement(
         number=agreement.number, version=agreement.version, committee=data["committee"],
@@ -209,6 +252,25 @@ def to_document(agreement: Agreement, data: dict | None = None) -> doc.Mediation
                                for r in data.get("responsibilities", []) if r.get("text")),
         obligations=tuple(obligations), signed_on=signed_on, place=data.get("place") or "—",
         invited_mediator=data.get("invited_mediator") or "")
+
+
+def _obligation(row: dict, obligors: set[str]) -> doc.Obligation:
+    what = row["content"][:20]
+    if row.get("obligor") not in obligors:
+        raise DomainError(_("%(what)s: choose the party who performs it.", what=what))
+    if row.get("method") not in {m.value for m in doc.PaymentMethod}:
+        raise DomainError(_("%(what)s: say how it is performed (cash, bank transfer, or by "
+                            "the party's own act).", what=what))
+    deadline = _date(row.get("deadline"), what)
+    instalments = tuple(doc.Instalment(amount=i["amount"], due=_date(i["due"], what))
+                        for i in row.get("instalments") or ())
+    if len(instalments) == 1:
+        raise DomainError(_("%(what)s: a payment in instalments has at least two.", what=what))
+    if any(i.due > deadline for i in instalments):
+        raise DomainError(_("%(what)s: an instalment falls after the deadline.", what=what))
+    return doc.Obligation(obligor=row["obligor"], content=row["content"], deadline=deadline,
+                          method=doc.PaymentMethod(row["method"]), instalments=instalments,
+                          manner=(row.get("manner") or "").strip())
 
 
 def issued_document(agreement: Agreement) -> doc.MediationAgreement:
@@ -318,6 +380,25 @@ def confirmation_deadline(agreement: Agreement) -> date | None:
     return agreement.effective_on + timedelta(days=CONFIRMATION_DAYS)
 
 
+def confirmation_application(agreement: Agreement):
+    """What the joint application for judicial confirmation prints (once the agreement is
+    in effect), and the key of its rendered PDF."""
+    if agreement.state is not AgreementState.EFFECTIVE:
+        raise DomainError(_("Judicial confirmation is applied for once the agreement is in "
+                            "effect."))
+    document = to_document(agreement)
+    return document, f"confirmation-application:{agreement.id}:{doc.content_hash(document)}"
+
+
+def confirmation_application_pdf(agreement: Agreement):
+    """``render()`` of the application, from what was read now."""
+    document, _key = confirmation_application(agreement)
+    court = current_app.config["PORTAL_CONFIRMATION_COURT"]
+    effective_on, deadline = agreement.effective_on, confirmation_deadline(agreement)
+    return lambda: doc.render_confirmation_application_pdf(
+        document, court=court, effective_on=effective_on, deadline=deadline)
+
+
 def record_filing(actor: User, agreement: Agreement, filed_on: date, court: str,
                   late_reason: str = "") -> Agreement:
     """The parties' joint application for judicial confirmation was filed with a court.
@@ -391,13 +472,19 @@ def notices_html(dispute: Dispute) -> str:
 
 
 def _notice_document(dispute: Dispute, parties: list[Party]):
-    # The template reads the committee and each party's name and role only.
+    # The template reads the committee, each party's name and role, and, once the notice
+    # was given, who gave it (告知人) and when.
+    given = notices_of(dispute)
+
     class NoticeParty:
         def __init__(self, party: Party):
             self.name, self.role = party.name, party.role.label
+            notice = given.get(party.id)
+            self.notifier = notice.given_by.full_name if notice and notice.given_by else ""
+            self.given_on = notice.given_on if notice else None
 
     class Notice:
-        committee = f"{dispute.village.name}人民调解委员会"
+        committee = committee_name(dispute)
         number = dispute.reference
 
     notice = Notice()

@@ -14,7 +14,6 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.orm import undefer
 
 from portal.audit.services import record
 from portal.conferences.models import Brief, Conference, Document
@@ -29,8 +28,9 @@ from portal.minutes import services as minutes
 from portal.minutes.models import MinutesVersion
 from portal.orgs.models import User
 from portal.permissions import can
-from portal.timeutil import utcnow
-from reports.casefile import Section, build_casefile
+from portal.timeutil import local_zone, utcnow
+from reports.casefile import Cover, Section, build_casefile, image_section
+from reports.minutes import render_minutes_html
 from reports.pdf import template_environment
 
 ACTIVE = (CasefileState.QUEUED, CasefileState.RUNNING)
@@ -92,11 +92,12 @@ def build(casefile_id: int) -> Casefile | None:
         with tempfile.TemporaryDirectory(prefix="casefile-") as folder:
             sections = collect(dispute, Path(folder), lambda p, s: _progress(job, p, s))
             title, reference = f"{dispute.title}调解卷宗", dispute.reference
+            front = cover(dispute, job.requested_by)
             _progress(job, 85, _("Binding %(n)d documents", n=len(sections)))
             # Nothing is held while the file is laid out and bound.
             target = Path(folder) / "casefile.pdf"
             with target.open("wb") as out:
-                build_casefile(title, reference, sections, out=out)
+                build_casefile(title, reference, sections, cover=front, out=out)
             pdf = target.read_bytes()
         from pypdf import PdfReader
 
@@ -127,6 +128,19 @@ def _html(template: str, **context) -> str:
     return template_environment().get_template(template).render(draft=False, **context)
 
 
+def cover(dispute: Dispute, filed_by: User | None) -> Cover:
+    """The cover and back sheet of the dispute's file, bound today by ``filed_by``."""
+    zone = local_zone()
+    return Cover(
+        committee=agreements.committee_name(dispute), case_number=dispute.reference,
+        title=f"{dispute.title}调解卷宗", parties=tuple(p.name for p in dispute.parties),
+        dispute_type=dispute.category.label,
+        filed_on=dispute.reported_at.astimezone(zone).date(),
+        closed_on=dispute.closed_at.astimezone(zone).date() if dispute.closed_at else None,
+        keeping_period=current_app.config["PORTAL_CASEFILE_KEEPING"],
+        filed_by=filed_by.full_name if filed_by else "", bound_on=utcnow().astimezone(zone).date())
+
+
 def collect(dispute: Dispute, folder: Path, progress=lambda percent, step: None) -> list[Section]:
     """The documents in the customary order, written to `folder` where they are large."""
     conferences = list(db.session.scalars(sa.select(Conference).where(
@@ -151,37 +165,47 @@ def collect(dispute: Dispute, folder: Path, progress=lambda percent, step: None)
         briefs=briefs, records=records)))
     progress(45, _("Signed minutes"))
     for number, conference in enumerate(conferences, start=1):
-        issued = db.session.scalars(sa.select(MinutesVersion).options(
-            undefer(MinutesVersion.pdf)).where(
+        issued = db.session.scalars(sa.select(MinutesVersion).where(
             MinutesVersion.conference_id == conference.id,
             MinutesVersion.issued_at.is_not(None)).order_by(MinutesVersion.number))
+        issued = list(issued)
         for version in issued:
-            path = folder / f"minutes-{version.id}.pdf"
-            path.write_bytes(version.pdf)
-            db.session.expire(version, ["pdf"])
-            sections.append(Section(f"第{number}次联席会商纪要（第{version.number}版）", path))
+            # Bound from its HTML, as sealed, without page numbers of its own.
+            which = f"（第{version.number}版）" if len(issued) > 1 else ""
+            sections.append(Section(f"第{number}次联席会商纪要{which}", html=render_minutes_html(
+                minutes.issued_document(version))))
     progress(60, _("Mediation agreement"))
     for agreement in found:
         sections.append(Section("人民调解协议书", html=agreements.agreement_html(agreement)))
         scan = db.session.scalar(sa.select(Agreement.scan).where(Agreement.id == agreement.id))
-        if scan and agreement.scan_type == "application/pdf":
-            path = folder / f"agreement-{agreement.id}.pdf"
-            path.write_bytes(scan)
-            sections.append(Section("人民调解协议书（当事人签字本扫描件）", path))
+        if scan:
+            sections.append(_attachment("人民调解协议书（当事人签字本扫描件）", scan,
+                                        agreement.scan_type or "",
+                                        folder / f"agreement-{agreement.id}.pdf"))
     progress(70, _("Performance and follow-up records"))
     sections.append(Section("履行情况及回访记录", html=_html(
         "followup/pdf/followup.html", dispute=dispute, tasks=tasks.tasks_of(dispute),
         visits=tasks.visits_of(dispute), agreements=found,
         deadline=agreements.confirmation_deadline)))
     progress(80, _("Attachments"))
-    documents = db.session.execute(sa.select(Document.id, Document.filename).where(
+    documents = db.session.execute(sa.select(
+        Document.id, Document.filename, Document.content_type).where(
         Document.conference_id.in_([c.id for c in conferences]),
-        Document.content_type == "application/pdf",
-        Document.withdrawn_at.is_(None)).order_by(Document.conference_id,
-                                                             Document.id))
-    for ident, filename in documents.all():
-        path = folder / f"document-{ident}.pdf"
-        path.write_bytes(db.session.scalar(sa.select(Document.data).where(
-            Document.id == ident)))
-        sections.append(Section(f"附件：{filename}", path))
+        Document.withdrawn_at.is_(None),
+        sa.or_(Document.content_type == "application/pdf",
+               Document.content_type.startswith("image/"))).order_by(
+        Document.conference_id, Document.id))
+    for ident, filename, content_type in documents.all():
+        data = db.session.scalar(sa.select(Document.data).where(Document.id == ident))
+        sections.append(_attachment(f"附件：{filename}", data, content_type,
+                                    folder / f"document-{ident}.pdf"))
     return sections
+
+
+def _attachment(title: str, data: bytes, content_type: str, path: Path) -> Section:
+    """A PDF or scanned image for the file; one that cannot be read gets a page saying so
+    when the file is bound."""
+    if content_type.startswith("image/"):
+        return image_section(title, data)
+    path.write_bytes(data)
+    return Section(title, path)

@@ -4,13 +4,14 @@ referral closed with the court's reference."""
 
 from __future__ import annotations
 
-import io
-from datetime import timedelta
+from datetime import date, timedelta
+from io import BytesIO
 
 import sqlalchemy as sa
 from flask import current_app
-from pypdf import PdfWriter
+from PIL import Image, ImageDraw
 
+from portal.auth.services import new_session_token
 from portal.conferences import services as conferences
 from portal.conferences.models import Answer
 from portal.conferences.policy import may_answer
@@ -21,21 +22,18 @@ from portal.extensions import db
 from portal.followup import agreements, tasks
 from portal.followup.models import Confirmation, TaskState
 from portal.minutes import services as minutes
-from portal.orgs.models import Room, User, Village
+from portal.orgs.models import Organisation, Room, User, Village
 from portal.timeutil import utcnow
 
 PASSWORD = "Nancheng-2026"
+# The mediator of each village's mediation committee who signs its agreements.
+MEDIATORS = {"河西村": "秦玉芳", "石末村": "郭德明", "陈区村": "陈桂英", "团池村": "王福生",
+             "杜寨村": "杜文华"}
+# How each agreed term is performed, and in how many instalments (none: all at once).
+PERFORMANCE = {"秦建设补偿秦建军围墙建造费用5000元": ("cash", 0),
+               "李红梅分三期归还借款6万元，每期2万元": ("transfer", 3),
+               "苏保国于30日内一次性支付王永刚劳务费18000元": ("transfer", 0)}
 P = disputes.PartyInput
-
-
-def _scan() -> bytes:
-    """A one-page PDF standing in for the scanned signed paper copy."""
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
-
 # stage, title, category, village, days since the conference, parties, agreed terms
 # (none: no agreement), action items (username, task)
 CASES = [
@@ -67,6 +65,51 @@ CASES = [
 ]
 
 
+def signed_copy_scan() -> bytes:
+    """A small but real scanned page: lines of text, two signatures and a red seal."""
+    page = Image.new("RGB", (420, 594), "white")
+    draw = ImageDraw.Draw(page)
+    draw.rectangle((150, 30, 270, 44), fill="black")
+    for line in range(14):
+        draw.line((50, 80 + line * 24, 370 - (line % 3) * 40, 80 + line * 24), fill="#444",
+                  width=2)
+    for y in (450, 490):
+        draw.line((60, y, 200, y), fill="black")
+        draw.arc((80, y - 22, 180, y + 4), 200, 340, fill="#1a1a80", width=3)
+    draw.ellipse((260, 430, 360, 530), outline="#d00000", width=5)
+    buffer = BytesIO()
+    page.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def _committee_mediator(village: Village, like: User) -> User:
+    """The village committee's mediator (the committee is created by the demo's set-up)."""
+    name = MEDIATORS[village.name]
+    found = db.session.scalar(sa.select(User).where(User.full_name == name))
+    if found is not None:
+        return found
+    committee = db.session.scalar(sa.select(Organisation).where(
+        Organisation.name.startswith(village.name), Organisation.name.endswith("委会")))
+    mediator = User(username=f"committee{village.id}", full_name=name, title="人民调解员",
+                    organisation=committee, password_hash=like.password_hash,
+                    session_token=new_session_token(),
+                    email=f"committee{village.id}@nancheng.example.cn")
+    db.session.add(mediator)
+    db.session.flush()
+    return mediator
+
+
+def _performance(obligation: dict) -> None:
+    method, parts = PERFORMANCE.get(obligation["content"], ("act", 0))
+    obligation["method"] = method
+    if parts:
+        deadline = date.fromisoformat(obligation["deadline"])
+        amount = "2万元"
+        obligation["instalments"] = [
+            {"due": (deadline - timedelta(days=10 * (parts - 1 - i))).isoformat(),
+             "amount": amount} for i in range(parts)]
+
+
 def seed() -> int:
     if db.session.scalar(sa.select(Dispute.id).where(Dispute.title == CASES[0][1])):
         return 0
@@ -85,6 +128,7 @@ def _case(slot, stage, title, category, village_name, days, parties, terms, acti
         risk=Risk.MEDIUM, tier=2, description=f"{title}。双方多次协商未果。",
         claims="请求公平处理", parties=parties))
     disputes.assign(convener, dispute, convener)
+    mediator = _committee_mediator(village, convener)
     conference = _hold(convener, secretary, dispute, title, terms, actions, slot)
     _backdate(dispute, conference, days)
     today = agreements.today()
@@ -99,18 +143,23 @@ def _case(slot, stage, title, category, village_name, days, parties, terms, acti
         return
     agreement = agreements.generate(secretary, conference)
     data = agreements.content(agreement)
+    data["mediators"] = [mediator.full_name]
     for row in data["parties"]:
         row["address"] = row["address"] or village_name
+        row.update(ethnicity="汉族", occupation="农民")
+    for obligation in data["obligations"]:
+        _performance(obligation)
     data["responsibilities"] = [{"party": parties[1].name, "text": "未按约定履行，负主要责任"}]
     agreements.update(secretary, agreement, data)
     first, second = dispute.parties
     if stage == "signing":
         agreements.record_signatures(secretary, agreement, {first.id: today - timedelta(days=1)},
-                                     _scan(), "甲方签字本.pdf")
+                                     signed_copy_scan(), "甲方签字本.png")
         return
     signed_on = today - timedelta(days=days - 2)
     agreements.record_signatures(secretary, agreement,
-                                 {first.id: signed_on, second.id: signed_on}, _scan(), "签字本.pdf")
+                                 {first.id: signed_on, second.id: signed_on}, signed_copy_scan(),
+                                 "签字本.png")
     found = tasks.tasks_of(dispute)
     if stage == "effective":
         # The 30-day window for judicial confirmation closes in a few days, not yet filed.
@@ -191,6 +240,11 @@ def _backdate(dispute, conference, days: int) -> None:
     conference.ends_at -= shift
     conference.started_at, conference.ended_at = conference.starts_at, conference.ends_at
     dispute.reported_at = conference.starts_at - timedelta(days=7)
+    # Escalated between the report and the conference, as it happened.
+    dispute.escalated_at = conference.starts_at - timedelta(days=3)
+    for event in dispute.events:
+        if event.action == "escalate":
+            event.at = dispute.escalated_at
     for task in tasks.tasks_of(dispute):
         task.due_on = (conference.starts_at + timedelta(days=10)).date()
     db.session.commit()

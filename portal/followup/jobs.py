@@ -20,6 +20,11 @@ def _copy(agreement: int):
     return lambda: doc.render_agreement_pdf(document)
 
 
+@renders.builder("confirmation.application")
+def _application(agreement: int):
+    return agreements.confirmation_application_pdf(db.session.get(Agreement, agreement))
+
+
 @renders.builder("notice")
 def _notice(dispute: int, party: int):
     html = agreements.notice_html(db.session.get(Dispute, dispute), db.session.get(Party, party))

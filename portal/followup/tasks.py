@@ -88,7 +88,8 @@ def obligations_to_tasks(actor: User, agreement: Agreement) -> list[Task]:
                     agreement_id=agreement.id, kind=TaskKind.OBLIGATION, position=position,
                     owner_body=watcher.organisation.name, organisation=watcher.organisation,
                     owner_name=watcher.full_name, owner=watcher,
-                    title=f"{item['obligor']}：{item['content']}（{item['manner']}）",
+                    title=f"{item['obligor']}：{item['content']}" + (
+                        f"（{item['manner']}）" if item.get("manner") else ""),
                     expected_feedback="回访当事人，记录履行情况",
                     due_on=date.fromisoformat(item["deadline"]), state=TaskState.OPEN)
         db.session.add(task)

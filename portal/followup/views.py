@@ -154,9 +154,18 @@ def generate(ident):
     return redirect(url_for(".agreement_page", ident=agreement.id))
 
 
-def _lines(name: str) -> list[str]:
-    value = request.form.get(name) or ""
-    return [v.strip() for v in value.replace("、", ",").split(",") if v.strip()]
+def _instalments(text: str, what: str) -> list[dict]:
+    """Lines "2026-04-01 5万元" as instalments; a line without a date is refused."""
+    rows = []
+    for line in text.splitlines():
+        due, _sep, amount = line.strip().partition(" ")
+        if not due:
+            continue
+        if not amount.strip():
+            raise DomainError(_("%(what)s: write each instalment as a date and an amount.",
+                                what=what[:20]))
+        rows.append({"due": due, "amount": amount.strip()[:60]})
+    return rows
 
 
 def _agreement_form(agreement: Agreement) -> dict:
@@ -165,7 +174,7 @@ def _agreement_form(agreement: Agreement) -> dict:
     for row in old["parties"]:
         key = f"p{row['party_id']}"
         parties.append(dict(row, **{f: (form.get(f"{key}-{f}") or "").strip()[:200] for f in (
-            "sex", "birth_date", "id_number", "ethnicity", "address", "phone")}))
+            "sex", "birth_date", "id_number", "ethnicity", "occupation", "address", "phone")}))
     responsibilities = [{"party": row["name"],
                          "text": (form.get(f"resp-{row['party_id']}") or "").strip()[:2000]}
                         for row in old["parties"]]
@@ -174,12 +183,15 @@ def _agreement_form(agreement: Agreement) -> dict:
         content = (form.get(f"ob-{index}-content") or "").strip()
         if content:
             obligations.append({
-                "obligor": (form.get(f"ob-{index}-obligor") or "").strip()[:60] or "—",
+                "obligor": (form.get(f"ob-{index}-obligor") or "").strip()[:60],
                 "content": content[:2000],
+                "method": (form.get(f"ob-{index}-method") or "").strip(),
+                "instalments": _instalments(form.get(f"ob-{index}-instalments") or "",
+                                            content),
                 "manner": (form.get(f"ob-{index}-manner") or "").strip()[:500],
                 "deadline": (form.get(f"ob-{index}-deadline") or "").strip()})
     return {"committee": form.get("committee", "").strip()[:120],
-            "mediators": _lines("mediators"),
+            "mediators": [m.strip() for m in form.getlist("mediator") if m.strip()],
             "invited_mediator": form.get("invited_mediator", "").strip()[:60],
             "place": form.get("place", "").strip()[:120], "parties": parties,
             "facts": form.get("facts", "").strip()[:8000],
@@ -192,12 +204,26 @@ def _agreement_form(agreement: Agreement) -> dict:
 def agreement_page(ident):
     agreement = load_or_404(Agreement, ident, "agreement.view")
     if request.method == "POST":
-        return _attempt(lambda: agreements.update(current_user, agreement,
-                                                  _agreement_form(agreement)),
-                        _("Saved."), url_for(".agreement_page", ident=ident))
+        typed = None
+        try:
+            typed = _agreement_form(agreement)
+            agreements.update(current_user, agreement, typed)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+            # The form is shown again with what was typed, nothing saved.
+            return _agreement_view(agreement, typed), 400
+        flash(_("Saved."), "success")
+        return redirect(url_for(".agreement_page", ident=ident))
+    return _agreement_view(agreement)
+
+
+def _agreement_view(agreement: Agreement, typed: dict | None = None):
     signed = {s.party_id: s for s in agreement.signatures}
     return render_template(
-        "followup/agreement.html", agreement=agreement, data=agreements.content(agreement),
+        "followup/agreement.html", agreement=agreement,
+        data=typed or agreements.content(agreement),
+        committee_mediators=agreements.committee_mediators(agreement.dispute),
         dispute=agreement.dispute, signed=signed, S=AgreementState,
         deadline=agreements.confirmation_deadline(agreement),
         held=agreements.conference_day(agreement.conference),
@@ -233,6 +259,26 @@ def agreement_pdf(ident):
     audit("agreement.downloaded", agreement, changes={"version": agreement.version})
     db.session.commit()
     return pdf_download(data, name)
+
+
+@bp.route("/agreements/<int:ident>/confirmation-application.pdf")
+@login_required
+def confirmation_application_pdf(ident):
+    agreement = load_or_404(Agreement, ident, "agreement.view")
+    try:
+        _document, key = agreements.confirmation_application(agreement)
+    except DomainError as error:
+        flash(error.message, "danger")
+        return redirect(url_for(".agreement_page", ident=ident))
+    found = renders.request_pdf("confirmation.application", key,
+                                f"confirmation-application-{agreement.id}.pdf",
+                                {"agreement": agreement.id}, requested_by=current_user)
+    if not isinstance(found, RenderedPdf):
+        db.session.commit()
+        return wait_for(found)
+    audit("agreement.confirmation_application_downloaded", agreement)
+    db.session.commit()
+    return pdf_download(found.pdf, found.filename)
 
 
 @bp.route("/agreements/<int:ident>/signatures", methods=["POST"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 
@@ -11,6 +11,8 @@ from portal.timeutil import local_zone
 from reports.minutes import AttendanceStatus, Outcome
 
 MAX_ROWS = 60
+# Attendees sign in on arrival, which may be a little before the session opens.
+EARLY_SIGN_IN = timedelta(minutes=30)
 
 
 def _rows(form, prefix: str, fields: tuple[str, ...]) -> list[dict]:
@@ -33,7 +35,23 @@ def _time_on(day: date, value: str, line: int) -> str | None:
     return datetime.combine(day, clock, local_zone()).isoformat()
 
 
-def attendance(form, day: date) -> list[dict]:
+def _within(moment: str | None, session: tuple[datetime, datetime | None] | None,
+            line: int) -> None:
+    if moment is None or session is None:
+        return
+    start, end = session
+    at = datetime.fromisoformat(moment)
+    if at < start - EARLY_SIGN_IN or (end is not None and at > end):
+        zone = local_zone()
+        span = f"{(start - EARLY_SIGN_IN).astimezone(zone):%H:%M}–" + (
+            f"{end.astimezone(zone):%H:%M}" if end is not None else "")
+        raise DomainError(_("Row %(n)d: the sign-in time lies outside the session "
+                            "(%(span)s).", n=line, span=span))
+
+
+def attendance(form, day: date,
+               session: tuple[datetime, datetime | None] | None = None) -> list[dict]:
+    """The attendance rows; sign-in times must fall within ``session`` (start, end)."""
     rows = []
     fields = ("user_id", "name", "body", "role", "status", "delegate_of", "time", "ack")
     for line, row in enumerate(_rows(form, "att", fields), start=1):
@@ -43,11 +61,13 @@ def attendance(form, day: date) -> list[dict]:
             continue
         if row["status"] not in {s.value for s in AttendanceStatus}:
             raise DomainError(_("Row %(n)d: choose the attendance status.", n=line))
+        signed_in_at = _time_on(day, row["time"], line)
+        _within(signed_in_at, session, line)
         rows.append({
             "user_id": int(row["user_id"]) if row["user_id"].isdigit() else None,
             "name": row["name"][:60], "body": row["body"][:120], "role": row["role"][:60],
             "status": row["status"], "delegate_of": row["delegate_of"][:60],
-            "signed_in_at": _time_on(day, row["time"], line), "ack": bool(row["ack"]),
+            "signed_in_at": signed_in_at, "ack": bool(row["ack"]),
         })
     if not rows:
         raise DomainError(_("Record at least one attendee."))

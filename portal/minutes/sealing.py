@@ -10,7 +10,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from portal.errors import DomainError
-from reports import signing
+from reports import signing, verify
 
 LOCAL_FILES = {"key": "seal.key.pem", "cert": "seal.cert.pem",
                "chain": ("issuing-ca.cert.pem", "root-ca.cert.pem"), "root": "root-ca.cert.pem"}
@@ -45,13 +45,21 @@ def _signer(key: Path, cert: Path, chain: tuple[Path, ...]):
     return signing.load_signer(key, cert, chain)
 
 
-def seal(pdf: bytes) -> bytes:
+# The signature's /Reason says why the document is sealed, by the kind in its record.
+REASONS = {"minutes": "会商纪要印发", "agreement": "调解协议书生效",
+           "casefile": "调解卷宗归档", "report": "统计报告印发"}
+
+
+def seal(pdf: bytes, *, reason: str | None = None) -> bytes:
     found = paths()
     if not found["key"].exists():
         raise DomainError(_("The portal has no seal key yet. An administrator runs "
                             "“portal keys init” (or configures PORTAL_SEAL_KEY)."))
     signer = _signer(found["key"], found["cert"], found["chain"])
-    return signing.seal_pdf(pdf, signer, reason=current_app.config["PORTAL_MINUTES_ISSUER"],
+    if reason is None:
+        record = verify.read_document_record(pdf)
+        reason = REASONS.get(record.kind if record else "", "文书印发")
+    return signing.seal_pdf(pdf, signer, reason=reason,
                             location=current_app.config["PORTAL_SEAL_LOCATION"])
 
 

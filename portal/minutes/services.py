@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from portal.audit.services import record
 from portal.auth.services import PasswordRefused, confirm_password
 from portal.conferences.models import Answer, Brief, Conference, ConferenceState, InviteeGroup
+from portal.disputes import references
 from portal.disputes.models import DisputeEvent
 from portal.errors import Conflict, DomainError, NotAllowed
 from portal.extensions import db
@@ -26,7 +27,7 @@ from portal.minutes.models import Comment, MinutesVersion, RecordSection, Signat
 from portal.minutes.models import VersionStatus as V
 from portal.orgs.models import User
 from portal.permissions import can
-from portal.timeutil import utcnow
+from portal.timeutil import local_zone, utcnow
 from reports import minutes as doc
 
 S = ConferenceState
@@ -149,6 +150,8 @@ def _lines(values) -> tuple[str, ...]:
 
 def build_document(conference: Conference, body: str, number: int,
                    signatures: tuple = (), issued: bool = False) -> doc.Minutes:
+    """The minutes from the record; ``number`` is the version (the issue number, once the
+    conference's minutes have one, is carried over)."""
     data = {key: section(conference, key)[0] for key in SECTIONS}
     outcome = data["outcome"] or {}
     dispute = conference.dispute
@@ -158,11 +161,13 @@ def build_document(conference: Conference, body: str, number: int,
             status=doc.AttendanceStatus(row.get("status") or "present"),
             delegate_of=row.get("delegate_of", ""),
             signed_in_at=datetime.fromisoformat(row["signed_in_at"])
-            if row.get("signed_in_at") else None)
+            if row.get("signed_in_at") else None,
+            acknowledged=bool(row.get("ack")))
         for row in data["attendance"])
     return doc.Minutes(
-        number=dispute.reference, version=number, title=f"关于{dispute.title}的联席会商纪要",
-        issuer=current_app.config["PORTAL_MINUTES_ISSUER"],
+        number=_existing_number(conference), version=number,
+        title=f"关于{dispute.title}的联席会商纪要", dispute_reference=dispute.reference,
+        issuer=current_app.config["PORTAL_ISSUER"],
         starts_at=conference.started_at or conference.starts_at or conference.created_at,
         ends_at=conference.ended_at or conference.ends_at,
         place=conference.room.name if conference.room else "",
@@ -181,9 +186,56 @@ def build_document(conference: Conference, body: str, number: int,
                            feedback=row.get("feedback", ""))
             for row in data["actions"] if row.get("task")),
         next_steps=_lines(outcome.get("next_steps", [])),
+        agenda=_lines(item.get("title", "") for item in data["agenda"] or ()),
         body=body, signatures=signatures, issued=issued,
         verify_url=verify_url_for(None) if issued else "",
     )
+
+
+def _existing_number(conference: Conference) -> str:
+    """The issue number the conference's minutes were given, or "" before signing opened."""
+    for version in reversed(versions(conference)):
+        number = json.loads(version.snapshot).get("number", "")
+        # Minutes drawn before they had numbers of their own carry the dispute's.
+        if number and number != conference.dispute.reference:
+            return number
+    return ""
+
+
+def _minutes_number(conference: Conference) -> str:
+    """The conference's minutes number; a new one, consecutive per year, the first time.
+
+    Every version of one conference's minutes, amendments included, shares the number;
+    it is given when signing first opens, so drafts never used do not leave gaps.
+    """
+    found = _existing_number(conference)
+    if found:
+        return found
+    prefix = current_app.config["PORTAL_MINUTES_PREFIX"]
+    year = utcnow().astimezone(local_zone()).year
+    return f"{prefix}〔{year}〕{references.reserve(prefix, year)}号"
+
+
+# What an amendment says it corrects, by the parts of the document that changed.
+PART_NAMES = (("attendance", "参会人员"), ("agenda", "会商议程"), ("case_summary", "案情概要"),
+              ("body", "会商经过"), ("accounts", "“四笔帐”"), ("opinions", "各方意见"),
+              ("outcome", "会商结果"), ("agreed_terms", "会商结果"), ("referral", "会商结果"),
+              ("action_items", "任务分工"), ("next_steps", "后续安排"), ("title", "标题"),
+              ("place", "地点"), ("starts_at", "时间"), ("ends_at", "时间"))
+
+
+def _correction(conference: Conference, version: MinutesVersion,
+                current: doc.Minutes) -> dict:
+    corrected = [v for v in versions(conference)
+                 if v.number < version.number and v.issued_at is not None]
+    if not corrected:
+        return {"corrects": 0, "correction": ""}
+    before = json.loads(corrected[-1].snapshot)
+    after = json.loads(document.to_json(current))
+    changed = dict.fromkeys(label for key, label in PART_NAMES
+                            if before.get(key) != after.get(key))
+    text = f"更正{'、'.join(changed)}" if changed else "内容未作改动，重新签署"
+    return {"corrects": corrected[-1].number, "correction": text}
 
 
 def verify_url_for(content_hash: str | None) -> str:
@@ -317,6 +369,13 @@ def open_signing(actor: User, version: MinutesVersion) -> None:
         raise DomainError(_("Only a draft or a reviewed version can be opened for signing."))
     if not signers(conference):
         raise DomainError(_("Record the attendance first: nobody present could sign."))
+    # Nobody has signed yet, so the number and what an amendment corrects can still
+    # become part of what they sign.
+    stored = document.from_json(version.snapshot)
+    numbered = _with(stored, number=_minutes_number(conference),
+                     **_correction(conference, version, stored))
+    version.snapshot = document.to_json(numbered)
+    version.content_hash = doc.content_hash(numbered)
     version.status = V.SIGNING
     if conference.state is S.MINUTES_DRAFTING:
         conference.state = S.MINUTES_SIGNING
@@ -401,8 +460,8 @@ def issue(actor: User, version: MinutesVersion) -> MinutesVersion:
     if missing:
         raise DomainError(_("Still waiting for: %(names)s.",
                             names="、".join(r["name"] for r in missing)))
-    version.status = V.ISSUED
     version.issued_at = utcnow()
+    version.status = V.ISSUED
     for older in versions(conference):
         if older.id != version.id and older.status is V.ISSUED:
             older.status = V.SUPERSEDED
@@ -429,7 +488,7 @@ def seal_key(version: MinutesVersion) -> str:
 
 
 def issued_document(version: MinutesVersion) -> doc.Minutes:
-    """The issued minutes as printed: the signed snapshot with every signature or refusal."""
+    """The issued version as its PDF prints it: signatures, date of issue and link."""
     conference = db.session.get(Conference, version.conference_id)
     names = {r["user_id"]: r["name"] for r in signers(conference)}
     signatures = tuple(
@@ -438,6 +497,7 @@ def issued_document(version: MinutesVersion) -> doc.Minutes:
                       refusal_reason=s.reason or "")
         for s in _active(version))
     return _with(document.from_json(version.snapshot), signatures=signatures, issued=True,
+                 issued_on=version.issued_at.astimezone(local_zone()).date(),
                  verify_url=verify_url_for(version.content_hash))
 
 

@@ -76,10 +76,11 @@ def save_record(ident, key):
     conference = _conference(ident)
     if key not in services.SECTIONS:
         abort(404)
-    day = (conference.started_at or conference.starts_at or conference.created_at)
-    day = day.astimezone(local_zone()).date()
+    start = conference.started_at or conference.starts_at or conference.created_at
+    day = start.astimezone(local_zone()).date()
+    session = (start, conference.ended_at or conference.ends_at)
     readers = {
-        "attendance": lambda f: record_input.attendance(f, day),
+        "attendance": lambda f: record_input.attendance(f, day, session),
         "agenda": record_input.agenda, "accounts": record_input.accounts,
         "opinions": record_input.opinions, "outcome": record_input.outcome,
         "actions": lambda f: record_input.actions(f, set(_bodies(conference))),

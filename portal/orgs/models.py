@@ -24,6 +24,7 @@ class OrgKind(enum.Enum):
     WOMENS_FEDERATION = "womens_federation"
     EDUCATION = "education"
     LABOUR_ARBITRATION = "labour_arbitration"
+    LABOUR_MEDIATION = "labour_mediation"
     QUALITY_SUPERVISION = "quality_supervision"
     NATURAL_RESOURCES = "natural_resources"
     HEALTH_SPORTS = "health_sports"
@@ -43,6 +44,12 @@ class OrgKind(enum.Enum):
     def is_sector(self) -> bool:
         return self in SECTOR_KINDS
 
+    @property
+    def is_mediation_body(self) -> bool:
+        """Whether it counts as a sector mediation body of "3+N" (a labour-dispute
+        arbitration commission arbitrates; the 劳动人事争议调解 organisation mediates)."""
+        return self in MEDIATION_BODY_KINDS
+
 
 ORG_KIND_LABELS = {
     OrgKind.COURT: _l("Court (people's tribunal)"),
@@ -54,6 +61,7 @@ ORG_KIND_LABELS = {
     OrgKind.WOMENS_FEDERATION: _l("Women's federation"),
     OrgKind.EDUCATION: _l("Education"),
     OrgKind.LABOUR_ARBITRATION: _l("Labour arbitration"),
+    OrgKind.LABOUR_MEDIATION: _l("Labour and personnel dispute mediation"),
     OrgKind.QUALITY_SUPERVISION: _l("Quality supervision"),
     OrgKind.NATURAL_RESOURCES: _l("Natural resources"),
     OrgKind.HEALTH_SPORTS: _l("Health & sports"),
@@ -66,7 +74,9 @@ SECTOR_KINDS = frozenset({
     OrgKind.ECOLOGY_ENVIRONMENT, OrgKind.HOUSING_CONSTRUCTION, OrgKind.TRAFFIC_POLICE,
     OrgKind.WOMENS_FEDERATION, OrgKind.EDUCATION, OrgKind.LABOUR_ARBITRATION,
     OrgKind.QUALITY_SUPERVISION, OrgKind.NATURAL_RESOURCES, OrgKind.HEALTH_SPORTS,
+    OrgKind.LABOUR_MEDIATION,
 })
+MEDIATION_BODY_KINDS = SECTOR_KINDS - {OrgKind.LABOUR_ARBITRATION}
 
 
 class Role(enum.Enum):

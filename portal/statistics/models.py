@@ -19,13 +19,17 @@ HELD_STATES = (S.IN_SESSION, S.MINUTES_DRAFTING, S.MINUTES_SIGNING, S.SIGNED)
 
 
 class MonthlyReport(db.Model):
-    """The statistics report of one calendar month, as issued; the month is unique, so a
-    second generation (a restarted or concurrent scheduler) finds the first one."""
+    """One edition of the statistics report of a calendar month, as issued. An issued
+    edition never changes; a correction is a new edition that supersedes it, and both are
+    kept. (month, edition) is unique, so a second generation of the same edition (a
+    restarted or concurrent scheduler) finds the first one."""
 
     __tablename__ = "monthly_reports"
+    __table_args__ = (sa.UniqueConstraint("month", "edition"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    month: Mapped[str] = mapped_column(sa.String(7), unique=True)  # "2026-10"
+    month: Mapped[str] = mapped_column(sa.String(7))  # "2026-10"
+    edition: Mapped[int] = mapped_column(default=1)
     generated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     generated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     sha256: Mapped[str] = mapped_column(sa.String(64))

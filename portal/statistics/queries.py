@@ -24,7 +24,7 @@ from portal.disputes.models import CLOSED_STATES, Category, Dispute, Status
 from portal.extensions import db
 from portal.followup.models import PENDING, Task, TaskKind, TaskState
 from portal.minutes.models import MinutesVersion
-from portal.orgs.models import HEAD_KINDS, SECTOR_KINDS, Organisation, User, Village
+from portal.orgs.models import HEAD_KINDS, MEDIATION_BODY_KINDS, Organisation, User, Village
 from portal.statistics.models import (
     HELD_STATES,
     ConferenceFact,
@@ -309,7 +309,8 @@ def participation(f: Filters) -> sa.Row:
             sa.func.count(sa.distinct(sa.case(
                 (sa.and_(accepted, body.kind.in_(HEAD_KINDS)), body.kind)))).label("heads"),
             sa.func.count(sa.distinct(sa.case(
-                (sa.and_(accepted, body.kind.in_(SECTOR_KINDS)), body.id)))).label("sectors"),
+                (sa.and_(accepted, body.kind.in_(MEDIATION_BODY_KINDS)), body.id))))
+            .label("sectors"),
             sa.func.count(sa.distinct(sa.case((accepted, body.id)))).label("bodies"))
         .select_from(Conference)
         .outerjoin(Invitation, Invitation.conference_id == Conference.id)
@@ -376,9 +377,10 @@ def escalation_to_conference(f: Filters) -> sa.Row:
     escalation to tier 3 to that conference's start."""
     if summarised(f):
         fact = ConferenceFact
+        # A conference before its escalation is a recording error, not a duration.
         values = _held_facts(f, f.since, f.until, sa.select(fact.escalation_days.label("v"))
                              .where(fact.first_for_dispute,
-                                    fact.escalation_days.is_not(None))).subquery()
+                                    fact.escalation_days >= 0)).subquery()
         return db.session.execute(percentiles(values)).one()
     first = sa.func.min(Conference.started_at)
     values = (sa.select(_days(first, Dispute.escalated_at).label("v"))
@@ -386,7 +388,8 @@ def escalation_to_conference(f: Filters) -> sa.Row:
               .where(Conference.state.in_(HELD_STATES), Dispute.escalated_at.is_not(None),
                      *_slices(f))
               .group_by(Dispute.id, Dispute.escalated_at)
-              .having(_between(first, f.since, f.until)).subquery())
+              .having(_between(first, f.since, f.until), first >= Dispute.escalated_at)
+              .subquery())
     return db.session.execute(percentiles(values)).one()
 
 

@@ -49,6 +49,7 @@ class Figure:
 class ChartView:
     svg: str
     table: Table
+    empty: bool = False
 
 
 @dataclass
@@ -237,7 +238,7 @@ def _chart(table: Table, columns: list[int], render, **wording) -> ChartView:
                 for c in columns],
         x_label=table.headers[0], element_id=f"chart-{table.key}", empty_text=_("No data"),
         **wording)
-    return ChartView(render(chart), table)
+    return ChartView(render(chart), table, chart.is_empty)
 
 
 def _charts(result: Dashboard) -> None:
@@ -276,25 +277,27 @@ def report_due(now: datetime, zone) -> str | None:
 
 
 def generate_monthly_report(month: str, now: datetime | None = None,
-                            actor: User | None = None) -> MonthlyReport:
+                            actor: User | None = None, *,
+                            new_edition: bool = False) -> MonthlyReport:
     """The stored report of `month` ("YYYY-MM"), made now if there is none yet.
 
     Calling it twice, from a restarted or a second scheduler, returns the same report:
     the month is unique in the table, and a lost race returns the winner's row.
     """
     existing = _stored(month)
-    if existing is not None:
+    if existing is not None and not new_edition:
         return existing
+    edition = existing.edition + 1 if existing is not None else 1
     now = now or utcnow()
     zone = portal_zone()
     with force_locale("zh_CN"):
         board = dashboard(month_filters(month, zone), now.astimezone(zone).date())
-        document = monthly_document(board, month, now)
+        document = monthly_document(board, month, now, edition)
     actor_id = actor.id if actor is not None else None
     db.session.commit()  # nothing is held while the report renders
     pdf = render_monthly_pdf(document)
     actor = db.session.get(User, actor_id) if actor_id else None
-    report = MonthlyReport(month=month, generated_at=now, generated_by=actor,
+    report = MonthlyReport(month=month, edition=edition, generated_at=now, generated_by=actor,
                            sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), pdf=pdf)
     db.session.add(report)
     try:
@@ -305,28 +308,39 @@ def generate_monthly_report(month: str, now: datetime | None = None,
     from portal.audit.services import record
 
     record("statistics.monthly_report", summary=month, actor=actor,
-           changes={"month": month, "sha256": report.sha256})
+           changes={"month": month, "edition": edition, "sha256": report.sha256})
     db.session.commit()
     return report
 
 
 def _stored(month: str) -> MonthlyReport | None:
-    return db.session.scalar(sa.select(MonthlyReport).where(MonthlyReport.month == month))
+    """The latest edition of the month's report."""
+    return db.session.scalar(sa.select(MonthlyReport).where(MonthlyReport.month == month)
+                             .order_by(MonthlyReport.edition.desc()).limit(1))
 
 
-def request_monthly_report(month: str, actor: User | None = None):
-    """The stored report of ``month``, or the job that makes it."""
-    return _stored(month) or queue.enqueue(
-        "statistics.report", f"monthly-report:{month}",
-        {"month": month, "actor": actor.id if actor is not None else None},
-        requested_by=actor)
+def request_monthly_report(month: str, actor: User | None = None, *,
+                           new_edition: bool = False):
+    """The stored report of ``month``, or the job that makes it; with ``new_edition`` the
+    job of the next edition (an issued edition never changes)."""
+    stored = _stored(month)
+    if stored is not None and not new_edition:
+        return stored
+    edition = stored.edition + 1 if stored is not None else 1
+    return queue.enqueue(
+        "statistics.report", f"monthly-report:{month}:{edition}",
+        {"month": month, "edition": edition,
+         "actor": actor.id if actor is not None else None}, requested_by=actor)
 
 
 @queue.handler("statistics.report", lease_seconds=600, max_attempts=3)
 def _report_job(run: queue.JobRun) -> None:
-    actor = run.payload.get("actor")
-    generate_monthly_report(run.payload["month"], actor=db.session.get(User, actor)
-                            if actor else None)
+    month, edition, actor = (run.payload[k] for k in ("month", "edition", "actor"))
+    done = db.session.scalar(sa.select(MonthlyReport.id).where(
+        MonthlyReport.month == month, MonthlyReport.edition >= edition))
+    if done is None:  # a run repeated after a lost lease finds its edition made
+        generate_monthly_report(month, actor=db.session.get(User, actor) if actor else None,
+                                new_edition=edition > 1)
 
 
 def run_due(now: datetime | None = None):
@@ -340,18 +354,19 @@ def run_due(now: datetime | None = None):
     return job
 
 
-def monthly_document(board: Dashboard, month: str, now: datetime):
+def monthly_document(board: Dashboard, month: str, now: datetime, edition: int = 1):
     year, number = (int(part) for part in month.split("-"))
     tables = [ReportTable(t.title, [str(h) for h in t.headers],
                           [[_cell(v) for v in row] for row in t.rows])
               for key, t in board.tables.items() if key != "summary"]
     return MonthlyReportDocument(
-        issuer=current_app.config.get("PORTAL_REPORT_ISSUER", "南城派出所"),
+        issuer=current_app.config["PORTAL_ISSUER"],
         title=f"{year}年{number}月矛盾纠纷化解工作统计报告",
-        month=month, generated_at=now,
+        month=month, generated_at=now, edition=edition,
         figures=[(f.label, f.value) for f in board.figures],
         definitions=[f"{f.label}：{f.definition}" for f in board.figures if f.definition],
-        charts=[c.svg for c in board.charts], tables=tables)
+        # A chart with nothing to show would be an empty page.
+        charts=[c.svg for c in board.charts if not c.empty], tables=tables)
 
 
 def _cell(value: Cell) -> str:

@@ -34,7 +34,7 @@ from portal.conferences.models import Answer, AnswerChange, Conference, Invitati
 from portal.disputes.models import CLOSED_STATES, Dispute, Status
 from portal.extensions import db
 from portal.minutes.models import MinutesVersion
-from portal.orgs.models import HEAD_KINDS, SECTOR_KINDS, Organisation, User
+from portal.orgs.models import HEAD_KINDS, MEDIATION_BODY_KINDS, Organisation, User
 from portal.statistics.cache import bulk_written
 from portal.statistics.models import (
     HELD_STATES,
@@ -249,7 +249,7 @@ def _conferences_statement(scoped: bool) -> sa.Select:
                   sa.func.count(sa.distinct(sa.case(
                       (fact.body_kind.in_(HEAD_KINDS), fact.body_kind)))).label("heads"),
                   sa.func.count(sa.distinct(sa.case(
-                      (fact.body_kind.in_(SECTOR_KINDS), fact.body_id)))).label("sectors"),
+                      (fact.body_kind.in_(MEDIATION_BODY_KINDS), fact.body_id)))).label("sectors"),
                   sa.func.count(sa.distinct(fact.body_id)).label("bodies"))
         .where(fact.accepted, *[fact.conference_id.in_(ids) for ids in own])
         .group_by(fact.conference_id).subquery())

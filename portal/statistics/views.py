@@ -70,7 +70,8 @@ def index():
     villages = db.session.execute(
         sa.select(Village.id, Village.name).where(Village.active).order_by(Village.name)).all()
     reports = db.session.scalars(
-        sa.select(MonthlyReport).order_by(MonthlyReport.month.desc()).limit(24)).all()
+        sa.select(MonthlyReport).order_by(MonthlyReport.month.desc(),
+                                          MonthlyReport.edition.desc()).limit(24)).all()
     return render_template("statistics/index.html", board=board, filters=filters,
                            definitions=services.definitions(), villages=villages,
                            categories=list(Category), reports=reports,
@@ -116,10 +117,16 @@ def _download(body: bytes, mimetype: str, filename: str) -> Response:
 @login_required
 @require("statistics.read")
 def report_pdf(month: str):
-    report = db.session.scalar(sa.select(MonthlyReport).where(MonthlyReport.month == month))
+    """The latest edition of the month, or the one asked for (?edition=1)."""
+    query = sa.select(MonthlyReport).where(MonthlyReport.month == month)
+    edition = request.args.get("edition", type=int)
+    query = query.where(MonthlyReport.edition == edition) if edition else query.order_by(
+        MonthlyReport.edition.desc())
+    report = db.session.scalar(query.limit(1))
     if report is None:
         abort(404)
-    return _download(report.pdf, "application/pdf", f"monthly-report-{month}.pdf")
+    return _download(report.pdf, "application/pdf",
+                     f"monthly-report-{month}-{report.edition}.pdf")
 
 
 @bp.route("/reports", methods=["POST"])
@@ -131,9 +138,7 @@ def generate_report():
             or month < f"{FIRST_DATE:%Y-%m}"):
         flash(_("Choose a month that has ended, as YYYY-MM."), "danger")
         return redirect(url_for(".index"))
-    found = services.request_monthly_report(month, actor=current_user)
+    # An issued report never changes: asking again for a month makes a new edition.
+    found = services.request_monthly_report(month, actor=current_user, new_edition=True)
     db.session.commit()
-    if isinstance(found, MonthlyReport):
-        flash(_("The report of %(month)s is ready.", month=found.month), "success")
-        return redirect(url_for(".index", _anchor="reports"))
     return wait_for(found, url_for(".report_pdf", month=month))

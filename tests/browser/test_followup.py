@@ -33,7 +33,17 @@ def test_agreement_signed_task_reported_feedback_and_close(page, demo, app):
     page.get_by_role("link", name=re.compile("协议|Agreement and follow-up")).first.click()
     page.get_by_role("button", name=re.compile("调解协议书|mediation agreement")).click()
     expect(page.get_by_test_id("agreement-state")).to_be_visible()
-    page.locator("form[data-form=agreement] button").click()
+    agreement = page.locator("form[data-form=agreement]")
+    # What the record cannot know: the parties' ethnic group and occupation, the committee's
+    # mediator who signs, and how each obligation is performed.
+    for field in agreement.locator("input[name$='-ethnicity']").all():
+        field.fill("汉族")
+    for field in agreement.locator("input[name$='-occupation']").all():
+        field.fill("农民")
+    agreement.get_by_label("秦玉芳").check()
+    for select in agreement.locator("select[name$='-method']").all():
+        select.select_option("cash")
+    agreement.locator("button").click()
     expect(page.locator(".alert-success")).to_be_visible()
     form = page.locator("form[data-form=signatures]")
     for field in form.locator("input[type=date]").all():

@@ -10,6 +10,12 @@ from portal.orgs.models import OrgKind, User
 from tests.minutes.conftest import closed_session  # noqa: F401 - the fixture is reused
 
 TERMS = ["李四于2027年1月31日前向张三支付补偿款人民币3万元", "双方按原界桩恢复宅基地边界"]
+MEDIATOR = "刘德明"  # a mediator of the village's mediation committee
+
+
+def add_committee_mediator(make, dispute):
+    committee = make.organisation(OrgKind.VILLAGE_COMMITTEE, name=f"{dispute.village.name}村委会")
+    return make.user(organisation=committee, full_name=MEDIATOR)
 
 
 def record_agreement(conference, people, due="2027-01-15", outcome="agreement"):
@@ -45,10 +51,12 @@ def issue_minutes(conference):
 
 
 @pytest.fixture
-def issued(closed_session):  # noqa: F811
+def issued(closed_session, make):  # noqa: F811
     """(conference, people): the minutes issued, the outcome an agreement; the conference
-    was held 40 days ago so that signature dates can lie in the past."""
+    was held 40 days ago so that signature dates can lie in the past. The village's
+    committee has a mediator."""
     conference, people = closed_session
+    add_committee_mediator(make, conference.dispute)
     record_agreement(conference, people)
     issue_minutes(conference)
     conference.started_at = conference.started_at - timedelta(days=40)
@@ -62,8 +70,13 @@ def complete(data):
         row["sex"] = row["sex"] or "male"
         row["address"] = row["address"] or "米山村二组"
         row["phone"] = row["phone"] or "13900000000"
+        row["ethnicity"] = row["ethnicity"] or "汉族"
+        row["occupation"] = row["occupation"] or "农民"
         if not row["id_number"]:
             row["birth_date"] = "1970-05-06"
+    data["mediators"] = data["mediators"] or [MEDIATOR]
+    for obligation in data["obligations"]:
+        obligation["method"] = obligation["method"] or "transfer"
     data["responsibilities"] = [{"party": data["parties"][1]["name"],
                                  "text": "擅自移动界桩，负主要责任"}]
     return data

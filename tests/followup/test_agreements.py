@@ -1,5 +1,6 @@
+import re
 import subprocess
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -12,8 +13,8 @@ from portal.notifications.models import Notification
 from portal.timeutil import utcnow
 from reports.agreement import render_agreement_pdf
 from reports.pdf import render_pdf
-from tests.factories import run_jobs
-from tests.followup.conftest import TERMS, complete
+from tests.factories import download, run_jobs
+from tests.followup.conftest import MEDIATOR, TERMS, complete
 from tests.samples import PNG
 
 
@@ -60,13 +61,58 @@ def test_agreement_pdf_carries_what_the_mediation_law_requires(drafted):
         assert "".join(term.split()) in text
     assert "履行方式" in text and "履行期限" in text
     assert text.count("（签名或按指印）") == len(dispute.parties)
-    assert "人民调解员（签名）" in text and conference_name(agreement) in text
+    # The committee's mediator signs, not the convener (a police officer)
+    assert f"人民调解员（签名）：{MEDIATOR}" in text
+    assert agreement.conference.convener.full_name not in text
     assert "（印章）" in text  # the committee's seal area
-    assert f"一式{len(dispute.parties) + 1}份" in text  # one per party and one kept
+    assert "一式三份" in text  # one per party and one kept, in characters
 
 
-def conference_name(agreement):
-    return agreement.conference.convener.full_name
+def test_agreement_parts_come_in_order_with_a_signature_page(drafted):
+    text = _pdf_text(agreements.agreement_pdf(drafted))
+    number = drafted.number
+    assert re.fullmatch(r"测试调〔20\d\d〕[1-9]\d*号", number)
+    parts = [number, "人民调解协议书", "一、当事人基本情况", "汉族", "职业或工作单位：农民",
+             "二、纠纷的主要事实", "三、争议事项", "四、各方当事人的责任",
+             "五、达成的调解协议内容", "履行方式：银行转账，一次性履行", "六、其他事项",
+             "（以下无正文）", f"（此页无正文，为{number}人民调解协议书签署页）",
+             "甲方（签名或按指印）", "年月日", "乙方（签名或按指印）", "年月日",
+             f"人民调解员（签名）：{MEDIATOR}", "（印章）"]
+    at = 0
+    for part in parts:
+        at = text.find(part, at)
+        assert at >= 0, part
+    assert "版）" not in text
+
+
+def test_mediators_come_from_the_committee(drafted):
+    data = agreements.content(drafted)
+    data["mediators"] = [drafted.conference.convener.full_name]
+    with pytest.raises(DomainError, match="不是.*人民调解员"):
+        agreements.update(drafted.conference.secretary, drafted, data)
+
+
+def test_each_obligation_says_how_it_is_performed(drafted):
+    data = agreements.content(drafted)
+    data["obligations"][0]["method"] = ""
+    with pytest.raises(DomainError, match="请选择履行方式"):
+        agreements.update(drafted.conference.secretary, drafted, data)
+    deadline = date.fromisoformat(data["obligations"][0]["deadline"])
+    first, second = deadline - timedelta(days=10), deadline
+    data["obligations"][0].update(method="cash", instalments=[
+        {"due": first.isoformat(), "amount": "1万元"},
+        {"due": second.isoformat(), "amount": "2万元"}])
+    agreements.update(drafted.conference.secretary, drafted, data)
+    text = _pdf_text(agreements.agreement_pdf(drafted))
+    assert (f"履行方式：现金支付，分二期履行（第1期于{first.year}年{first.month}月{first.day}日前"
+            f"1万元；第2期于{second.year}年{second.month}月{second.day}日前2万元）") in text
+
+
+def test_party_particulars_need_ethnicity_and_occupation(drafted):
+    data = agreements.content(drafted)
+    data["parties"][0]["occupation"] = ""
+    with pytest.raises(DomainError, match="职业或工作单位"):
+        agreements.update(drafted.conference.secretary, drafted, data)
 
 
 def test_no_agreement_without_an_agreed_outcome(closed_session):
@@ -85,6 +131,8 @@ def test_missing_particulars_are_named(issued):
     conference, _ = issued
     agreement = agreements.generate(conference.secretary, conference)
     data = agreements.content(agreement)
+    for row in data["parties"]:
+        row.update(ethnicity="汉族", occupation="农民")
     with pytest.raises(DomainError, match="李四"):
         agreements.update(conference.secretary, agreement, data)
 
@@ -197,3 +245,21 @@ def test_rights_notice_per_party_and_record_it_was_given(issued):
     agreements.record_notice(handler, dispute, party, agreements.today(), "in_person")
     with pytest.raises(DomainError, match=party.name):
         agreements.record_notice(handler, dispute, party, agreements.today(), "in_person")
+
+
+def test_joint_application_for_judicial_confirmation_once_in_effect(drafted, client, login):
+    agreement = drafted
+    with pytest.raises(DomainError):
+        agreements.confirmation_application_pdf(agreement)
+    _sign_all(agreement, 2, 1)
+    text = _pdf_text(agreements.confirmation_application_pdf(agreement)())
+    deadline = agreements.confirmation_deadline(agreement)
+    assert "司法确认申请书" in text and agreement.number in text
+    assert f"请于{deadline.year}年{deadline.month}月{deadline.day}日前" in text
+    for party in agreement.dispute.parties:
+        assert f"申请人（{'甲方' if party == agreement.dispute.parties[0] else '乙方'}）" \
+               f"：{party.name}" in text or party.name in text
+    login(agreement.conference.secretary)
+    response = download(client,
+                        f"/followup/agreements/{agreement.id}/confirmation-application.pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF-")

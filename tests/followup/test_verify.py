@@ -46,8 +46,8 @@ def test_the_downloaded_agreement_carries_its_link_and_its_seal(app, client, log
     page = _upload(app, data)
     assert "这是正式生效的人民调解协议书" in page and agreement.number in page
     tampered = bytearray(data)
-    position = tampered.index(b"/Producer")
-    tampered[position + 12] ^= 0x01
+    position = tampered.index(b"stream", len(data) // 3)  # inside the signed bytes
+    tampered[position + 40] ^= 0x01
     page = _upload(app, bytes(tampered))
     assert "电子印章已失效" in page and "这是正式生效的人民调解协议书" not in page
 

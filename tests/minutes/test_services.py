@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -180,3 +181,49 @@ def test_two_first_saves_of_one_part_at_once_conflict(closed_session, monkeypatc
                                                               "notes": "b"}], 0)
     assert secretary.full_name in conflict.value.message
     assert services.section(conference, "agenda")[0][0]["title"] == "听取陈述"
+def _sign_all_and_issue(conference, version):
+    secretary = conference.secretary
+    services.open_signing(secretary, version)
+    for row in services.signers(conference):
+        user = db.session.get(type(secretary), row["user_id"])
+        services.sign(user, version, "Correct-horse-42", version.content_hash)
+    return services.issue(secretary, version)
+
+
+def test_minutes_get_their_own_number_when_signing_opens(drafted):
+    conference, people, version = drafted
+    assert document.from_json(version.snapshot).number == ""
+    services.open_signing(conference.secretary, version)
+    number = document.from_json(version.snapshot).number
+    assert re.fullmatch(r"南城会纪〔20\d\d〕[1-9]\d*号", number)
+    assert number != conference.dispute.reference
+    assert doc.content_hash(document.from_json(version.snapshot)) == version.content_hash
+
+
+def test_amendment_keeps_the_number_and_says_what_it_corrects(drafted):
+    conference, people, version = drafted
+    _sign_all_and_issue(conference, version)
+    first = document.from_json(version.snapshot)
+    amendment = services.amend(conference.secretary, conference)
+    amendment = services.edit(conference.secretary, amendment, "补充：双方同意分两期履行",
+                              amendment.content_hash)
+    services.open_signing(conference.secretary, amendment)
+    second = document.from_json(amendment.snapshot)
+    assert second.number == first.number
+    assert second.corrects == version.number and second.correction == "更正会商经过"
+
+
+def test_sign_in_outside_the_session_is_refused(app):
+    from datetime import UTC, date, datetime
+
+    from werkzeug.datastructures import MultiDict
+
+    from portal.minutes import record_input
+
+    session = (datetime(2026, 3, 5, 6, 0, tzinfo=UTC), datetime(2026, 3, 5, 8, 0, tzinfo=UTC))
+    form = MultiDict({"att-0-name": "王建国", "att-0-status": "present", "att-0-time": "17:30"})
+    with app.test_request_context():
+        with pytest.raises(DomainError, match="13:30–16:00"):
+            record_input.attendance(form, date(2026, 3, 5), session)
+        form["att-0-time"] = "13:45"  # 15 minutes before the start (Beijing time)
+        assert record_input.attendance(form, date(2026, 3, 5), session)[0]["signed_in_at"]

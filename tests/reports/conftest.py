@@ -10,7 +10,14 @@ from io import BytesIO
 import pytest
 from pypdf import PdfReader
 
-from reports.agreement import MediationAgreement, Obligation, Party, Responsibility, Sex
+from reports.agreement import (
+    MediationAgreement,
+    Obligation,
+    Party,
+    PaymentMethod,
+    Responsibility,
+    Sex,
+)
 from reports.minutes import (
     ActionItem,
     AttendanceStatus,
@@ -26,7 +33,7 @@ from reports.minutes import (
 
 def _make_minutes(**changes) -> Minutes:
     doc = Minutes(
-        number="南城矛〔2026〕0001号",
+        number="南城会纪〔2026〕9号",
         version=1,
         title="关于东关村宅基地边界纠纷联席会商的会议纪要",
         issuer="南城派出所矛盾纠纷联席会商",
@@ -37,9 +44,9 @@ def _make_minutes(**changes) -> Minutes:
         secretary="李秀兰",
         case_summary="东关村村民**张三**与李四因宅基地边界发生争执，已持续两年。",
         attendance=(
-            Attendee("赵法官", "南城人民法庭", "庭长"),
-            Attendee("钱明", "南城司法所", "所长助理", delegate_of="孙所长"),
-            Attendee("王建国", "南城派出所", "所长"),
+            Attendee("赵法官", "南城人民法庭", "庭长", acknowledged=True),
+            Attendee("钱明", "南城司法所", "所长助理", delegate_of="孙所长", acknowledged=True),
+            Attendee("王建国", "南城派出所", "所长", acknowledged=True),
             Attendee(
                 "周红",
                 "自然资源所",
@@ -60,10 +67,12 @@ def _make_minutes(**changes) -> Minutes:
         outcome=Outcome.AGREEMENT,
         agreed_terms=("以复测界址为准", "李四于三十日内拆除越界围墙"),
         action_items=(
-            ActionItem("自然资源所", "周红", "组织复测", date(2026, 3, 12), "书面报告召集人"),
+            ActionItem("自然资源所", "周红梅", "组织复测", date(2026, 3, 12), "书面报告召集人"),
         ),
         next_steps=("申请司法确认",),
         body="双方各自陈述了诉求。\n\n- 张三要求恢复原界址\n- 李四同意复测",
+        agenda=("听取双方陈述", "确定复测方案"),
+        dispute_reference="南城矛〔2026〕0009号",
         signatures=(
             Signature("赵法官", "南城人民法庭", datetime(2026, 3, 5, 9, 0, tzinfo=UTC)),
             Signature("王建国", "南城派出所", refusal_reason="对第二项有保留意见"),
@@ -87,7 +96,7 @@ def draft_minutes() -> Minutes:
 
 @pytest.fixture
 def issued_minutes() -> Minutes:
-    return _make_minutes(issued=True)
+    return _make_minutes(issued=True, issued_on=date(2026, 3, 5))
 
 
 @pytest.fixture
@@ -119,7 +128,7 @@ def draft_pdf() -> bytes:
 
 @pytest.fixture(scope="session")
 def issued_pdf() -> bytes:
-    return render_minutes_pdf(_make_minutes(issued=True))
+    return render_minutes_pdf(_make_minutes(issued=True, issued_on=date(2026, 3, 5)))
 
 
 def _page_texts(pdf: bytes) -> list[str]:
@@ -160,8 +169,10 @@ def _make_agreement(**changes) -> MediationAgreement:
             Responsibility("甲方", "发生争执后拆毁部分院墙，负次要责任。"),
         ),
         obligations=(
-            Obligation("乙方", "拆除越界部分院墙", "自行拆除，村委会到场见证", date(2026, 4, 5)),
-            Obligation("甲方", "赔偿乙方院墙损失人民币2000元", "一次性现金支付", date(2026, 3, 20)),
+            Obligation("李四", "拆除越界部分院墙", date(2026, 4, 5),
+                       manner="自行拆除，村委会到场见证"),
+            Obligation("张三", "赔偿乙方院墙损失人民币2000元", date(2026, 3, 20),
+                       method=PaymentMethod.CASH),
         ),
         signed_on=date(2026, 3, 6),
         place="南城派出所致和调解室",

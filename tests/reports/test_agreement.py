@@ -1,7 +1,11 @@
 import dataclasses
+import re
+import subprocess
 from datetime import date
+from io import BytesIO
 
 import pytest
+from pypdf import PdfReader
 
 from reports.agreement import (
     Party,
@@ -36,7 +40,8 @@ def test_agreement_states_every_element_the_law_requires(make_agreement, pdf_tex
         "负主要责任",
         # what was agreed, how and by when it is performed (art. 29 (3))
         "拆除越界部分院墙",
-        "履行方式：自行拆除，村委会到场见证",
+        "履行方式：由义务人自行履行，一次性履行，自行拆除，村委会到场见证",
+        "履行方式：现金支付，一次性履行",
         "履行期限：2026年4月5日前",
         # signatures, fingerprints, the committee's seal, copies (art. 29)
         "甲方（签名或按指印）",
@@ -44,7 +49,7 @@ def test_agreement_states_every_element_the_law_requires(make_agreement, pdf_tex
         "人民调解员（签名）",
         "东关村人民调解委员会（印章）",
         "2026年3月6日",
-        "本协议书一式3份，当事人各执一份，人民调解委员会留存一份",
+        "本协议书一式三份，当事人各执一份，人民调解委员会留存一份",
         # binding force (art. 31) and judicial confirmation (art. 33)
         "具有法律约束力",
         "三十日内共同向人民法院申请司法确认",
@@ -91,7 +96,7 @@ def test_agreement_record_is_readable(make_agreement):
 
 def test_agreement_content_is_tagged_with_its_kind(make_agreement):
     assert canonical_content(make_agreement()).startswith(b'{"content":')
-    assert b'"schema":"agreement/1"' in canonical_content(make_agreement())
+    assert b'"schema":"agreement/2"' in canonical_content(make_agreement())
 
 
 def test_facts_are_sanitised(make_agreement):
@@ -116,3 +121,50 @@ def test_rights_notice_gives_each_party_their_rights_and_duties(make_agreement, 
             "不收取任何费用",
         ):
             assert item in flat, (name, item)
+
+
+def test_rights_notice_parts_come_in_order_on_one_sheet_per_party(make_agreement, pdf_text):
+    pdf = render_rights_notice_pdf(make_agreement())
+    assert len(PdfReader(BytesIO(pdf)).pages) == 2
+    text = "".join(pdf_text(pdf, page=1).split())
+    parts = ("东关村人民调解委员会", "人民调解当事人权利义务告知书", "张三（甲方）：",
+             "当事人享有下列权利", "当事人应当履行下列义务", "人民调解员的保密义务",
+             "不得泄露当事人的个人隐私、商业秘密", "调解协议的效力和司法确认", "具有法律约束力",
+             "三十日内共同向人民法院申请司法确认", "告知人（签名）", "当事人（签名或按指印）",
+             "年月日")
+    at = 0
+    for part in parts:
+        at = text.find(part, at)
+        assert at >= 0, part
+
+
+def test_rights_notice_date_line_is_right_aligned(make_agreement):
+    pdf = render_rights_notice_pdf(make_agreement())
+    layout = subprocess.run(["pdftotext", "-layout", "-f", "1", "-l", "1", "-", "-"],
+                            input=pdf, capture_output=True, check=True).stdout.decode()
+    date_line = next(line for line in reversed(layout.splitlines())
+                     if re.fullmatch(r"\s*年\s*月\s*日\s*", line))
+    signer_line = next(line for line in layout.splitlines() if "告知人" in line)
+    indent = len(date_line) - len(date_line.lstrip())
+    assert indent > len(signer_line) - len(signer_line.lstrip()) + 20
+
+
+def test_confirmation_application_is_filled_from_the_agreement(make_agreement, pdf_text):
+    from reports.agreement import render_confirmation_application_pdf
+
+    pdf = render_confirmation_application_pdf(
+        make_agreement(), court="高平市人民法院", effective_on=date(2026, 3, 6),
+        deadline=date(2026, 4, 5))
+    text = "".join(pdf_text(pdf).split())
+    parts = ("司法确认申请书", "申请人（甲方）：张三，男，汉族", "申请人（乙方）：李四，女",
+             "请求事项", "请求人民法院依法确认申请人于2026年3月6日经东关村人民调解委员会调解达成的"
+             "南城调〔2026〕0007号人民调解协议书有效", "事实和理由", "拆除越界部分院墙",
+             "法释〔2011〕5号", "申请人承诺", "没有恶意串通、规避法律的行为", "此致",
+             "高平市人民法院", "附", "申请人（签名或按指印）")
+    at = 0
+    for part in parts:
+        at = text.find(part, at)
+        assert at >= 0, part
+    # One signature line with its own date per party.
+    assert text.count("申请人（签名或按指印）") == 2 and text.count("月日") == 2
+    assert "请于2026年4月5日前" in text

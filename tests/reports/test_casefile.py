@@ -109,3 +109,65 @@ def test_a_section_is_either_a_pdf_or_html():
         Section("空")
     with pytest.raises(ValueError):
         Section("两者", pdf=b"%PDF-", html="<p></p>")
+
+
+def _cover(**changes):
+    from datetime import date
+
+    from reports.casefile import Cover
+
+    values = dict(committee="东关村人民调解委员会", case_number="南城矛〔2026〕9号",
+                  title="东关村宅基地边界纠纷调解卷宗", parties=("张三", "欧阳明"),
+                  dispute_type="土地山林", filed_on=date(2026, 3, 1),
+                  closed_on=date(2026, 4, 2), keeping_period="长期", filed_by="李秀兰",
+                  bound_on=date(2026, 4, 3))
+    values.update(changes)
+    return Cover(**values)
+
+
+def test_cover_contents_documents_and_back_sheet_in_order(pdf_text):
+    sections = [Section("纠纷受理登记表", html="<h1>受理登记</h1>"),
+                Section("调解协议书", attachment("协议", 2))]
+    pdf = build_casefile("东关村宅基地边界纠纷调解卷宗", "南城矛〔2026〕9号", sections,
+                         cover=_cover(), timeout=None)
+    reader = PdfReader(BytesIO(pdf))
+    assert [item.title for item in reader.outline] == [
+        "卷宗封面", "卷内目录", "纠纷受理登记表", "调解协议书", "备考表"]
+    cover = "".join(pdf_text(pdf, page=1).split())
+    parts = ("东关村人民调解委员会", "人民调解卷宗", "卷宗编号南城矛〔2026〕9号",
+             "当事人张三、欧阳明",
+             "纠纷类型土地山林", "受理日期2026年3月1日", "结案日期2026年4月2日",
+             "保管期限长期", "立卷人李秀兰", "本卷共4页")
+    at = 0
+    for part in parts:
+        at = cover.find(part, at)
+        assert at >= 0, part
+    back = "".join(pdf_text(pdf, page=len(reader.pages)).split())
+    assert "卷内备考表" in back and "本卷共4页" in back and "立卷人：李秀兰" in back
+
+
+def test_every_numbered_page_carries_one_number_only(draft_minutes, pdf_text):
+    from reports.minutes import render_minutes_html
+
+    sections = [Section("会商纪要", html=render_minutes_html(draft_minutes)),
+                Section("证据", attachment("证据", 1))]
+    pdf = build_casefile("卷宗", "南城矛〔2026〕9号", sections, cover=_cover(), timeout=None)
+    pages = len(PdfReader(BytesIO(pdf)).pages)
+    for page in range(2, pages):  # the cover and the back sheet carry none
+        numbers = re.findall(r"—\s*(\d+)\s*—", pdf_text(pdf, page=page))
+        assert numbers == [str(page - 1)], (page, numbers)
+
+
+def test_unreadable_pdf_and_image_get_a_page_saying_why(pdf_text):
+    from reports.casefile import image_section
+
+    sections = [Section("扫描件", b"%PDF-1.4\n% demo scan\n"),
+                image_section("照片", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64),
+                Section("证据", attachment("证据", 1))]
+    pdf = build_casefile("卷宗", "南城矛〔2026〕9号", sections, cover=_cover(), timeout=None)
+    reader = PdfReader(BytesIO(pdf))
+    titles = [item.title for item in reader.outline]
+    assert titles[2:5] == ["扫描件（无法装订）", "照片（无法装订）", "证据"]
+    text = "".join(pdf_text(pdf).split())
+    assert "材料名称：扫描件" in text and "该文件无法读取" in text and "证据第1页" in text
+    assert "扫描件（无法装订）：原件无法读取" in text

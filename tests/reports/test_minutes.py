@@ -27,7 +27,7 @@ def test_pdf_contains_title_attendees_and_signatures(issued_minutes, issued_pdf,
     assert "东关村宅基地边界纠纷联席会商" in text
     for attendee in issued_minutes.attendance:
         assert attendee.name in text
-    assert "已签署 2026年3月5日 17:00" in text
+    assert "已签署，2026年3月5日 17:00" in text
     assert "拒绝签署，理由：对第二项有保留意见" in text
 
 
@@ -38,8 +38,21 @@ def test_pdf_contains_the_four_accounts_and_action_items(issued_pdf, pdf_text):
     assert "组织复测" in text and "2026年3月12日" in text
 
 
-def test_times_are_printed_in_beijing_time(issued_pdf, pdf_text):
-    assert "2026年3月5日 14:30至2026年3月5日 16:45" in pdf_text(issued_pdf)
+def test_same_day_session_names_its_date_once_in_beijing_time(issued_pdf, pdf_text):
+    text = pdf_text(issued_pdf)
+    assert "2026年3月5日 14:30至16:45" in text
+    assert "签到时间为北京时间" in text and "签署时间为北京时间" in text
+
+
+def test_times_in_another_zone_do_not_claim_beijing_time(make_minutes, pdf_text):
+    text = pdf_text(render_minutes_pdf(make_minutes(time_zone="Asia/Urumqi"), timeout=None))
+    assert "北京时间" not in text and "Asia/Urumqi" in text
+
+
+def test_session_across_midnight_dates_both_ends(make_minutes, pdf_text):
+    late = make_minutes(ends_at=datetime(2026, 3, 5, 17, 30, tzinfo=UTC))
+    assert "2026年3月5日 14:30至2026年3月6日 01:30" in pdf_text(
+        render_minutes_pdf(late, timeout=None))
 
 
 def test_pages_are_numbered_between_dashes(issued_pdf, pdf_text):

@@ -112,3 +112,58 @@ def test_sealing_keeps_the_pdf_a_claim_and_the_record(sealed_pdf, issued_pdf):
     xmp = PdfReader(BytesIO(sealed_pdf)).trailer["/Root"]["/Metadata"].get_object().get_data()
     assert b'pdfaid:part="3"' in xmp
     assert read_document_record(sealed_pdf) == read_document_record(issued_pdf)
+
+
+def _xmp_tree(reader):
+    from xml.etree.ElementTree import fromstring
+
+    packet = reader.trailer["/Root"]["/Metadata"].get_object().get_data()
+    start, end = packet.index(b"<x:xmpmeta"), packet.rindex(b"</x:xmpmeta>")
+    return packet, fromstring(packet[start:end + len(b"</x:xmpmeta>")])
+
+
+def _xmp_value(tree, namespace: str, name: str) -> str | None:
+    key = f"{{{namespace}}}{name}"
+    for element in tree.iter():
+        value = element.get(key) or (element.text if element.tag == key else None)
+        if value:
+            return value.strip()
+    return None
+
+
+def test_sealed_file_is_a_consistent_pdf_a_3u(sealed_pdf):
+    from reports.pdf_record import FIELDS, NAMESPACE, PREFIX
+
+    reader = PdfReader(BytesIO(sealed_pdf))
+    catalog = reader.trailer["/Root"]
+    # Within PDF 1.7: no /Version 2.0 in the catalog, no ISO 32002 (or other ISO) extension.
+    assert sealed_pdf.startswith(b"%PDF-1.7")
+    assert catalog.get("/Version") in (None, "/1.7")
+    extensions = catalog.get("/Extensions")
+    extensions = extensions.get_object() if extensions is not None else {}
+    assert "/ISO_" not in extensions
+    for extension in extensions.values():
+        assert extension.get_object()["/BaseVersion"] == "/1.7"
+    packet, tree = _xmp_tree(reader)
+    assert _xmp_value(tree, "http://www.aiim.org/pdfa/ns/id/", "part") == "3"
+    assert _xmp_value(tree, "http://www.aiim.org/pdfa/ns/id/", "conformance") == "U"
+    # ISO 19005-3 6.6.2.3: the document information and the XMP say the same.
+    info = reader.trailer["/Info"].get_object()
+    assert info["/Producer"] == _xmp_value(tree, "http://ns.adobe.com/pdf/1.3/", "Producer")
+    title = next(tree.iter("{http://purl.org/dc/elements/1.1/}title"))
+    assert info["/Title"] == "".join(title.itertext()).strip()
+    # The record's properties sit under the namespace and prefix the extension schema declares.
+    assert _xmp_value(tree, "http://www.aiim.org/pdfa/ns/schema#", "namespaceURI") == NAMESPACE
+    assert _xmp_value(tree, "http://www.aiim.org/pdfa/ns/schema#", "prefix") == PREFIX
+    declared = {e.text for e in tree.iter("{http://www.aiim.org/pdfa/ns/property#}name")}
+    assert set(FIELDS) <= declared
+    assert f"xmlns:{PREFIX}=\"{NAMESPACE}\"".encode() in packet
+    assert _xmp_value(tree, NAMESPACE, "documentKind") == "minutes"
+
+
+def test_seal_reason_says_why_the_document_is_sealed(ca, issued_pdf):
+    signer = load_signer(ca.seal_key, ca.seal_cert, [ca.issuing_cert])
+    sealed = seal_pdf(issued_pdf, signer, reason="会商纪要印发", location="山西省高平市")
+    signature = PdfReader(BytesIO(sealed)).trailer["/Root"]["/AcroForm"]["/Fields"][0] \
+        .get_object()["/V"].get_object()
+    assert signature["/Reason"] == "会商纪要印发"

@@ -9,7 +9,7 @@ from reports.verify import NotAPdfError, read_document_record
 def test_record_gives_back_number_version_and_hash(issued_minutes, issued_pdf):
     record = read_document_record(issued_pdf)
     assert record.kind == "minutes"
-    assert record.number == "南城矛〔2026〕0001号"
+    assert record.number == "南城会纪〔2026〕9号"
     assert record.version == "1"
     assert record.issued
     assert record.content_hash == content_hash(issued_minutes)

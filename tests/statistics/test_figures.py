@@ -5,9 +5,10 @@ from datetime import date
 from decimal import Decimal
 
 from portal.disputes.models import Category
+from portal.extensions import db
 from portal.orgs.models import OrgKind
 from portal.statistics import queries, services
-from tests.statistics.conftest import MARCH, TODAY
+from tests.statistics.conftest import MARCH, TODAY, utc
 
 
 def figures(board) -> dict[str, str]:
@@ -159,3 +160,16 @@ def test_percentiles_match_the_reports_library(ctx):
         got = db.session.execute(queries.percentiles(rows.subquery(), (50, 90))).one()
         assert abs(got.p50 - percentile(values, 50)) < 1e-9
         assert abs(got.p90 - percentile(values, 90)) < 1e-9
+
+
+def test_an_escalation_stamped_after_its_conference_is_left_out_of_the_durations(world):
+    world.disputes["d6"].escalated_at = utc(2026, 3, 12)  # after its conference of 10 March
+    db.session.commit()
+    rows = services.dashboard(MARCH, TODAY).tables["durations"].rows
+    assert rows[0][:3] == ["Escalation to conference", 1, Decimal("3.00")]
+
+
+def test_labour_arbitration_is_not_a_sector_mediation_body():
+    assert not OrgKind.LABOUR_ARBITRATION.is_mediation_body
+    assert OrgKind.LABOUR_MEDIATION.is_mediation_body
+    assert OrgKind.NATURAL_RESOURCES.is_mediation_body and not OrgKind.COURT.is_mediation_body

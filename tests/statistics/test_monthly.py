@@ -86,6 +86,28 @@ def test_admin_generates_on_demand_and_downloads(world, make, login):
     assert client.get("/statistics/reports/2026-02.pdf").status_code == 404
 
 
+def _text(pdf: bytes) -> str:
+    import subprocess
+
+    return "".join(subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
+                                  check=True).stdout.decode().split())
+
+
+def test_asking_again_issues_a_new_edition_and_keeps_the_first(world, make, login):
+    client = login(make.user(Role.ADMIN, language="en"))
+    client.post("/statistics/reports", data={"month": "2026-03"})
+    run_jobs()
+    first = client.get("/statistics/reports/2026-03.pdf?edition=1").get_data()
+    client.post("/statistics/reports", data={"month": "2026-03"})
+    run_jobs()
+    assert count_reports() == 2
+    assert client.get("/statistics/reports/2026-03.pdf?edition=1").get_data() == first
+    latest = _text(client.get("/statistics/reports/2026-03.pdf").get_data())
+    assert "2026-03（第2版）" in latest and "本报告第2版取代第1版" in latest
+    # The one issuing body of every document heads the report, not the station.
+    assert latest.startswith("南城矛盾纠纷联席会商办公室")
+
+
 def test_a_month_not_yet_ended_is_refused(world, make, login):
     client = login(make.user(Role.ADMIN, language="en"))
     today = date.today()
