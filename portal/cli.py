@@ -95,8 +95,8 @@ def import_disputes(file, username):
         raise click.ClickException(rejected.message) from None
     except DomainError as error:
         raise click.ClickException(error.message) from None
-    click.echo(f"Imported {result.count} disputes: {result.created[0].reference} – "
-               f"{result.created[-1].reference}.")
+    click.echo(f"Imported {result.count} disputes: {result.first_reference} – "
+               f"{result.last_reference}.")
 
 
 @click.group()

@@ -28,6 +28,8 @@ class Config:
     PORTAL_LOCKOUT_MINUTES = int(os.environ.get("PORTAL_LOCKOUT_MINUTES", "15"))
     PORTAL_PAGE_SIZE = int(os.environ.get("PORTAL_PAGE_SIZE", "25"))
     PORTAL_REFERENCE_PREFIX = os.environ.get("PORTAL_REFERENCE_PREFIX", "南城矛")
+    PORTAL_REFERENCE_DIGITS = int(os.environ.get("PORTAL_REFERENCE_DIGITS", "4"))
+    PORTAL_IMPORT_MAX_MB = int(os.environ.get("PORTAL_IMPORT_MAX_MB", "200"))
     PORTAL_DOCUMENT_MAX_MB = int(os.environ.get("PORTAL_DOCUMENT_MAX_MB", "10"))
     PORTAL_MINUTES_ISSUER = os.environ.get("PORTAL_MINUTES_ISSUER", "南城矛盾纠纷联席会商办公室")
     PORTAL_SEAL_LOCATION = os.environ.get("PORTAL_SEAL_LOCATION", "山西省高平市")

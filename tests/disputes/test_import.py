@@ -113,7 +113,7 @@ def test_imports_gbk(convener):
         data.decode("utf-8")
     result = import_csv(convener, data)
     assert result.count == 3
-    assert result.created[0].parties[0].name == "毕国强"
+    assert db.session.get(Dispute, result.ids[0]).parties[0].name == "毕国强"
 
 
 def test_imports_continue_the_reference_sequence(convener, make):
@@ -127,7 +127,8 @@ def test_accepts_enum_names_and_leaves_optional_columns_out(convener):
     header = ("平台编号", "标题", "类别", "村社区", "简要情况", "当事人")
     row = _row(**{"类别": "debt_contract",
                   "当事人": "张三|APPLICANT|11010519491231002x|13812345678"})
-    [dispute] = import_csv(convener, _csv(row, header=header)).created
+    [ident] = import_csv(convener, _csv(row, header=header)).ids
+    dispute = db.session.get(Dispute, ident)
     assert dispute.category is Category.DEBT_CONTRACT and dispute.tier == 1
     assert dispute.risk is Risk.LOW and dispute.amount is None
     assert dispute.parties[0].id_number == "11010519491231002X"
