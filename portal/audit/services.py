@@ -6,6 +6,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import g, has_request_context, request
@@ -103,26 +104,22 @@ def record_many(entries: list[Entry], actor=None) -> int:
     seq -= len(entries)
     now = utcnow()
     actor_name = g.get("audit_actor_name") or (actor.username if actor else "system")
+    ip = _request_ip()
     rows = []
     for entry in entries:
         seq += 1
-        event = AuditEvent(
+        row = dict(
             seq=seq, occurred_at=now, actor_id=actor.id if actor else None,
             actor_name=actor_name, action=entry.action, object_type=entry.object_type,
             object_id=entry.object_id, summary=entry.summary,
             changes=json.dumps(entry.changes or {}, ensure_ascii=False, sort_keys=True,
                                default=str),
-            ip=_request_ip(), prev_hash=prev_hash)
-        prev_hash = _digest(event)
-        rows.append({column: getattr(event, column) for column in _COLUMNS}
-                    | {"hash": prev_hash})
+            ip=ip, prev_hash=prev_hash)
+        row["hash"] = prev_hash = _digest(SimpleNamespace(**row))
+        rows.append(row)
     db.session.connection().execute(sa.insert(AuditEvent.__table__), rows)
     _move_head(prev_hash)
     return seq
-
-
-_COLUMNS = ("seq", "occurred_at", "actor_id", "actor_name", "action", "object_type",
-            "object_id", "summary", "changes", "ip", "prev_hash")
 
 
 def _claim(count: int) -> tuple[int, str]:

@@ -113,11 +113,13 @@ def import_csv(actor: User, data: bytes) -> ImportResult:
     rows = _read_rows(decode(data))
     checker = _RowChecker(rows)
     parsed = [checker.check(line, cells) for line, cells in rows]
+    total = len(rows)
+    del rows  # the cells as read are no longer needed: only the checked rows are written
     if checker.errors:
         raise ImportRejected(
             _("Nothing was imported: %(problems)d problems in %(rows)d of %(total)d rows.",
               problems=len(checker.errors), rows=len({e.line for e in checker.errors}),
-              total=len(rows)),
+              total=total),
             checker.errors)
     return _register(actor, parsed)
 
@@ -364,10 +366,10 @@ class _RowChecker:
         fields = [field.strip() for field in re.split(r"[|｜]", entry)]
         fields += [""] * (5 - len(fields))
         name, role_name, id_number, phone, address = fields[:5]
-        label = (_("Party %(n)d (%(name)s)", n=number, name=name) if name
-                 else _("Party %(n)d", n=number))
 
         def problem(message: str) -> None:
+            label = (_("Party %(n)d (%(name)s)", n=number, name=name) if name
+                     else _("Party %(n)d", n=number))
             self._problem(_("%(party)s: %(problem)s", party=label, problem=message))
 
         if len(fields) > 5:
@@ -445,7 +447,12 @@ def _register(actor: User, rows: list[_Row]) -> ImportResult:
             {"dispute_id": ident, "actor_id": actor.id, "action": "imported",
              "from_status": None, "to_status": Status.REPORTED, "note": _note(row), "at": now}
             for ident, row in zip(chunk_ids, chunk, strict=True)])
-        search.refresh(connection, chunk_ids)
+        search.insert(connection, [
+            {"dispute_id": ident, **search.document(
+                row.title, block.reference(serial), row.external_ref, row.description,
+                [party["name"] for party in row.parties])}
+            for serial, ident, row in zip(range(first, first + len(chunk)), chunk_ids, chunk,
+                                          strict=True)])
         upkeep.disputes_added(connection, chunk_ids)
         record_many([
             Entry("dispute.imported", "Dispute", str(ident), summary=row.title[:500],

@@ -69,8 +69,8 @@ def reserve(year: int, count: int = 1) -> Block:
     ).one()
     if last >= 10 ** digits:
         raise DomainError(_(
-            "The reference numbers of %(prefix)s for %(year)d are used up (%(digits)d digits). "
-            "An administrator must give the series more digits.",
+            "The reference numbers %(prefix)s〔%(year)d〕 are used up: the series has "
+            "%(digits)d digits. Ask an administrator to start a new series.",
             prefix=prefix, year=year, digits=digits))
     return Block(prefix, year, last - count + 1, count, digits)
 

@@ -87,6 +87,12 @@ def refresh(connection, ids: Iterable[int]) -> None:
                 set_={c: statement.excluded[c] for c in ("head", "body", "grams")}), rows)
 
 
+def insert(connection, rows: list[dict]) -> None:
+    """Add the search rows of new disputes, made with `document` by a bulk writer."""
+    if rows:
+        connection.execute(sa.insert(_TABLE), rows)
+
+
 def rebuild_all(connection) -> None:
     ids = list(connection.execute(sa.select(Dispute.id)).scalars())
     refresh(connection, ids)

@@ -258,3 +258,47 @@ def test_command_line_import(app, convener):
         "import-disputes", str(EXAMPLES / "city-platform-export.csv"), "--as", convener.username])
     assert result.exit_code == 0, result.output
     assert "Imported 3 disputes" in result.output and _count(Dispute) == 3
+
+
+def test_a_large_file_is_written_in_a_few_statements_per_thousand_rows(convener):
+    statements = []
+
+    def seen(*args):
+        statements.append(args[2])
+
+    sa.event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        result = import_csv(convener, _csv(*(_row(n) for n in range(2_500))))
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", seen)
+    assert result.count == 2_500 and _count(Dispute) == 2_500 and _count(Party) == 5_000
+    assert len(statements) < 60
+    assert verify_chain().intact
+    assert _count(AuditEvent) == 2_501
+
+
+def test_imported_disputes_are_counted_in_the_dashboard_summaries(convener):
+    import uuid
+
+    from portal.statistics import upkeep
+    from portal.statistics.models import DisputeMonth, StatisticsVersion
+
+    db.session.execute(sa.delete(StatisticsVersion))
+    db.session.add(StatisticsVersion(id=1, token=uuid.uuid4().hex, n=0,
+                                     summary_zone="Asia/Shanghai"))
+    db.session.commit()
+    version = db.session.scalar(sa.select(StatisticsVersion.n))
+    import_csv(convener, _csv(_row(1), _row(2), _row(3)))
+    assert db.session.scalar(sa.select(StatisticsVersion.summary_zone)) == "Asia/Shanghai"
+    assert db.session.scalar(sa.select(StatisticsVersion.n)) > version
+    kept = db.session.scalar(sa.select(sa.func.sum(DisputeMonth.registered)))
+    upkeep.rebuild(upkeep.portal_zone())
+    assert kept == db.session.scalar(sa.select(sa.func.sum(DisputeMonth.registered))) == 3
+
+
+def test_imported_disputes_are_found_by_search(convener):
+    from portal.disputes import search
+
+    import_csv(convener, _csv(_row(1)))
+    found = search.matches("毕国强", db.engine.dialect.name)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(found)) == 1
