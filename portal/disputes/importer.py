@@ -208,7 +208,7 @@ def _check_header(header: list[str]) -> None:
     raise ImportRejected(message, [RowError(1, message)])
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     line: int
     external_ref: str

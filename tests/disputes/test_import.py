@@ -302,3 +302,17 @@ def test_imported_disputes_are_found_by_search(convener):
     import_csv(convener, _csv(_row(1)))
     found = search.matches("毕国强", db.engine.dialect.name)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(found)) == 1
+
+
+def test_an_export_over_the_general_upload_limit_reaches_the_import(client, login, convener,
+                                                                    app):
+    import io
+
+    login(convener)
+    size = app.config["MAX_CONTENT_LENGTH"] + 1024
+    data = b"PK\x03\x04" + b"\0" * size
+    response = client.post("/disputes/import", data={
+        "file": (io.BytesIO(data), "export.xlsx")}, content_type="multipart/form-data")
+    assert response.status_code == 200
+    assert "CSV UTF-8" in response.get_data(as_text=True)
+    assert client.post("/disputes/new", data=b"x" * size).status_code == 413
