@@ -75,6 +75,9 @@ def pages(app) -> dict[str, str]:
                             "&q=王&sort=-reported_at&page=2"),
         "list (all, page 2)": "/disputes/?sort=-reported_at&page=2",
         "list (q only)": "/disputes/?q=王&sort=-reported_at",
+        "list page 500": "/disputes/?page=500",
+        "search 2 chars, ranked": "/disputes/?q=工资",
+        "search 4 chars, ranked": "/disputes/?q=拖欠工资",
         "detail": f"/disputes/{dispute}",
     }
 
