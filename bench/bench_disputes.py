@@ -40,10 +40,14 @@ def build_app(path: Path):
 
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}",
                      WTF_CSRF_ENABLED=False, PORTAL_DEMO=True, SERVER_NAME=None,
-                     RATELIMIT_ENABLED=False)
+                     RATELIMIT_ENABLED=False, PORTAL_KEYS_DIR=str(path.parent / "keys"),
+                     PORTAL_REFERENCE_DIGITS=6)
     with app.app_context():
         upgrade()
         from portal import demo
+        from portal.minutes.sealing import init_local
+
+        init_local("南城街道综治中心")
 
         demo.seed()
     return app
