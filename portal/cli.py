@@ -56,9 +56,13 @@ def seed_demo(disputes, seed):
     click.echo(f"Demo data ready: {summary}")
     if disputes:
         from portal.disputes.generator import generate_disputes
+        from portal.errors import DomainError
 
         started = time.perf_counter()
-        result = generate_disputes(disputes, seed=seed)
+        try:
+            result = generate_disputes(disputes, seed=seed)
+        except DomainError as error:
+            raise click.ClickException(error.message) from None
         ranges = ", ".join(f"{first} – {last}" for first, last in result.references.values())
         click.echo(f"Added {result.count} disputes ({ranges}), {result.parties} parties and "
                    f"{result.events} timeline events in {time.perf_counter() - started:.1f} s.")
