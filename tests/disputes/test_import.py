@@ -316,3 +316,20 @@ def test_an_export_over_the_general_upload_limit_reaches_the_import(client, logi
     assert response.status_code == 200
     assert "CSV UTF-8" in response.get_data(as_text=True)
     assert client.post("/disputes/new", data=b"x" * size).status_code == 413
+
+
+def test_the_import_limit_applies_before_the_csrf_check_reads_the_body(client, login,
+                                                                       convener, app,
+                                                                       monkeypatch):
+    import io
+
+    login(convener)
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    size = app.config["MAX_CONTENT_LENGTH"] + 1024
+    response = client.post("/disputes/import", data={
+        "file": (io.BytesIO(b"x" * size), "export.csv")}, content_type="multipart/form-data")
+    assert response.status_code == 400  # refused for the missing token, not for its size
+    monkeypatch.setitem(app.config, "PORTAL_IMPORT_MAX_MB", 1)
+    response = client.post("/disputes/import", data={
+        "file": (io.BytesIO(b"x" * size), "export.csv")}, content_type="multipart/form-data")
+    assert response.status_code == 413
