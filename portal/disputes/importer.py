@@ -10,9 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from itertools import islice
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -110,18 +112,26 @@ def import_csv(actor: User, data: bytes) -> ImportResult:
     """Register every dispute in a city-platform CSV export, or none of them."""
     if not can(actor, "dispute.import"):
         raise NotAllowed(_("You are not allowed to import disputes."))
-    rows = _read_rows(decode(data))
-    checker = _RowChecker(rows)
-    parsed = [checker.check(line, cells) for line, cells in rows]
-    total = len(rows)
-    del rows  # the cells as read are no longer needed: only the checked rows are written
+    text = decode(data)
+    # The file is read again rather than kept as rows, so that memory does not grow with
+    # it: the first pass proves it well-formed and collects the platform numbers to look
+    # up, the second checks every row, the third writes them a chunk at a time.
+    refs = [cells[REF] for _line, cells in _read_rows(text) if cells[REF]]
+    checker = _RowChecker(refs)
+    total = 0
+    for line, cells in _read_rows(text):
+        checker.check(line, cells)
+        total += 1
     if checker.errors:
         raise ImportRejected(
             _("Nothing was imported: %(problems)d problems in %(rows)d of %(total)d rows.",
               problems=len(checker.errors), rows=len({e.line for e in checker.errors}),
               total=total),
             checker.errors)
-    return _register(actor, parsed)
+    # Every row passed, so a fresh checker (nothing seen or registered) gives each again.
+    rows = _RowChecker([])
+    return _register(actor, (rows.check(line, cells) for line, cells in _read_rows(text)),
+                     total)
 
 
 def decode(data: bytes) -> str:
@@ -151,15 +161,16 @@ def decode(data: bytes) -> str:
                            "in UTF-8 or GBK.", line=line))
 
 
-def _read_rows(text: str) -> list[tuple[int, dict[str, str]]]:
-    """Rows as (line the row starts on, {column: cell}), after checking the header row."""
+def _read_rows(text: str) -> Iterator[tuple[int, dict[str, str]]]:
+    """Rows as (line the row starts on, {column: cell}), after checking the header row;
+    a file that is not well-formed raises once every row was read."""
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [cell.strip().lstrip("\ufeff") for cell in next(reader)]
     except csv.Error as error:
         raise ImportRejected(_("The file is not valid CSV: %(reason)s", reason=error)) from None
     _check_header(header)
-    rows: list[tuple[int, dict[str, str]]] = []
+    found = 0
     errors: list[RowError] = []
     line = reader.line_num + 1
     while True:
@@ -179,14 +190,14 @@ def _read_rows(text: str) -> list[tuple[int, dict[str, str]]]:
                     "The row has %(found)d cells but the header row has %(expected)d.",
                     found=len(cells), expected=len(header))))
             else:
-                rows.append((line, dict(zip(header, (c.strip() for c in cells), strict=True))))
+                found += 1
+                yield line, dict(zip(header, (c.strip() for c in cells), strict=True))
         line = reader.line_num + 1
     if errors:
         raise ImportRejected(_("Nothing was imported: the file is not well-formed CSV."),
                              errors)
-    if not rows:
+    if not found:
         raise ImportRejected(_("The file has a header row but no disputes."))
-    return rows
 
 
 def _check_header(header: list[str]) -> None:
@@ -237,13 +248,13 @@ def _category_lookup() -> dict[str, Category]:
 class _RowChecker:
     """Checks rows one by one, collecting every problem instead of stopping at the first."""
 
-    def __init__(self, rows: list[tuple[int, dict[str, str]]]):
+    def __init__(self, refs: list[str]):
         self.errors: list[RowError] = []
         self.today = local_today()
         self.categories = _category_lookup()
         self.villages = {v.name: v for v in db.session.scalars(sa.select(Village))}
         self.seen: dict[str, int] = {}
-        self.registered = _registered([cells[REF] for _line, cells in rows if cells[REF]])
+        self.registered = _registered(refs)
 
     def check(self, line: int, cells: dict[str, str]) -> _Row | None:
         self.line = line
@@ -418,7 +429,7 @@ def _registered(refs: list[str]) -> dict[str, str]:
     return found
 
 
-def _register(actor: User, rows: list[_Row]) -> ImportResult:
+def _register(actor: User, rows: Iterator[_Row], total: int) -> ImportResult:
     """Write the checked rows in one transaction with one block of reference serials.
 
     Rows go in as multi-row statements, a chunk at a time, and never enter the ORM
@@ -426,12 +437,11 @@ def _register(actor: User, rows: list[_Row]) -> ImportResult:
     """
     now = utcnow()
     today = local_today()
-    block = references.reserve(now.astimezone(local_zone()).year, len(rows))
+    block = references.reserve(now.astimezone(local_zone()).year, total)
     connection = db.session.connection()
     ids: list[int] = []
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start:start + CHUNK]
-        first = block.first + start
+    while chunk := list(islice(rows, CHUNK)):
+        first = block.first + len(ids)
         connection.execute(sa.insert(Dispute.__table__), [
             _dispute(row, block.year, serial, block.reference(serial), actor, now, today)
             for serial, row in enumerate(chunk, start=first)])
@@ -463,7 +473,7 @@ def _register(actor: User, rows: list[_Row]) -> ImportResult:
         ids += chunk_ids
     first_reference, last_reference = block.reference(block.first), block.reference(block.last)
     record_many([Entry("disputes.imported", summary=f"{first_reference} – {last_reference}",
-                       changes={"count": len(rows)})], actor=actor)
+                       changes={"count": total})], actor=actor)
     cache.bump(db.session)
     db.session.commit()
     return ImportResult(ids, first_reference, last_reference)
