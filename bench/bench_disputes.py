@@ -40,10 +40,14 @@ def build_app(path: Path):
 
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}",
                      WTF_CSRF_ENABLED=False, PORTAL_DEMO=True, SERVER_NAME=None,
-                     RATELIMIT_ENABLED=False)
+                     RATELIMIT_ENABLED=False, PORTAL_KEYS_DIR=str(path.parent / "keys"),
+                     PORTAL_REFERENCE_DIGITS=6)
     with app.app_context():
         upgrade()
         from portal import demo
+        from portal.minutes.sealing import init_local
+
+        init_local("南城街道综治中心")
 
         demo.seed()
     return app
@@ -75,6 +79,9 @@ def pages(app) -> dict[str, str]:
                             "&q=王&sort=-reported_at&page=2"),
         "list (all, page 2)": "/disputes/?sort=-reported_at&page=2",
         "list (q only)": "/disputes/?q=王&sort=-reported_at",
+        "list page 500": "/disputes/?page=500",
+        "search 2 chars, ranked": "/disputes/?q=工资",
+        "search 4 chars, ranked": "/disputes/?q=拖欠工资",
         "detail": f"/disputes/{dispute}",
     }
 

@@ -93,6 +93,9 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
+    from portal.disputes.search import described_by_models
+
+    conf_args.setdefault("include_name", described_by_models)
     connectable = get_engine()
 
     with connectable.connect() as connection:

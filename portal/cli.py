@@ -98,11 +98,15 @@ def seed_demo(disputes, seed):
     click.echo(f"Demo data ready: {summary}; {ran} document job(s) run")
     if disputes:
         from portal.disputes.generator import generate_disputes
+        from portal.errors import DomainError
 
         started = time.perf_counter()
         progress(f"Generating {disputes} disputes …")
-        result = generate_disputes(disputes, seed=seed, progress=lambda done: progress(
-            f"{done} of {disputes} disputes written"))
+        try:
+            result = generate_disputes(disputes, seed=seed, progress=lambda done: progress(
+                f"{done} of {disputes} disputes written"))
+        except DomainError as error:
+            raise click.ClickException(error.message) from None
         ranges = ", ".join(f"{first} – {last}" for first, last in result.references.values())
         click.echo(f"Added {result.count} disputes ({ranges}), {result.parties} parties and "
                    f"{result.events} timeline events in {time.perf_counter() - started:.1f} s.")
@@ -145,8 +149,8 @@ def import_disputes(file, username):
     except DomainError as error:
         raise click.ClickException(error.message) from None
     progress(f"{result.count} disputes registered")
-    click.echo(f"Imported {result.count} disputes: {result.created[0].reference} – "
-               f"{result.created[-1].reference}.")
+    click.echo(f"Imported {result.count} disputes: {result.first_reference} – "
+               f"{result.last_reference}.")
 
 
 @click.group()

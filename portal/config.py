@@ -74,6 +74,8 @@ class Config:
     PORTAL_LOCKOUT_MINUTES = _env_number("PORTAL_LOCKOUT_MINUTES", 15)
     PORTAL_PAGE_SIZE = _env_number("PORTAL_PAGE_SIZE", 25)
     PORTAL_REFERENCE_PREFIX = _env("PORTAL_REFERENCE_PREFIX", "南城矛")
+    PORTAL_REFERENCE_DIGITS = _env_number("PORTAL_REFERENCE_DIGITS", 4)
+    PORTAL_IMPORT_MAX_MB = _env_number("PORTAL_IMPORT_MAX_MB", 200)
     PORTAL_DOCUMENT_MAX_MB = _env_number("PORTAL_DOCUMENT_MAX_MB", 10)
     # The one issuing body named in the header of every document the portal issues.
     PORTAL_ISSUER = _env("PORTAL_ISSUER",

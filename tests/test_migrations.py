@@ -1,13 +1,15 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from portal.disputes.search import described_by_models
 from portal.extensions import db
 
 
 def test_migrations_create_exactly_the_models_schema(ctx):
     with db.engine.connect() as connection:
         context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "render_as_batch": True})
+            connection, opts={"compare_type": True, "render_as_batch": True,
+                              "include_name": described_by_models})
         differences = compare_metadata(context, db.metadata)
     assert differences == []
 

@@ -14,11 +14,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import current_app
 
 from portal.audit.services import record
 from portal.demo import VILLAGES
-from portal.disputes import references
+from portal.disputes import references, search
 from portal.disputes.identity import _CHECK, _WEIGHTS
 from portal.disputes.models import (
     Category,
@@ -162,20 +161,18 @@ def generate_disputes(count: int, seed: int | None = None, now: datetime | None 
     for moment in times:
         year = moment.astimezone(zone).year
         years[year] = years.get(year, 0) + 1
-    prefix = current_app.config["PORTAL_REFERENCE_PREFIX"]
-    next_serial = {year: references.issue(year, n)[0] for year, n in sorted(years.items())}
+    blocks = {year: references.reserve(year, n) for year, n in sorted(years.items())}
+    next_serial = {year: block.first for year, block in blocks.items()}
     summary = GenerateSummary(count, 0, 0, {
-        year: (references.format_reference(prefix, year, first),
-               references.format_reference(prefix, year, first + years[year] - 1))
-        for year, first in next_serial.items()})
+        year: (block.reference(block.first), block.reference(block.last))
+        for year, block in blocks.items()})
     builder = _Builder(rng, world, now, zone)
     for start in range(0, count, chunk):
         cases = []
         for moment in times[start:start + chunk]:
             year = moment.astimezone(zone).year
             cases.append(builder.case(moment, year, next_serial[year],
-                                      references.format_reference(prefix, year,
-                                                                  next_serial[year])))
+                                      blocks[year].reference(next_serial[year])))
             next_serial[year] += 1
         summary.parties, summary.events = (summary.parties + sum(len(c.parties) for c in cases),
                                            summary.events + sum(len(c.events) for c in cases))
@@ -364,6 +361,7 @@ def _insert(cases: list[_Case]) -> None:
     disputes = Dispute.__table__
     db.session.execute(sa.insert(disputes), [c.dispute for c in cases])
     keys = {(c.dispute["year"], c.dispute["serial"]): c for c in cases}
+    idents = []
     for year in {y for y, _s in keys}:
         serials = [s for y, s in keys if y == year]
         rows = db.session.execute(
@@ -373,7 +371,9 @@ def _insert(cases: list[_Case]) -> None:
         for ident, serial in rows:
             case = keys.get((year, serial))
             if case is not None:
+                idents.append(ident)
                 for row in (*case.parties, *case.events):
                     row["dispute_id"] = ident
     db.session.execute(sa.insert(Party.__table__), [p for c in cases for p in c.parties])
     db.session.execute(sa.insert(DisputeEvent.__table__), [e for c in cases for e in c.events])
+    search.refresh(db.session.connection(), idents)

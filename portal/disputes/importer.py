@@ -10,16 +10,17 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from itertools import islice
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
-from portal.audit.services import record
-from portal.disputes import references
+from portal.audit.services import Entry, record_many
+from portal.disputes import references, search
 from portal.disputes.identity import id_number_problem, normalise_id
 from portal.disputes.models import (
     Category,
@@ -36,6 +37,7 @@ from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal.orgs.models import User, Village
 from portal.permissions import can
+from portal.statistics import cache, upkeep
 from portal.timeutil import local_zone, utcnow
 from portal.validators import is_phone
 
@@ -72,6 +74,8 @@ _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]\d{1,2
 _AMOUNT = re.compile(r"^\d+(?:\.\d{1,2})?$")
 _SCIENTIFIC = re.compile(r"^\d(?:\.\d+)?E\+?\d+$", re.IGNORECASE)
 _MAX_AMOUNT = Decimal("1e12")
+# Rows per multi-row statement: large enough to be quick, small enough to stay lean.
+CHUNK = 1_000
 
 
 @dataclass(frozen=True)
@@ -95,27 +99,39 @@ class ImportRejected(DomainError):
 
 @dataclass
 class ImportResult:
-    created: list[Dispute]
+    ids: list[int]
+    first_reference: str
+    last_reference: str
 
     @property
     def count(self) -> int:
-        return len(self.created)
+        return len(self.ids)
 
 
 def import_csv(actor: User, data: bytes) -> ImportResult:
     """Register every dispute in a city-platform CSV export, or none of them."""
     if not can(actor, "dispute.import"):
         raise NotAllowed(_("You are not allowed to import disputes."))
-    rows = _read_rows(decode(data))
-    checker = _RowChecker(rows)
-    parsed = [checker.check(line, cells) for line, cells in rows]
+    text = decode(data)
+    # The file is read again rather than kept as rows, so that memory does not grow with
+    # it: the first pass proves it well-formed and collects the platform numbers to look
+    # up, the second checks every row, the third writes them a chunk at a time.
+    refs = [cells[REF] for _line, cells in _read_rows(text) if cells[REF]]
+    checker = _RowChecker(refs)
+    total = 0
+    for line, cells in _read_rows(text):
+        checker.check(line, cells)
+        total += 1
     if checker.errors:
         raise ImportRejected(
             _("Nothing was imported: %(problems)d problems in %(rows)d of %(total)d rows.",
               problems=len(checker.errors), rows=len({e.line for e in checker.errors}),
-              total=len(rows)),
+              total=total),
             checker.errors)
-    return ImportResult(_register(actor, parsed))
+    # Every row passed, so a fresh checker (nothing seen or registered) gives each again.
+    rows = _RowChecker([])
+    return _register(actor, (rows.check(line, cells) for line, cells in _read_rows(text)),
+                     total)
 
 
 def decode(data: bytes) -> str:
@@ -145,15 +161,16 @@ def decode(data: bytes) -> str:
                            "in UTF-8 or GBK.", line=line))
 
 
-def _read_rows(text: str) -> list[tuple[int, dict[str, str]]]:
-    """Rows as (line the row starts on, {column: cell}), after checking the header row."""
+def _read_rows(text: str) -> Iterator[tuple[int, dict[str, str]]]:
+    """Rows as (line the row starts on, {column: cell}), after checking the header row;
+    a file that is not well-formed raises once every row was read."""
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [cell.strip().lstrip("\ufeff") for cell in next(reader)]
     except csv.Error as error:
         raise ImportRejected(_("The file is not valid CSV: %(reason)s", reason=error)) from None
     _check_header(header)
-    rows: list[tuple[int, dict[str, str]]] = []
+    found = 0
     errors: list[RowError] = []
     line = reader.line_num + 1
     while True:
@@ -173,14 +190,14 @@ def _read_rows(text: str) -> list[tuple[int, dict[str, str]]]:
                     "The row has %(found)d cells but the header row has %(expected)d.",
                     found=len(cells), expected=len(header))))
             else:
-                rows.append((line, dict(zip(header, (c.strip() for c in cells), strict=True))))
+                found += 1
+                yield line, dict(zip(header, (c.strip() for c in cells), strict=True))
         line = reader.line_num + 1
     if errors:
         raise ImportRejected(_("Nothing was imported: the file is not well-formed CSV."),
                              errors)
-    if not rows:
+    if not found:
         raise ImportRejected(_("The file has a header row but no disputes."))
-    return rows
 
 
 def _check_header(header: list[str]) -> None:
@@ -202,7 +219,7 @@ def _check_header(header: list[str]) -> None:
     raise ImportRejected(message, [RowError(1, message)])
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     line: int
     external_ref: str
@@ -216,7 +233,7 @@ class _Row:
     description: str
     claims: str
     amount: Decimal | None
-    parties: list[Party]
+    parties: list[dict]
 
 
 def _category_lookup() -> dict[str, Category]:
@@ -231,13 +248,13 @@ def _category_lookup() -> dict[str, Category]:
 class _RowChecker:
     """Checks rows one by one, collecting every problem instead of stopping at the first."""
 
-    def __init__(self, rows: list[tuple[int, dict[str, str]]]):
+    def __init__(self, refs: list[str]):
         self.errors: list[RowError] = []
         self.today = local_today()
         self.categories = _category_lookup()
         self.villages = {v.name: v for v in db.session.scalars(sa.select(Village))}
         self.seen: dict[str, int] = {}
-        self.registered = _registered([cells[REF] for _line, cells in rows if cells[REF]])
+        self.registered = _registered(refs)
 
     def check(self, line: int, cells: dict[str, str]) -> _Row | None:
         self.line = line
@@ -348,7 +365,7 @@ class _RowChecker:
             return None
         return amount
 
-    def _parties(self, value: str) -> list[Party]:
+    def _parties(self, value: str) -> list[dict]:
         if not value:
             return []
         entries = [entry.strip() for entry in re.split(r"[;；\n]", value) if entry.strip()]
@@ -356,19 +373,19 @@ class _RowChecker:
             self._problem(_("Name at least one party."))
         return [self._party(number, entry) for number, entry in enumerate(entries, start=1)]
 
-    def _party(self, number: int, entry: str) -> Party:
+    def _party(self, number: int, entry: str) -> dict:
         fields = [field.strip() for field in re.split(r"[|｜]", entry)]
         fields += [""] * (5 - len(fields))
         name, role_name, id_number, phone, address = fields[:5]
-        label = (_("Party %(n)d (%(name)s)", n=number, name=name) if name
-                 else _("Party %(n)d", n=number))
 
         def problem(message: str) -> None:
+            label = (_("Party %(n)d (%(name)s)", n=number, name=name) if name
+                     else _("Party %(n)d", n=number))
             self._problem(_("%(party)s: %(problem)s", party=label, problem=message))
 
         if len(fields) > 5:
             problem(_("write a party as name|role|ID number|phone|address."))
-            return Party()
+            return {}
         if not name:
             problem(_("the name is missing."))
         elif len(name) > 60:
@@ -391,8 +408,8 @@ class _RowChecker:
                       "code (e.g. 0356-1234567).", value=phone))
         if len(address) > 200:
             problem(_("the address is too long: at most %(max)d characters.", max=200))
-        return Party(name=name, role=role, id_number=id_number or None, phone=phone or None,
-                     address=address or None)
+        return {"name": name, "role": role, "id_number": id_number or None,
+                "phone": phone or None, "address": address or None}
 
 
 ID_PROBLEMS = {
@@ -412,38 +429,72 @@ def _registered(refs: list[str]) -> dict[str, str]:
     return found
 
 
-def _register(actor: User, rows: list[_Row]) -> list[Dispute]:
-    """Write the checked rows in one transaction with one block of reference serials."""
+def _register(actor: User, rows: Iterator[_Row], total: int) -> ImportResult:
+    """Write the checked rows in one transaction with one block of reference serials.
+
+    Rows go in as multi-row statements, a chunk at a time, and never enter the ORM
+    session, so the time per row stays the same however long the file is.
+    """
     now = utcnow()
     today = local_today()
-    year = now.astimezone(local_zone()).year
-    first, _reference = references.issue(year, len(rows))
-    prefix = current_app.config["PORTAL_REFERENCE_PREFIX"]
-    disputes = []
-    for serial, row in enumerate(rows, start=first):
-        reference = references.format_reference(prefix, year, serial)
-        note = _("City-platform number %(ref)s", ref=row.external_ref)
-        if row.channel:
-            note = _("City-platform number %(ref)s, received via %(channel)s",
-                     ref=row.external_ref, channel=row.channel)
-        disputes.append(Dispute(
-            reference=reference, year=year, serial=serial, title=row.title,
-            category=row.category, tier=row.tier, status=Status.REPORTED,
-            village_id=row.village_id, source=Source.CITY_PLATFORM, risk=row.risk,
-            description=row.description, claims=row.claims, amount=row.amount,
-            occurred_on=row.occurred_on, due_on=today + timedelta(days=DEFAULT_DAYS[row.tier]),
-            reporter_id=actor.id, external_ref=row.external_ref, reported_at=now,
-            parties=row.parties,
-            events=[DisputeEvent(actor_id=actor.id, action="imported", to_status=Status.REPORTED,
-                                 note=note, at=now)],
-        ))
-    db.session.add_all(disputes)
-    db.session.flush()
-    for dispute in disputes:
-        record("dispute.imported", dispute, summary=dispute.title[:500], actor=actor,
-               changes={"reference": dispute.reference, "external_ref": dispute.external_ref})
-    record("disputes.imported", actor=actor,
-           summary=f"{disputes[0].reference} – {disputes[-1].reference}",
-           changes={"count": len(disputes)})
+    block = references.reserve(now.astimezone(local_zone()).year, total)
+    connection = db.session.connection()
+    ids: list[int] = []
+    while chunk := list(islice(rows, CHUNK)):
+        first = block.first + len(ids)
+        connection.execute(sa.insert(Dispute.__table__), [
+            _dispute(row, block.year, serial, block.reference(serial), actor, now, today)
+            for serial, row in enumerate(chunk, start=first)])
+        serials = dict(connection.execute(
+            sa.select(Dispute.serial, Dispute.id)
+            .where(Dispute.year == block.year,
+                   Dispute.serial.between(first, first + len(chunk) - 1))).all())
+        chunk_ids = [serials[serial] for serial in range(first, first + len(chunk))]
+        connection.execute(sa.insert(Party.__table__), [
+            {**party, "dispute_id": ident}
+            for ident, row in zip(chunk_ids, chunk, strict=True) for party in row.parties])
+        connection.execute(sa.insert(DisputeEvent.__table__), [
+            {"dispute_id": ident, "actor_id": actor.id, "action": "imported",
+             "from_status": None, "to_status": Status.REPORTED, "note": _note(row), "at": now}
+            for ident, row in zip(chunk_ids, chunk, strict=True)])
+        search.insert(connection, [
+            {"dispute_id": ident, **search.document(
+                row.title, block.reference(serial), row.external_ref, row.description,
+                [party["name"] for party in row.parties])}
+            for serial, ident, row in zip(range(first, first + len(chunk)), chunk_ids, chunk,
+                                          strict=True)])
+        upkeep.disputes_added(connection, chunk_ids)
+        record_many([
+            Entry("dispute.imported", "Dispute", str(ident), summary=row.title[:500],
+                  changes={"reference": block.reference(serial),
+                           "external_ref": row.external_ref})
+            for serial, ident, row in zip(range(first, first + len(chunk)), chunk_ids, chunk,
+                                          strict=True)], actor=actor)
+        ids += chunk_ids
+    first_reference, last_reference = block.reference(block.first), block.reference(block.last)
+    record_many([Entry("disputes.imported", summary=f"{first_reference} – {last_reference}",
+                       changes={"count": total})], actor=actor)
+    cache.bump(db.session)
     db.session.commit()
-    return disputes
+    return ImportResult(ids, first_reference, last_reference)
+
+
+def _note(row: _Row) -> str:
+    if row.channel:
+        return _("City-platform number %(ref)s, received via %(channel)s",
+                 ref=row.external_ref, channel=row.channel)
+    return _("City-platform number %(ref)s", ref=row.external_ref)
+
+
+def _dispute(row: _Row, year: int, serial: int, reference: str, actor: User, now,
+             today: date) -> dict:
+    return {
+        "reference": reference, "year": year, "serial": serial, "title": row.title,
+        "category": row.category, "tier": row.tier, "status": Status.REPORTED,
+        "village_id": row.village_id, "source": Source.CITY_PLATFORM, "risk": row.risk,
+        "description": row.description, "claims": row.claims, "amount": row.amount,
+        "occurred_on": row.occurred_on,
+        "due_on": today + timedelta(days=DEFAULT_DAYS[row.tier]),
+        "reporter_id": actor.id, "external_ref": row.external_ref, "reported_at": now,
+        "updated_at": now,
+    }

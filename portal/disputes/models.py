@@ -215,13 +215,18 @@ class DisputeEvent(db.Model):
 
 
 class ReferenceCounter(db.Model):
-    """The last serial issued per prefix and year; updating it serialises issuers."""
+    """The last serial issued per prefix and year; updating it serialises issuers.
+
+    `digits` is the width every serial of that series is written in, fixed when its first
+    number is issued, so the numbers of one year all have the same form.
+    """
 
     __tablename__ = "reference_counters"
 
     prefix: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
     year: Mapped[int] = mapped_column(primary_key=True)
     last: Mapped[int] = mapped_column(default=0)
+    digits: Mapped[int] = mapped_column(default=4, server_default="4")
 
 
 class CategorySector(db.Model):
@@ -246,3 +251,20 @@ DEFAULT_SECTORS = {
     Category.MEDICAL: OrgKind.HEALTH_SPORTS,
     Category.EDUCATION_CAMPUS: OrgKind.EDUCATION,
 }
+
+
+class DisputeSearch(db.Model):
+    """A dispute's searchable text, kept by the writers (portal.disputes.search).
+
+    `head` holds the reference, the platform number, the title and the party names,
+    `body` the description, both folded to lower case; `grams` every distinct one- and
+    two-character piece of both, for queries too short for a trigram index.
+    """
+
+    __tablename__ = "dispute_search"
+
+    dispute_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("disputes.id", ondelete="CASCADE"), primary_key=True)
+    head: Mapped[str] = mapped_column(sa.Text)
+    body: Mapped[str] = mapped_column(sa.Text)
+    grams: Mapped[str] = mapped_column(sa.Text)

@@ -101,7 +101,7 @@ def _number(dispute: Dispute) -> str:
         village = village.removesuffix(suffix)
     prefix = f"{village[:2]}调"
     year = today().year
-    return f"{prefix}〔{year}〕{references.reserve(prefix, year)}号"
+    return f"{prefix}〔{year}〕{references.next_number(prefix, year)}号"
 
 
 def default_content(conference: Conference) -> dict:

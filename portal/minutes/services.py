@@ -213,7 +213,7 @@ def _minutes_number(conference: Conference) -> str:
         return found
     prefix = current_app.config["PORTAL_MINUTES_PREFIX"]
     year = utcnow().astimezone(local_zone()).year
-    return f"{prefix}〔{year}〕{references.reserve(prefix, year)}号"
+    return f"{prefix}〔{year}〕{references.next_number(prefix, year)}号"
 
 
 # What an amendment says it corrects, by the parts of the document that changed.

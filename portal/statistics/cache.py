@@ -8,7 +8,7 @@ reads that row first (one primary-key lookup) and reuses a dashboard computed at
 version: a change is visible to the very next request, in this process or any other.
 
 Writes that bypass the ORM session (raw connections, other programs) are not seen; the
-portal makes none to these tables outside migrations.
+portal's own — the bulk import — call `bump` themselves.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ _entries: OrderedDict[Hashable, object] = OrderedDict()
 _lock = threading.Lock()
 
 
-def _bump(session: Session) -> None:
+def bump(session: Session) -> None:
     # In the writer's transaction, so that the new version commits (or rolls back, with a
     # savepoint too) together with the writes.
     table = StatisticsVersion.__table__
@@ -47,7 +47,7 @@ def _bump(session: Session) -> None:
 def _after_flush(session: Session, context) -> None:
     for obj in (*session.new, *session.dirty, *session.deleted):
         if sa.inspect(obj).mapper.local_table.name in WATCHED:
-            _bump(session)
+            bump(session)
             return
 
 
@@ -67,7 +67,7 @@ def bulk_written(state) -> str | None:
 def _on_execute(state) -> None:
     table = bulk_written(state)
     if table == "*" or table in WATCHED:
-        _bump(state.session)
+        bump(state.session)
 
 
 def version() -> tuple[str, int] | None:

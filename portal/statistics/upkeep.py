@@ -414,6 +414,16 @@ def _on_execute(state) -> None:
         mark_unknown(state.session.connection())
 
 
+def disputes_added(connection, ids: Iterable[int]) -> None:
+    """Count disputes a bulk writer inserted past the session (they have no facts yet)."""
+    zone = summary_zone(connection)
+    if zone is None:
+        return
+    changes = _changes(len(MEASURES))
+    _count_months(_dispute_rows(connection, ids), zone, +1, changes)
+    _add(connection, DisputeMonth.__table__, changes)
+
+
 def mark_unknown(connection) -> None:
     """The summaries no longer follow the registers: read the registers until rebuilt."""
     table = StatisticsVersion.__table__

@@ -106,3 +106,19 @@ def test_admin_can_filter_the_log(client, make, login):
     page = client.get("/admin/audit/?action=test.").get_data(as_text=True)
     assert page.count("test.event") == 2 and "auth.login" not in page
     assert "test.event" not in client.get("/admin/audit/?action=auth.").get_data(as_text=True)
+
+
+def test_events_written_in_bulk_link_into_the_chain(make):
+    from portal.audit.services import Entry, record_many
+
+    org = _events(2, make)
+    last = record_many([Entry("test.bulk", "Organisation", str(org.id), summary=f"bulk {i}")
+                        for i in range(50)])
+    record("test.event", org, summary="after the bulk")
+    db.session.commit()
+    assert last == 52
+    report = verify_chain()
+    assert report.intact and report.checked == 53
+    db.session.execute(sa.update(AuditEvent).where(AuditEvent.seq == 30).values(summary="x"))
+    db.session.commit()
+    assert verify_chain().broken_seq == 30

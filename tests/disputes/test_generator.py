@@ -161,7 +161,7 @@ def test_generated_and_imported_disputes_share_the_sequence(app, demo):
     generator.generate_disputes(20, seed=9, now=utcnow())
     convener = db.session.scalar(sa.select(User).where(User.username == "convener"))
     example = Path(__file__).resolve().parents[2] / "examples" / "city-platform-export.csv"
-    created = import_csv(convener, example.read_bytes()).created
-    year = created[0].year
+    created = import_csv(convener, example.read_bytes()).ids
+    year = db.session.get(Dispute, created[0]).year
     serials = sorted(db.session.scalars(sa.select(Dispute.serial).where(Dispute.year == year)))
     assert serials == list(range(1, len(serials) + 1))

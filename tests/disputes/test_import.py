@@ -113,7 +113,7 @@ def test_imports_gbk(convener):
         data.decode("utf-8")
     result = import_csv(convener, data)
     assert result.count == 3
-    assert result.created[0].parties[0].name == "毕国强"
+    assert db.session.get(Dispute, result.ids[0]).parties[0].name == "毕国强"
 
 
 def test_imports_continue_the_reference_sequence(convener, make):
@@ -127,7 +127,8 @@ def test_accepts_enum_names_and_leaves_optional_columns_out(convener):
     header = ("平台编号", "标题", "类别", "村社区", "简要情况", "当事人")
     row = _row(**{"类别": "debt_contract",
                   "当事人": "张三|APPLICANT|11010519491231002x|13812345678"})
-    [dispute] = import_csv(convener, _csv(row, header=header)).created
+    [ident] = import_csv(convener, _csv(row, header=header)).ids
+    dispute = db.session.get(Dispute, ident)
     assert dispute.category is Category.DEBT_CONTRACT and dispute.tier == 1
     assert dispute.risk is Risk.LOW and dispute.amount is None
     assert dispute.parties[0].id_number == "11010519491231002X"
@@ -257,3 +258,78 @@ def test_command_line_import(app, convener):
         "import-disputes", str(EXAMPLES / "city-platform-export.csv"), "--as", convener.username])
     assert result.exit_code == 0, result.output
     assert "Imported 3 disputes" in result.output and _count(Dispute) == 3
+
+
+def test_a_large_file_is_written_in_a_few_statements_per_thousand_rows(convener):
+    statements = []
+
+    def seen(*args):
+        statements.append(args[2])
+
+    sa.event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        result = import_csv(convener, _csv(*(_row(n) for n in range(2_500))))
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", seen)
+    assert result.count == 2_500 and _count(Dispute) == 2_500 and _count(Party) == 5_000
+    assert len(statements) < 60
+    assert verify_chain().intact
+    assert _count(AuditEvent) == 2_501
+
+
+def test_imported_disputes_are_counted_in_the_dashboard_summaries(convener):
+    import uuid
+
+    from portal.statistics import upkeep
+    from portal.statistics.models import DisputeMonth, StatisticsVersion
+
+    db.session.execute(sa.delete(StatisticsVersion))
+    db.session.add(StatisticsVersion(id=1, token=uuid.uuid4().hex, n=0,
+                                     summary_zone="Asia/Shanghai"))
+    db.session.commit()
+    version = db.session.scalar(sa.select(StatisticsVersion.n))
+    import_csv(convener, _csv(_row(1), _row(2), _row(3)))
+    assert db.session.scalar(sa.select(StatisticsVersion.summary_zone)) == "Asia/Shanghai"
+    assert db.session.scalar(sa.select(StatisticsVersion.n)) > version
+    kept = db.session.scalar(sa.select(sa.func.sum(DisputeMonth.registered)))
+    upkeep.rebuild(upkeep.portal_zone())
+    assert kept == db.session.scalar(sa.select(sa.func.sum(DisputeMonth.registered))) == 3
+
+
+def test_imported_disputes_are_found_by_search(convener):
+    from portal.disputes import search
+
+    import_csv(convener, _csv(_row(1)))
+    found = search.matches("毕国强", db.engine.dialect.name)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(found)) == 1
+
+
+def test_an_export_over_the_general_upload_limit_reaches_the_import(client, login, convener,
+                                                                    app):
+    import io
+
+    login(convener)
+    size = app.config["MAX_CONTENT_LENGTH"] + 1024
+    data = b"PK\x03\x04" + b"\0" * size
+    response = client.post("/disputes/import", data={
+        "file": (io.BytesIO(data), "export.xlsx")}, content_type="multipart/form-data")
+    assert response.status_code == 200
+    assert "CSV UTF-8" in response.get_data(as_text=True)
+    assert client.post("/disputes/new", data=b"x" * size).status_code == 413
+
+
+def test_the_import_limit_applies_before_the_csrf_check_reads_the_body(client, login,
+                                                                       convener, app,
+                                                                       monkeypatch):
+    import io
+
+    login(convener)
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    size = app.config["MAX_CONTENT_LENGTH"] + 1024
+    response = client.post("/disputes/import", data={
+        "file": (io.BytesIO(b"x" * size), "export.csv")}, content_type="multipart/form-data")
+    assert response.status_code == 400  # refused for the missing token, not for its size
+    monkeypatch.setitem(app.config, "PORTAL_IMPORT_MAX_MB", 1)
+    response = client.post("/disputes/import", data={
+        "file": (io.BytesIO(b"x" * size), "export.csv")}, content_type="multipart/form-data")
+    assert response.status_code == 413

@@ -1,5 +1,6 @@
 import threading
 
+import pytest
 import sqlalchemy as sa
 
 from portal.disputes import references
@@ -51,3 +52,25 @@ def test_numbering_restarts_each_year(ctx):
     db.session.commit()
     counter = db.session.get(ReferenceCounter, ("南城矛", 2026))
     assert counter.last == 11
+
+
+def test_a_series_keeps_the_width_it_started_with(ctx, app, monkeypatch):
+    assert references.issue(2030)[1] == "南城矛〔2030〕0001号"
+    monkeypatch.setitem(app.config, "PORTAL_REFERENCE_DIGITS", 6)
+    assert references.issue(2030)[1] == "南城矛〔2030〕0002号"
+    assert references.issue(2031)[1] == "南城矛〔2031〕000001号"
+
+
+def test_a_full_series_refuses_numbers_instead_of_printing_another_form(ctx):
+    from flask_babel import force_locale
+
+    from portal.errors import DomainError
+
+    references.issue(2032, count=9_998)
+    assert references.issue(2032)[1] == "南城矛〔2032〕9999号"
+    db.session.commit()
+    with force_locale("en"), pytest.raises(DomainError) as refused:
+        references.issue(2032)
+    db.session.rollback()
+    assert "南城矛〔2032〕 are used up" in refused.value.message
+    assert db.session.get(ReferenceCounter, ("南城矛", 2032)).last == 9_999

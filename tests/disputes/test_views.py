@@ -252,3 +252,19 @@ def test_a_connection_lost_after_the_commit_is_a_try_again_page(client, make, lo
     retried = client.post("/disputes/new", data=form)
     assert retried.status_code == 302
     assert db.session.scalar(sa.select(sa.func.count(Dispute.id))) == 1
+
+
+def test_deep_pages_stop_at_the_bound_and_say_so(client, make, login, app, monkeypatch):
+    from portal.disputes import listing
+
+    monkeypatch.setattr(listing, "DEEPEST", 4)
+    monkeypatch.setitem(app.config, "PORTAL_PAGE_SIZE", 2)
+    login(make.user(Role.CONVENER))
+    disputes = [make.dispute(title=f"纠纷{i}") for i in range(6)]
+    page = client.get("/disputes/?sort=reference&page=2").get_data(as_text=True)
+    assert disputes[3].reference in page and "超过 4 条" in page
+    deep = client.get("/disputes/?sort=reference&page=500").get_data(as_text=True)
+    assert disputes[3].reference in deep and disputes[5].reference not in deep
+    assert "仅可逐页浏览前 4 条纠纷" in deep
+    narrowed = client.get("/disputes/?q=纠纷1").get_data(as_text=True)
+    assert "超过" not in narrowed and "仅可逐页浏览" not in narrowed
