@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 
 from portal.audit.services import record
 from portal.conferences.models import Conference, ConferenceState
-from portal.disputes.models import CLOSED_STATES, Status
+from portal.disputes.models import CLOSED_STATES, DisputeEvent, Status
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.followup.models import Agreement, AgreementState, ReturnVisit
@@ -151,6 +151,25 @@ def rating_of(case: CaseCode, contact: Contact) -> CaseRating | None:
         CaseRating.case_code_id == case.id, CaseRating.rater == contact.who))
 
 
+# How a party's rating reads as the dispute's own satisfaction field.
+FEEDBACK_SATISFACTION = {Rating.SATISFIED: "satisfied", Rating.BASICALLY: "neutral",
+                         Rating.DISSATISFIED: "dissatisfied"}
+
+
+def _as_feedback(dispute, given: CaseRating) -> None:
+    """The first party to rate a concluded dispute gives the closed loop its feedback (反馈):
+    staff need not ring them to ask again."""
+    dispute.feedback_at = given.rated_at
+    dispute.feedback_method = "online"
+    dispute.feedback_note = given.comment or str(given.rating.label)
+    dispute.satisfaction = FEEDBACK_SATISFACTION[given.rating]
+    dispute.events.append(DisputeEvent(
+        actor_id=None, action="feedback", at=given.rated_at,
+        note=f"当事人在案件页评价：{given.rating.label}"))
+    record("dispute.feedback", dispute, summary=dispute.feedback_note, actor_name="party",
+           changes={"method": "online", "satisfaction": dispute.satisfaction})
+
+
 def rate(case: CaseCode, contact: Contact, rating: Rating, comment: str) -> CaseRating:
     if not may_rate(case):
         raise DomainError(_("You can rate the result once the case is concluded."))
@@ -169,5 +188,7 @@ def rate(case: CaseCode, contact: Contact, rating: Rating, comment: str) -> Case
     db.session.flush()
     record("case.rated", case, summary=rating.name, changes={"rater": contact.who},
            actor_name="party")
+    if case.dispute is not None and case.dispute.feedback_at is None:
+        _as_feedback(case.dispute, given)
     db.session.commit()
     return given

@@ -106,3 +106,20 @@ def test_the_dispute_page_shows_the_case_code_and_the_acknowledgement(world, mak
     page = staff.get(f"/disputes/{dispute.id}").get_data(as_text=True)
     assert case.display in page and 'data-testid="dispute-case-code"' in page
     assert "张三" in page.split('data-testid="dispute-case-code"')[1].split("</div></div>")[0]
+
+
+def test_a_partys_rating_of_a_concluded_dispute_is_its_feedback(world, make):
+    from portal.disputes.models import Status
+    from portal.residents import parties
+
+    dispute = make.dispute(village=world.village)
+    case = db.session.scalar(sa.select(CaseCode).where(CaseCode.dispute_id == dispute.id))
+    party = next(p for p in dispute.parties if p.phone)
+    dispute.status = Status.RESOLVED
+    db.session.commit()
+    parties.rate(case, codes.contact(case, f"party:{party.id}"), Rating.BASICALLY, "调解及时")
+    assert dispute.feedback_method == "online" and dispute.satisfaction == "neutral"
+    assert dispute.feedback_note == "调解及时" and dispute.feedback_at is not None
+    assert dispute.events[-1].action == "feedback" and dispute.events[-1].actor_id is None
+    assert db.session.scalar(sa.select(AuditEvent.id).where(
+        AuditEvent.action == "dispute.feedback"))
