@@ -69,7 +69,7 @@ def test_agreement_pdf_carries_what_the_mediation_law_requires(drafted):
 
 
 def test_agreement_parts_come_in_order_with_a_signature_page(drafted):
-    text = _pdf_text(agreements.agreement_pdf(drafted))
+    text = _pdf_text(render_agreement_pdf(agreements.issued_document(drafted)))
     number = drafted.number
     assert re.fullmatch(r"测试调〔20\d\d〕[1-9]\d*号", number)
     parts = [number, "人民调解协议书", "一、当事人基本情况", "汉族", "职业或工作单位：农民",
@@ -103,7 +103,7 @@ def test_each_obligation_says_how_it_is_performed(drafted):
         {"due": first.isoformat(), "amount": "1万元"},
         {"due": second.isoformat(), "amount": "2万元"}])
     agreements.update(drafted.conference.secretary, drafted, data)
-    text = _pdf_text(agreements.agreement_pdf(drafted))
+    text = _pdf_text(render_agreement_pdf(agreements.issued_document(drafted)))
     assert (f"履行方式：现金支付，分二期履行（第1期于{first.year}年{first.month}月{first.day}日前"
             f"1万元；第2期于{second.year}年{second.month}月{second.day}日前2万元）") in text
 

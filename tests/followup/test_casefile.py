@@ -9,7 +9,6 @@ from portal.followup import agreements, casefile
 from portal.followup.models import CasefileState
 from tests.factories import run_jobs
 from tests.followup.conftest import complete
-from tests.samples import PNG
 
 
 def _attachment(pages: int) -> bytes:
@@ -30,7 +29,8 @@ def test_case_file_in_the_customary_order_with_continuous_pages(issued, client, 
     agreement = agreements.generate(conference.secretary, conference)
     agreements.update(conference.secretary, agreement, complete(agreements.content(agreement)))
     _document(conference, "现场照片.pdf", "application/pdf", _attachment(3))
-    _document(conference, "notes.png", "image/png", PNG)
+    # Stored before uploads were parsed in full: a PNG header and nothing behind it.
+    _document(conference, "notes.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
     job = casefile.request_casefile(dispute.handler, dispute)
     assert job.state is CasefileState.QUEUED
     run_jobs()  # the minutes' seal first, then the case file that binds them
