@@ -113,7 +113,9 @@ def _pages(session: Session) -> dict[str, str]:
 
 
 def _register(session: Session, number: int):
-    form = session.get("/disputes/new")[1]
+    status, form, took = session.get("/disputes/new")
+    if status != 200:
+        return status, form, took
     village = re.search(r'name="village_id"[^>]*>\s*<option value="(\d+)"', form)
     data = {"csrf_token": _csrf(form), "title": f"压测纠纷{number}", "category": "NEIGHBOUR",
             "tier": "1", "village_id": village.group(1) if village else "1",
@@ -126,11 +128,14 @@ def _register(session: Session, number: int):
 
 
 def _documents(secretary: Session) -> list[str]:
-    """Links to the demo's draft minutes, its case files and a monthly report."""
+    """Links to the demo's minutes and the parties' rights notices (rendered on demand)."""
     links = []
     for path in re.findall(r'href="(/conferences/\d+)"', secretary.get("/conferences/")[1]):
         page = secretary.get(path + "/minutes")[1]
         links += re.findall(r'href="(/conferences/\d+/minutes/\d+\.pdf)"', page)
+    for path in re.findall(r'href="/disputes/(\d+)"', secretary.get("/disputes/")[1]):
+        page = secretary.get(f"/followup/disputes/{path}")[1]
+        links += re.findall(r'href="(/followup/disputes/\d+/notices/\d+\.pdf)"', page)
     return list(dict.fromkeys(links))
 
 
@@ -166,6 +171,7 @@ def _run(folder: Path, users: int, seconds: float) -> None:
     bare = time.perf_counter() - started
 
     documents = _documents(secretary)
+    print(f"{len(documents)} document links")
     loads: dict[str, list[float]] = {name: [] for name in [*pages, "register"]}
     errors: list[str] = []
     clicks: list[float] = []
@@ -173,6 +179,8 @@ def _run(folder: Path, users: int, seconds: float) -> None:
     stop = time.monotonic() + seconds
     names = ["convener", "secretary", "court_head", "bureau_head", "police_head", "med_labour",
              "med_land", "grid_zhou", "grid_li", "police_wu", "police_ma", "leader"]
+    # Wait for the in-process scheduler's first tick, which brings the summaries up to date.
+    time.sleep(5)
 
     def browse(username: str, index: int):
         session = Session(username)
