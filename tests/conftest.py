@@ -28,10 +28,12 @@ def _worker() -> str:
     return re.sub(r"\W", "", os.environ.get("PYTEST_XDIST_WORKER", "main"))
 
 
-def _postgres_database() -> str:
+def fresh_postgres_database(suffix: str | None = None) -> str:
+    """The URL of a new, empty database on the test server, named for this worker (or
+    ``suffix``)."""
     # A prefix of one's own keeps simultaneous suites on one server apart.
     prefix = re.sub(r"\W", "", os.environ.get("PORTAL_TEST_DB_PREFIX", "portal_test"))
-    name = f"{prefix}_{_worker()}"
+    name = f"{prefix}_{suffix or _worker()}"
     server = make_url(SERVER_URL)
     admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -63,7 +65,7 @@ class FreshRequestClient(FlaskClient):
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     if BACKEND == "postgres":
-        return _postgres_database()
+        return fresh_postgres_database()
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal.sqlite3'}"
 
 

@@ -3,7 +3,6 @@ virtual environment, run from another directory, it migrates, creates the first
 administrator, checks itself and serves the Chinese sign-in page through gunicorn."""
 
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -13,10 +12,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
-from tests.conftest import BACKEND, SERVER_URL
+from tests.conftest import BACKEND, fresh_postgres_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,15 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def _database(tmp_path: Path) -> str:
     if BACKEND != "postgres":
         return f"sqlite:///{tmp_path / 'portal.sqlite3'}"
-    prefix = re.sub(r"\W", "", os.environ.get("PORTAL_TEST_DB_PREFIX", "portal_test"))
-    name = f"{prefix}_wheel"
-    server = make_url(SERVER_URL)
-    admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return server.set(database=name).render_as_string(hide_password=False)
+    return fresh_postgres_database("wheel")
 
 
 def _free_port() -> int:

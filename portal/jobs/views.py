@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.audit.services import record
+from portal.auth.redirects import local_path
 from portal.extensions import db
 from portal.jobs import queue
 from portal.jobs.models import Job, JobState
@@ -23,8 +24,7 @@ def _job(ident: int) -> Job:
 
 
 def _next(default: str) -> str:
-    target = request.values.get("next") or default
-    return target if target.startswith("/") and not target.startswith("//") else default
+    return local_path(request.values.get("next")) or default
 
 
 def _status(job: Job, target: str) -> dict:
