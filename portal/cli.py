@@ -48,8 +48,6 @@ def main():
 
 
 def _commands() -> tuple[click.Command, ...]:
-    from portal.followup.cli import followup
-
     return (seed_demo, import_disputes, audit, doctor, create_admin, keys, outbox, scheduler,
             worker, webhooks, followup, statistics)
 
@@ -331,12 +329,12 @@ def scheduler(once, now, interval):
     """Send due reminders: every INTERVAL seconds, or one tick with --once.
 
     Run exactly as many as you like: the database decides who sends what, so each
-    reminder goes out once (see portal/calendar/tick.py)."""
+    reminder goes out once (see portal/scheduler/tick.py)."""
     from datetime import datetime
 
     from flask import current_app
 
-    from portal.calendar.tick import run_tick
+    from portal.scheduler.tick import run_tick
     from scheduling.runner import build_scheduler, run_once, utc_now
 
     clock = utc_now
@@ -354,6 +352,24 @@ def scheduler(once, now, interval):
     click.echo(f"Scheduler ticking every {interval} s (Ctrl+C to stop).")
     build_scheduler(lambda instant: run_tick(app, instant), clock=clock,
                     interval_seconds=interval, blocking=True).start()
+
+
+@click.group()
+def followup():
+    """Follow-up of agreements and tasks."""
+
+
+@followup.command("tick")
+@click.option("--once", is_flag=True, help="Run one tick and exit.")
+@click.option("--now", "now", default=None, metavar="ISO",
+              help="Pretend it is this instant (ISO 8601 with offset).")
+@click.option("--interval", type=click.IntRange(min=1), default=60, show_default=True,
+              help="Seconds between ticks.")
+@click.pass_context
+def followup_tick(ctx, once, now, interval):
+    """The same as `portal scheduler`, under the name cron entries may still use: its tick
+    sends the follow-up reminders along with every other reminder."""
+    ctx.invoke(scheduler, once=once, now=now, interval=interval)
 
 
 @click.command("worker")

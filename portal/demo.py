@@ -8,10 +8,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from portal.audit.services import record
-from portal.auth.passwords import hash_password
-from portal.auth.services import new_session_token
 from portal.extensions import db
 from portal.orgs.models import Organisation, OrgKind, Role, Room, User, Village
+from portal.orgs.passwords import hash_password, new_session_token
 
 DEMO_PASSWORD = "Nancheng-2026"
 

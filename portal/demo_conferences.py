@@ -53,7 +53,7 @@ def seed() -> int:
     with current_app.test_request_context(base_url=current_app.config["PORTAL_BASE_URL"]):
         for stage, title, category, village, parties in CASES:
             _case(stage, title, category, village, parties)
-        from portal.calendar.tick import tick
+        from portal.scheduler.tick import tick
 
         tick(utcnow())
     return len(CASES)

@@ -15,7 +15,6 @@ from flask import abort
 from flask_login import current_user
 
 from portal.extensions import db
-from portal.orgs.models import Role
 
 Rule = Callable[..., bool]
 _RULES: dict[str, Rule] = {}
@@ -74,7 +73,8 @@ def load_or_404(model, ident, action: str, hide: bool = True):
 
 
 def is_admin(user) -> bool:
-    return user.has_role(Role.ADMIN)
+    # Anonymous visitors have no such attribute; accounts answer from their roles.
+    return bool(getattr(user, "is_admin", False))
 
 
 @rule("admin.manage")

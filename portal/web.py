@@ -19,11 +19,9 @@ MIGRATIONS = str(MIGRATIONS_DIR)
 
 def init_app(app: Flask) -> None:
     os.makedirs(app.instance_path, exist_ok=True)
-    from portal import models  # noqa: F401 - registers the schema
-    from portal.disputes import policy  # noqa: F401 - registers the dispute rules
-    from portal.jobs import kinds  # noqa: F401 - registers every kind of background job
-    from portal.residents import codes  # noqa: F401 - gives every new dispute a case code
-    from portal.residents import policy as residents_policy  # noqa: F401
+    from portal import wiring
+
+    wiring.connect()
 
     db.init_app(app)
     with app.app_context():
@@ -99,8 +97,8 @@ def _start_scheduler_with_dev_server(app: Flask) -> None:
 
     @app.before_request
     def start_scheduler():
-        from portal.calendar.tick import start_in_process
         from portal.jobs import worker
+        from portal.scheduler.tick import start_in_process
 
         start_in_process(app)
         worker.start_in_process(app)

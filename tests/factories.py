@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import itertools
 
-from portal.auth.passwords import hash_password
-from portal.auth.services import new_session_token
 from portal.extensions import db
 from portal.orgs.models import Organisation, OrgKind, Role, Room, User, Village
+from portal.orgs.passwords import hash_password, new_session_token
 
 _counter = itertools.count(1)
 

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 from functools import wraps
-from types import SimpleNamespace
 
 import sqlalchemy as sa
-from babel import Locale
 from flask import current_app, g, request
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Api as SmorestApi
@@ -20,6 +18,7 @@ from flask_smorest import Blueprint
 
 from portal.api import tokens
 from portal.api.errors import ApiError
+from portal.api.language import choose_language
 from portal.api.models import ApiToken
 from portal.api.schemas import Error as ErrorSchema
 from portal.auth.services import is_locked
@@ -27,8 +26,6 @@ from portal.extensions import db
 from portal.timeutil import utcnow
 
 PREFIX = "/api/v1"
-LANGUAGES = {"zh": "zh_CN", "zh_cn": "zh_CN", "zh_hans": "zh_CN", "zh_hans_cn": "zh_CN",
-             "en": "en"}
 PUBLIC_ENDPOINTS = {"api.openapi_json", "api.docs"}
 
 
@@ -45,22 +42,6 @@ api = Api(spec_kwargs={
     "info": {"description": "JSON API of the joint mediation portal. See /api/v1/docs."},
 })
 bp = Blueprint("api", __name__, url_prefix=PREFIX, description="Case-conference portal API")
-
-
-def _choose_language() -> None:
-    """Accept-Language picks the language of messages; Simplified Chinese by default."""
-    chosen = "zh_CN"
-    for value, _quality in request.accept_languages:
-        key = value.lower().replace("-", "_")
-        if key in LANGUAGES:
-            chosen = LANGUAGES[key]
-            break
-        if key.split("_")[0] in LANGUAGES:
-            chosen = LANGUAGES[key.split("_")[0]]
-            break
-    # flask-babel caches the request's locale here; the portal's selector would otherwise
-    # use the signed-in account's language.
-    g._flask_babel = SimpleNamespace(babel_locale=Locale.parse(chosen))
 
 
 def _unauthorized(code: str, message) -> ApiError:
@@ -94,7 +75,7 @@ def _authenticate() -> ApiToken:
 
 @bp.before_request
 def before_api_request():
-    _choose_language()
+    choose_language()
     limit = current_app.config.get("PORTAL_API_MAX_BODY_BYTES", 1024 * 1024)
     request.max_content_length = limit  # also bounds a body sent without Content-Length
     if request.content_length is not None and request.content_length > limit:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
+from portal.api.language import choose_language
 from portal.errors import Conflict, DomainError, NotAllowed
 from portal.extensions import db
 
@@ -171,8 +172,6 @@ def handle_unexpected(error: Exception):
     if isinstance(error, HTTPException):
         return handle_http(error)
     db.session.rollback()
-    from flask import current_app
-
     current_app.logger.exception("API request failed: %s %s", request.method, request.path)
     return response(500, "server_error",
                     _("The request could not be completed. Nothing was saved."))
@@ -191,16 +190,12 @@ def register(bp) -> None:
 def wrap_app_handlers(app, prefix: str) -> None:
     """Routing errors (no such URL, wrong method) reach only the app's handlers: answer them
     in JSON under the API's prefix and leave the portal's HTML pages as they are."""
-    from werkzeug.exceptions import MethodNotAllowed, NotFound
-
     for code, cls in ((404, NotFound), (405, MethodNotAllowed)):
         previous = app.error_handler_spec[None].get(code, {}).get(cls)
 
         def handler(error, previous=previous):
             if request.path.startswith(prefix):
-                from portal.api.blueprint import _choose_language
-
-                _choose_language()
+                choose_language()
                 return handle_http(error)
             if previous is None:
                 return error

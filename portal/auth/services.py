@@ -12,9 +12,9 @@ from flask_babel import gettext as _
 from limits import parse as parse_limit
 
 from portal.audit.services import record
-from portal.auth.passwords import hash_password, policy_problem, verify_password
 from portal.extensions import db, limiter
 from portal.orgs.models import User
+from portal.orgs.passwords import hash_password, new_session_token, policy_problem, verify_password
 from portal.timeutil import utcnow
 
 
@@ -37,10 +37,6 @@ class PasswordError(ValueError):
     def __init__(self, field: str, message: str):
         super().__init__(message)
         self.field = field
-
-
-def new_session_token() -> str:
-    return secrets.token_hex(16)
 
 
 def authenticate(username: str, password: str, now: datetime | None = None) -> User:
@@ -165,22 +161,6 @@ def change_password(user: User, current: str, new: str) -> None:
     user.session_token = new_session_token()
     record("auth.password_changed", user, actor=user)
     db.session.commit()
-
-
-def reset_password(admin: User, user: User) -> str:
-    """Give the user a temporary password that must be changed at the next login."""
-    temporary = secrets.token_urlsafe(9)
-    user.password_hash = hash_password(temporary)
-    user.must_change_password = True
-    user.failed_logins = 0
-    user.locked_until = None
-    user.session_token = new_session_token()
-    record("user.password_reset", user, actor=admin)
-    # Whoever had the old password may also have copied the calendar link.
-    from portal.calendar.events import rotate_feed_secret
-
-    rotate_feed_secret(user, actor=admin)
-    return temporary
 
 
 def sign_out(user: User) -> None:

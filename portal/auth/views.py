@@ -14,8 +14,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.auth import services
 from portal.auth.forms import LoginForm, PasswordChangeForm
-from portal.auth.redirects import local_path
 from portal.extensions import limiter
+from portal.redirects import local_path
 from portal.timeutil import utcnow
 
 bp = Blueprint("auth", __name__)

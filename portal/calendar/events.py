@@ -133,15 +133,25 @@ def feed_token(user: User) -> str:
 
 def rotate_feed_secret(user: User, actor: User | None = None) -> str:
     """A new secret: every link given out before stops working."""
+    row = _rotate(user, actor or user)
+    db.session.commit()
+    return _sign(user.id, row.secret)
+
+
+def revoke_feed_on_password_reset(user: User, actor: User) -> None:
+    """Whoever had the old password may also have copied the calendar link."""
+    _rotate(user, actor)
+
+
+def _rotate(user: User, actor: User):
     from portal.audit.services import record
     from portal.calendar.models import new_feed_secret
 
     row = _secret(user, create=True)
     row.secret = new_feed_secret()
     row.rotated_at = utcnow()
-    record("calendar.feed_rotated", user, actor=actor or user, summary=user.username)
-    db.session.commit()
-    return _sign(user.id, row.secret)
+    record("calendar.feed_rotated", user, actor=actor, summary=user.username)
+    return row
 
 
 def feed_owner(user_id: int, token: str) -> User | None:

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from portal.audit.services import Entry, record_many
+from portal.csvfiles import ImportRejected, RowError, decode
 from portal.disputes import references, search
 from portal.disputes.identity import id_number_problem, normalise_id
 from portal.disputes.models import (
@@ -33,7 +34,7 @@ from portal.disputes.models import (
     Status,
 )
 from portal.disputes.services import DEFAULT_DAYS, local_today
-from portal.errors import DomainError, NotAllowed
+from portal.errors import NotAllowed
 from portal.extensions import db
 from portal.orgs.models import User, Village
 from portal.permissions import can
@@ -78,25 +79,6 @@ _MAX_AMOUNT = Decimal("1e12")
 CHUNK = 1_000
 
 
-@dataclass(frozen=True)
-class RowError:
-    """One problem in the file: the line it starts on (the header is line 1) and why."""
-
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return _("Line %(line)d: %(problem)s", line=self.line, problem=self.message)
-
-
-class ImportRejected(DomainError):
-    """The file was refused as a whole; `errors` lists every problem found in it."""
-
-    def __init__(self, message: str, errors: list[RowError] | None = None):
-        super().__init__(message, "file")
-        self.errors = errors or []
-
-
 @dataclass
 class ImportResult:
     ids: list[int]
@@ -132,33 +114,6 @@ def import_csv(actor: User, data: bytes) -> ImportResult:
     rows = _RowChecker([])
     return _register(actor, (rows.check(line, cells) for line, cells in _read_rows(text)),
                      total)
-
-
-def decode(data: bytes) -> str:
-    """The text of a UTF-8 (with or without BOM) or GBK/GB18030 file; refuse anything else."""
-    if not data.strip():
-        raise ImportRejected(_("The file is empty."))
-    if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ImportRejected(_("This is an Excel workbook, not a CSV file. In Excel choose "
-                               "“Save as” → “CSV UTF-8” and upload that file."))
-    bom = data.startswith(b"\xef\xbb\xbf")
-    encodings = ("utf-8-sig",) if bom else ("utf-8", "gb18030")
-    failures = []
-    for encoding in encodings:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError as error:
-            failures.append(error.start)
-            continue
-        control = re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text)
-        if control is None:
-            return text
-        failures.append(len(text[:control.start()].encode(encoding)))
-    # The encoding that read further is the one the file most likely meant.
-    line = data.count(b"\n", 0, max(failures)) + 1
-    raise ImportRejected(_("The file is neither UTF-8 nor GBK text: line %(line)d holds bytes "
-                           "that are not characters in either. Export the file again as CSV "
-                           "in UTF-8 or GBK.", line=line))
 
 
 def _read_rows(text: str) -> Iterator[tuple[int, dict[str, str]]]:

@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from flask import current_app
 from PIL import Image, ImageDraw
 
-from portal.auth.services import new_session_token
 from portal.conferences import services as conferences
 from portal.conferences.models import Answer
 from portal.conferences.policy import may_answer
@@ -23,6 +22,7 @@ from portal.followup import agreements, tasks
 from portal.followup.models import Confirmation, TaskState
 from portal.minutes import services as minutes
 from portal.orgs.models import Organisation, Room, User, Village
+from portal.orgs.passwords import new_session_token
 from portal.timeutil import utcnow
 
 PASSWORD = "Nancheng-2026"

@@ -1,4 +1,4 @@
-"""Follow-up reminders, sent by the scheduler's tick (``portal.calendar.tick``).
+"""Follow-up reminders, sent by the scheduler's tick (``portal.scheduler.tick``).
 
 What is due is read from the database on every tick, and each reminder is claimed by
 inserting its (subject, recipient, kind) row into the one reminder table first: the unique

@@ -17,6 +17,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from portal.audit.services import record
+from portal.csvfiles import ImportRejected, decode
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal.holidays.models import HolidayEntry
@@ -174,8 +175,6 @@ def save_year(actor, year: int, entries: list[tuple[date, bool, str]]) -> None:
 def import_csv(actor, data: bytes) -> tuple[int, int]:
     """A CSV file of one year's lines (UTF-8 or GBK): saved like the form. Returns (year,
     number of entries)."""
-    from portal.disputes.importer import ImportRejected, decode
-
     try:
         text = decode(data)
     except ImportRejected as error:

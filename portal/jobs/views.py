@@ -7,12 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.audit.services import record
-from portal.auth.redirects import local_path
 from portal.extensions import db
 from portal.jobs import queue
 from portal.jobs.models import Job, JobState
 from portal.pagination import paginate
 from portal.permissions import can
+from portal.redirects import local_path
 
 bp = Blueprint("jobs", __name__)
 

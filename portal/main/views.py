@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 
-from portal.auth.redirects import local_path
 from portal.orgs.services import update_own_preferences
+from portal.redirects import local_path
 
 bp = Blueprint("main", __name__)
 

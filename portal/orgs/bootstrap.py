@@ -3,10 +3,9 @@
 import sqlalchemy as sa
 
 from portal.audit.services import record
-from portal.auth.passwords import hash_password, policy_problem
-from portal.auth.services import new_session_token
 from portal.extensions import db
 from portal.orgs.models import Organisation, OrgKind, Role, User
+from portal.orgs.passwords import hash_password, new_session_token, policy_problem
 
 
 def create_first_admin(username: str, full_name: str, organisation: str, password: str) -> User:

@@ -220,6 +220,10 @@ class User(UserMixin, db.Model):
     def has_role(self, *roles: Role) -> bool:
         return not self.roles.isdisjoint(roles)
 
+    @property
+    def is_admin(self) -> bool:
+        return Role.ADMIN in self.roles
+
     def set_roles(self, roles) -> None:
         wanted = set(roles)
         self.role_rows = [row for row in self.role_rows if row.role in wanted]

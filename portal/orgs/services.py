@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from portal.audit.services import diff, record, snapshot
-from portal.auth.passwords import hash_password, policy_problem
-from portal.auth.services import new_session_token
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.orgs.models import Organisation, Room, User, Village
+from portal.orgs.passwords import hash_password, new_session_token, policy_problem
+from portal.signals import password_reset
 
 ORG_FIELDS = ["name", "kind", "phone", "address", "active"]
 VILLAGE_FIELDS = [
@@ -96,6 +98,20 @@ def save_user(actor: User, user: User, values: dict, roles, password: str | None
         user.session_token = new_session_token()  # ends the user's open sessions
     _save(actor, user, values, USER_FIELDS, "user")
     return user
+
+
+def reset_password(admin: User, user: User) -> str:
+    """Give the user a temporary password that must be changed at the next login."""
+    temporary = secrets.token_urlsafe(9)
+    user.password_hash = hash_password(temporary)
+    user.must_change_password = True
+    user.failed_logins = 0
+    user.locked_until = None
+    user.session_token = new_session_token()
+    record("user.password_reset", user, actor=admin)
+    password_reset.send(user, actor=admin)
+    db.session.commit()
+    return temporary
 
 
 def update_own_preferences(user: User, language: str | None = None,

@@ -6,7 +6,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from portal.auth.services import reset_password
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.jobs.models import Job, JobState
@@ -171,7 +170,7 @@ def user_reset_password(ident):
     user = load_or_404(User, ident, "admin.manage")
     if user.id == current_user.id:
         abort(400)
-    temporary = reset_password(current_user, user)
+    temporary = services.reset_password(current_user, user)
     flash(_("Temporary password for %(name)s: %(password)s — give it to them in person; "
             "they must change it when they next sign in.",
             name=user.full_name, password=temporary), "warning")

@@ -13,7 +13,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from portal.audit.services import record
-from portal.disputes.importer import ImportRejected, RowError, decode
+from portal.csvfiles import ImportRejected, RowError, decode
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal.jobs import renders

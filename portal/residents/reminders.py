@@ -1,4 +1,4 @@
-"""The first-contact reminder, sent by the scheduler's tick (``portal.calendar.tick``)."""
+"""The first-contact reminder, sent by the scheduler's tick (``portal.scheduler.tick``)."""
 
 from __future__ import annotations
 

@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.bounds import optional_id
+from portal.csvfiles import ImportRejected
 from portal.disputes.identity import mask_phone
-from portal.disputes.importer import ImportRejected
 from portal.disputes.services import local_today
 from portal.errors import DomainError
 from portal.extensions import db

@@ -2,7 +2,7 @@
 
 import pytest
 
-from portal.auth.redirects import local_path
+from portal.redirects import local_path
 
 LEAVING = ["//evil.example/x", "/%09/evil.example/path", "/%09%09/evil.example/",
            "/\\evil.example", "/%5Cevil.example", "https://evil.example/", "/%0d%0aSet-Cookie:x",

@@ -8,13 +8,13 @@ import pytest
 import sqlalchemy as sa
 
 from portal.calendar.models import ReminderRow
-from portal.calendar.tick import tick
 from portal.conferences import services as conferences
 from portal.conferences.models import Answer
 from portal.extensions import db
 from portal.minutes import services as minutes
 from portal.notifications.models import Notification
 from portal.orgs.models import OrgKind, User
+from portal.scheduler.tick import tick
 from portal.timeutil import utcnow
 from scheduling.workcal import LAST_YEAR
 from tests.calendar.conftest import invitation_of

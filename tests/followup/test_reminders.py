@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from portal.audit.models import AuditEvent
-from portal.calendar.tick import tick
 from portal.extensions import db
 from portal.followup import casefile, tasks
 from portal.followup.models import CasefileState, TaskKind
 from portal.notifications.models import Notification
+from portal.scheduler.tick import tick
 from tests.calendar.conftest import schedulers  # noqa: F401 - the fixture is reused
 from tests.factories import run_jobs
 

@@ -1,7 +1,7 @@
 import pytest
 import sqlalchemy as sa
 
-from portal.disputes.importer import ImportRejected
+from portal.csvfiles import ImportRejected
 from portal.extensions import db
 from portal.residents import addresses
 from portal.residents.models import StandardAddress

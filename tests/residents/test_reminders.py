@@ -2,11 +2,11 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from portal.calendar.tick import tick
 from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.orgs.models import Role
 from portal.residents import services
+from portal.scheduler.tick import tick
 from tests.residents.conftest import request_input
 
 

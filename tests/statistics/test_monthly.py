@@ -126,7 +126,7 @@ def test_cli_makes_the_report_once(app, world):
 
 
 def test_scheduler_tick_makes_the_report_once_across_restarts(app, world):
-    from portal.calendar.tick import run_tick
+    from portal.scheduler.tick import run_tick
 
     run_tick(app, utc(2026, 4, 1, 1))
     run_tick(app, utc(2026, 4, 1, 2))  # a restarted scheduler ticks again

@@ -158,7 +158,7 @@ def test_another_zone_is_counted_from_the_registers(world):
 
 @kept
 def test_the_scheduler_tick_rebuilds_summaries_left_unknown(world, app):
-    from portal.calendar.tick import tick
+    from portal.scheduler.tick import tick
 
     upkeep.mark_unknown(db.session.connection())
     db.session.commit()

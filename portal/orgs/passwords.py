@@ -1,5 +1,7 @@
 """Password hashing and the portal's password policy."""
 
+import secrets
+
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -28,3 +30,8 @@ def policy_problem(password: str) -> str | None:
     if password.isdigit() or password.isalpha():
         return str(_l("Mix letters with digits or symbols."))
     return None
+
+
+def new_session_token() -> str:
+    """A fresh value for ``User.session_token``: changing it ends the account's sessions."""
+    return secrets.token_hex(16)

@@ -1,0 +1,29 @@
+"""Who reacts to what: the one place where domains are connected to each other.
+
+Domains below do not call the domains above them. They send the signals declared in
+``portal.signals``; the receivers are connected here, at start-up, so a newcomer reading
+this file sees every reaction across domains. The same goes for the background jobs'
+builders and the permission rules, each defined beside its domain and gathered here.
+"""
+
+from __future__ import annotations
+
+from portal import signals
+
+
+def connect() -> None:
+    """Connect every receiver and register every job kind and permission rule; idempotent,
+    since tests create many applications in one process."""
+    from portal import models  # noqa: F401 - the schema, for migrations and create_all
+    from portal.calendar import events as calendar_events
+    from portal.disputes import policy as dispute_rules  # noqa: F401
+    from portal.followup import jobs as followup_jobs  # noqa: F401
+    from portal.jobs import renders  # noqa: F401
+    from portal.minutes import jobs as minutes_jobs  # noqa: F401
+    from portal.residents import addresses as doorplates  # noqa: F401
+    from portal.residents import codes  # noqa: F401 - gives every new dispute a case code
+    from portal.residents import policy as resident_rules  # noqa: F401
+    from portal.statistics import services as statistics  # noqa: F401
+
+    # blinker holds receivers weakly; these are module-level functions, which live on.
+    signals.password_reset.connect(calendar_events.revoke_feed_on_password_reset)
