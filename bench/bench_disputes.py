@@ -54,7 +54,7 @@ def build_app(path: Path):
 
 
 def add_disputes(app, count: int, seed: int) -> float:
-    from portal.disputes.generator import generate_disputes
+    from portal.demo.generator import generate_disputes
 
     with app.app_context():
         started = time.perf_counter()

@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 
 def export(rows: int, start: int, villages: list[str], seed: int = 1) -> bytes:
-    from portal.disputes.generator import id_number, person_name, phone_number
+    from portal.demo.generator import id_number, person_name, phone_number
     from portal.disputes.importer import COLUMNS
 
     rng = random.Random(seed)

@@ -88,8 +88,8 @@ def load(app, count: int, seed: int) -> float:
         Invitation,
         InviteeGroup,
     )
+    from portal.demo.generator import _Builder, _World
     from portal.disputes import references, search
-    from portal.disputes.generator import _Builder, _World
     from portal.disputes.models import Dispute, DisputeEvent, DisputeSearch, Party
     from portal.extensions import db
     from portal.orgs.models import Organisation

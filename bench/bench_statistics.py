@@ -234,7 +234,7 @@ def run(backend: str, args) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as scratch:
         app = build_app(database_url(backend, Path(scratch)))
         with app.app_context():
-            from portal.disputes.generator import generate_disputes
+            from portal.demo.generator import generate_disputes
             from portal.extensions import db
             from portal.statistics import upkeep
 

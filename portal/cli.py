@@ -95,7 +95,7 @@ def seed_demo(disputes, seed):
     ran = queue.work_due()
     click.echo(f"Demo data ready: {summary}; {ran} document job(s) run")
     if disputes:
-        from portal.disputes.generator import generate_disputes
+        from portal.demo.generator import generate_disputes
         from portal.errors import DomainError
 
         started = time.perf_counter()

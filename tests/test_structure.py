@@ -78,7 +78,7 @@ def test_kernel_modules_import_no_domain():
 def test_every_package_is_placed():
     packages = {p.name for p in PORTAL.iterdir() if (p / "__init__.py").exists()}
     modules = {p.stem for p in PORTAL.glob("*.py")} - {"__init__"}
-    top = {"api", "main", "scheduler", "static", "translations", "cli", "demo",
-           "demo_conferences", "doctor", "models", "web", "wiring"}
+    top = {"api", "main", "scheduler", "static", "translations", "cli", "demo", "doctor",
+           "models", "web", "wiring"}
     unplaced = (packages | modules) - set(DOMAINS) - set(KERNEL) - top
     assert not unplaced, f"place these in DOMAINS, KERNEL or the top: {sorted(unplaced)}"

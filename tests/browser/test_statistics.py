@@ -14,7 +14,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def register(app, demo):
     """A year of generated disputes on the demo villages."""
-    from portal.disputes.generator import generate_disputes
+    from portal.demo.generator import generate_disputes
     from portal.extensions import db
 
     with app.app_context():

@@ -11,8 +11,7 @@ import sqlalchemy as sa
 
 from portal.audit.models import AuditEvent
 from portal.audit.services import verify_chain
-from portal.demo import VILLAGES
-from portal.disputes import generator
+from portal.demo import VILLAGES, generator
 from portal.disputes.identity import id_number_problem
 from portal.disputes.models import CLOSED_STATES, Dispute, DisputeEvent, Party, Status
 from portal.errors import DomainError

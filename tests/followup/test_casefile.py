@@ -94,7 +94,7 @@ def test_a_corrupt_attachment_gets_a_page_and_the_rest_is_bound(issued):
 
 
 def test_a_real_scan_is_bound_as_a_page(issued):
-    from portal.followup.demo import signed_copy_scan
+    from portal.demo.followup import signed_copy_scan
 
     conference, people = issued
     dispute = conference.dispute

@@ -92,17 +92,17 @@ def seed(progress=None) -> str:
     villages = _villages(orgs, users)
     rooms = _rooms()
     db.session.commit()
-    from portal import demo_conferences
+    from portal.demo import conferences as demo_conferences
 
     progress("Demo conferences, their minutes and signed PDFs (the first run builds the font "
              "cache) …")
     conferences = demo_conferences.seed()
-    from portal.followup import demo as followup_demo
+    from portal.demo import followup as followup_demo
 
     progress("Agreements and follow-up tasks …")
     if followup_demo.seed():
         _monthly_report_after_the_data()
-    from portal.residents import demo as residents_demo
+    from portal.demo import residents as residents_demo
 
     addresses = residents_demo.seed()
     return (f"{len(orgs)} organisations, {villages} villages, {rooms} rooms, "

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from portal.demo import VILLAGES
-from portal.demo_conferences import _user
+from portal.demo.conferences import account
 from portal.disputes.models import CLOSED_STATES, Dispute
 from portal.extensions import db
 from portal.orgs.models import Village
@@ -78,7 +78,7 @@ def seed() -> int:
     if db.session.scalar(sa.select(StandardAddress.id).limit(1)) is not None:
         return 0
     with current_app.test_request_context(base_url=current_app.config["PORTAL_BASE_URL"]):
-        admin = _user("admin")
+        admin = account("admin")
         count = _addresses(admin)
         plated = db.session.scalar(sa.select(Village).where(Village.name == PLATED))
         addresses.issue_plates(admin, plated)

@@ -14,7 +14,8 @@ from PIL import Image, ImageDraw
 from portal.conferences import services as conferences
 from portal.conferences.models import Answer
 from portal.conferences.policy import may_answer
-from portal.demo_conferences import _user
+from portal.demo import DEMO_PASSWORD
+from portal.demo.conferences import account
 from portal.disputes import services as disputes
 from portal.disputes.models import Category, Dispute, PartyRole, Referral, Risk, Source
 from portal.extensions import db
@@ -25,7 +26,6 @@ from portal.orgs.models import Organisation, Room, User, Village
 from portal.orgs.passwords import new_session_token
 from portal.timeutil import utcnow
 
-PASSWORD = "Nancheng-2026"
 # The mediator of each village's mediation committee who signs its agreements.
 MEDIATORS = {"河西村": "秦玉芳", "石末村": "郭德明", "陈区村": "陈桂英", "团池村": "王福生",
              "杜寨村": "杜文华"}
@@ -120,9 +120,9 @@ def seed() -> int:
 
 
 def _case(slot, stage, title, category, village_name, days, parties, terms, actions) -> None:
-    convener, secretary = _user("convener"), _user("secretary")
+    convener, secretary = account("convener"), account("secretary")
     village = db.session.scalar(sa.select(Village).where(Village.name == village_name))
-    dispute = disputes.create_dispute(village.grid_worker or _user("grid_zhou"),
+    dispute = disputes.create_dispute(village.grid_worker or account("grid_zhou"),
                                       disputes.DisputeInput(
         title=title, category=category, village_id=village.id, source=Source.GRID_REPORT,
         risk=Risk.MEDIUM, tier=2, description=f"{title}。双方多次协商未果。",
@@ -218,7 +218,7 @@ def _hold(convener, secretary, dispute, title, terms, actions, slot: int):
     due = (utcnow() + timedelta(days=10)).date().isoformat()
     rows = []
     for username, task in actions:
-        person = _user(username)
+        person = account(username)
         rows.append({"owner_body": person.organisation.name, "owner": person.full_name,
                      "task": task, "due": due, "feedback": "书面报告"})
     minutes.save_section(secretary, conference, "actions", rows, 0)
@@ -226,7 +226,7 @@ def _hold(convener, secretary, dispute, title, terms, actions, slot: int):
     version = minutes.generate_draft(secretary, conference)
     minutes.open_signing(secretary, version)
     for row in minutes.signers(conference):
-        minutes.sign(db.session.get(User, row["user_id"]), version, PASSWORD,
+        minutes.sign(db.session.get(User, row["user_id"]), version, DEMO_PASSWORD,
                      version.content_hash)
     minutes.issue(secretary, version)
     return conference

@@ -59,14 +59,14 @@ def seed() -> int:
     return len(CASES)
 
 
-def _user(username: str) -> User:
+def account(username: str) -> User:
     return db.session.scalar(sa.select(User).where(User.username == username))
 
 
 def _case(stage, title, category, village_name, parties) -> None:
-    convener, secretary = _user("convener"), _user("secretary")
+    convener, secretary = account("convener"), account("secretary")
     village = db.session.scalar(sa.select(Village).where(Village.name == village_name))
-    reporter = village.grid_worker or _user("grid_zhou")
+    reporter = village.grid_worker or account("grid_zhou")
     dispute = disputes.create_dispute(reporter, disputes.DisputeInput(
         title=title, category=category, village_id=village.id, source=Source.GRID_REPORT,
         risk=Risk.HIGH, tier=2, description=f"{title}。经二级调解未能化解，双方分歧较大。",
@@ -122,7 +122,7 @@ def _case(stage, title, category, village_name, parties) -> None:
 
 
 def _answer(conference, username, kind, answer, note="") -> None:
-    user = _user(username)
+    user = account(username)
     invitation = next(i for i in conference.invitations
                       if isinstance(i.organisation, Organisation) and i.organisation.kind is kind)
     conferences.answer(user, invitation, answer, note)
@@ -145,13 +145,13 @@ def _poll(conference, votes: dict[str, str], starts: time = time(9, 0)) -> list:
     from portal.calendar import services as calendar
     from portal.calendar.models import VoteChoice
 
-    secretary = _user("secretary")
+    secretary = account("secretary")
     ends = (datetime.combine(date.min, starts) + timedelta(hours=2)).time()
     slots = [calendar.propose(secretary, conference, calendar.parse_slot(day, starts, ends),
                               accept_warnings=True)
              for day in _working_days(3, utcnow().date() + timedelta(days=2))]
     for username, choices in votes.items():
-        user = _user(username)
+        user = account(username)
         invitation = next(i for i in conference.invitations
                           if i.organisation_id == user.organisation_id)
         calendar.vote(user, invitation, {slot.id: VoteChoice[choice]
@@ -168,4 +168,4 @@ def _poll_and_confirm(conference, room) -> None:
                                "police_head": "YES YES IF_NEED_BE"}, starts=time(14, 30))
     best = next(t.slot for t in calendar.rank(slots, calendar.voting_invitations(conference),
                                               calendar.votes_of(conference)) if t.best)
-    calendar.confirm(_user("convener"), conference, best, room)
+    calendar.confirm(account("convener"), conference, best, room)
