@@ -138,7 +138,7 @@ def get_dispute(args, ident):
     if args["include_personal_data"]:
         if not can(current_user, "dispute.personal_data", dispute):
             raise ApiError(403, "forbidden", _l("This token may not see personal data."))
-        services.reveal_personal_data(current_user, dispute)
+        services.reveal_personal_data(current_user, dispute, "api")
     return serialize.dispute(dispute, reveal=args["include_personal_data"])
 
 

@@ -41,6 +41,7 @@ from portal.conferences.models import (
 )
 from portal.conferences.policy import may_answer
 from portal.conferences.quorum import quorum_status
+from portal.disputes import services as dispute_services
 from portal.disputes.identity import mask_id, mask_phone
 from portal.errors import DomainError
 from portal.extensions import db
@@ -99,7 +100,20 @@ def _forms(conference: Conference) -> dict:
 @bp.route("/<int:ident>")
 @login_required
 def detail(ident):
+    return _room(_load(ident))
+
+
+@bp.route("/<int:ident>/personal-data", methods=["POST"])
+@login_required
+def reveal(ident):
     conference = _load(ident)
+    if not can(current_user, "dispute.personal_data", conference.dispute):
+        abort(403)
+    dispute_services.reveal_personal_data(current_user, conference.dispute, "conference")
+    return _room(conference, reveal=True)
+
+
+def _room(conference: Conference, reveal: bool = False):
     dispute = conference.dispute
     groups = {group: [i for i in conference.invitations if i.group is group]
               for group in InviteeGroup}
@@ -121,7 +135,7 @@ def detail(ident):
         may_manage=can(current_user, "conference.manage", conference),
         may_run=can(current_user, "conference.run", conference),
         may_contribute=can(current_user, "conference.contribute", conference),
-        reveal=can(current_user, "dispute.personal_data", dispute),
+        reveal=reveal, may_reveal=can(current_user, "dispute.personal_data", dispute),
         mask_id=mask_id, mask_phone=mask_phone, S=services.S, Answer=Answer,
     )
 

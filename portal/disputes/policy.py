@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from portal.conferences.models import Conference
-from portal.conferences.policy import invited_conference_ids
+from portal.conferences.models import Answer, Conference, ConferenceState, Invitation
+from portal.conferences.policy import addressed_to, invited_conference_ids
 from portal.disputes.models import Dispute, Status
 from portal.extensions import db
 from portal.orgs.models import Role, User, Village
@@ -60,10 +60,29 @@ def _view(user, dispute) -> bool:
     return _is_participant(user, dispute)
 
 
+def _takes_part(user: User, dispute: Dispute) -> bool:
+    """Runs one of the dispute's conferences, or holds a seat in one that was sent out.
+
+    An invitation answered by delegating it is a seat given away: the delegate holds the
+    new invitation, and the case details go with the seat."""
+    runs = sa.select(Conference.id).where(
+        Conference.dispute_id == dispute.id,
+        sa.or_(Conference.convener_id == user.id, Conference.created_by_id == user.id,
+              Conference.secretary_id == user.id))
+    seated = (sa.select(Invitation.id)
+              .join(Conference, Conference.id == Invitation.conference_id)
+              .where(Conference.dispute_id == dispute.id,
+                     Conference.state != ConferenceState.DRAFT,
+                     Invitation.answer != Answer.DELEGATED, addressed_to(user)))
+    return db.session.scalar(sa.select(sa.or_(sa.exists(runs), sa.exists(seated)))) is True
+
+
 @rule("dispute.personal_data")
 def _personal_data(user, dispute) -> bool:
+    """Who may see the parties' full ID numbers and phones (after the audited reveal):
+    administrators, the dispute's handler, and whoever takes part in its conferences."""
     return (user.has_role(Role.ADMIN) or user.id == dispute.handler_id
-            or _is_participant(user, dispute))
+            or _takes_part(user, dispute))
 
 
 @rule("dispute.edit")

@@ -337,10 +337,18 @@ def reopen(actor: User, dispute: Dispute, reason: str) -> None:
     db.session.commit()
 
 
-def reveal_personal_data(actor: User, dispute: Dispute) -> None:
-    """Unmasked ID numbers and phones are shown only after this audited call."""
+REVEAL_PLACES = ("dispute", "edit", "conference", "agreement", "casefile", "api")
+
+
+def reveal_personal_data(actor: User, dispute: Dispute, where: str) -> None:
+    """The one way to full ID numbers and phones: every page, document and API answer
+    that shows them calls this first, so the log says who saw whose data, and where."""
+    if where not in REVEAL_PLACES:
+        raise ValueError(where)
     _check(actor, "dispute.personal_data", dispute)
-    record("dispute.personal_data_viewed", dispute, actor=actor)
+    record("dispute.personal_data_viewed", dispute, actor=actor,
+           summary=", ".join(p.name for p in dispute.parties),
+           changes={"where": where, "parties": [p.id for p in dispute.parties]})
     db.session.commit()
 
 

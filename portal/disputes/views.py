@@ -190,7 +190,7 @@ def reveal(ident):
     dispute = _load(ident)
     if not can(current_user, "dispute.personal_data", dispute):
         abort(403)
-    services.reveal_personal_data(current_user, dispute)
+    services.reveal_personal_data(current_user, dispute, "dispute")
     return _detail(dispute, reveal=True)
 
 
@@ -211,26 +211,69 @@ def create():
     return render_template("disputes/form.html", form=form, dispute=None)
 
 
-@bp.route("/<int:ident>/edit", methods=["GET", "POST"])
-@login_required
-def edit(ident):
+def _stored_fields(form: DisputeForm, dispute: Dispute):
+    """Each party row's ID number and phone field with the value stored for that row."""
+    for entry, party in zip(form.parties, dispute.parties, strict=False):
+        yield entry.form.id_number, party.id_number, mask_id
+        yield entry.form.phone, party.phone, mask_phone
+
+
+def _mask_stored(form: DisputeForm, dispute: Dispute) -> None:
+    """Stored values go into the form masked and read-only: an editor changes only the
+    ID numbers and phones they were shown, and sending the mask back keeps the value."""
+    for field, stored, mask in _stored_fields(form, dispute):
+        if stored and field.data in (stored, mask(stored)):
+            field.data = mask(stored)
+            field.render_kw = {**(field.render_kw or {}), "readonly": True}
+
+
+def _unmask_stored(form: DisputeForm, dispute: Dispute) -> None:
+    for field, stored, mask in _stored_fields(form, dispute):
+        if stored and field.data == mask(stored):
+            field.data = stored
+
+
+def _edit_form(dispute: Dispute, stored: bool) -> DisputeForm:
+    """The edit form as submitted, or (`stored`) filled from the dispute as it is."""
+    if not stored:
+        return DisputeForm(villages=list(_villages()))
+    form = DisputeForm(formdata=None, obj=dispute, villages=list(_villages()))
+    form.category.data = dispute.category.name
+    form.source.data = dispute.source.name
+    form.risk.data = dispute.risk.name
+    while len(form.parties) < len(dispute.parties) + 1 and len(form.parties) < 20:
+        form.parties.append_entry()
+    for entry, party in zip(form.parties, dispute.parties, strict=False):
+        entry.form.name.data = party.name
+        entry.form.role.data = party.role.name
+        entry.form.id_number.data = party.id_number
+        entry.form.phone.data = party.phone
+        entry.form.address.data = party.address
+    return form
+
+
+def _edit_page(dispute: Dispute, form: DisputeForm, reveal: bool = False):
+    if not reveal:
+        _mask_stored(form, dispute)
+    return render_template(
+        "disputes/form.html", form=form, dispute=dispute, reveal=reveal,
+        may_reveal=can(current_user, "dispute.personal_data", dispute))
+
+
+def _load_for_edit(ident) -> Dispute:
     dispute = _load(ident)
     if not can(current_user, "dispute.edit", dispute):
         abort(403)
-    form = DisputeForm(obj=dispute if request.method == "GET" else None,
-                       villages=list(_villages()))
-    if request.method == "GET":
-        form.category.data = dispute.category.name
-        form.source.data = dispute.source.name
-        form.risk.data = dispute.risk.name
-        while len(form.parties) < len(dispute.parties) + 1 and len(form.parties) < 20:
-            form.parties.append_entry()
-        for entry, party in zip(form.parties, dispute.parties, strict=False):
-            entry.form.name.data = party.name
-            entry.form.role.data = party.role.name
-            entry.form.id_number.data = party.id_number
-            entry.form.phone.data = party.phone
-            entry.form.address.data = party.address
+    return dispute
+
+
+@bp.route("/<int:ident>/edit", methods=["GET", "POST"])
+@login_required
+def edit(ident):
+    dispute = _load_for_edit(ident)
+    form = _edit_form(dispute, stored=request.method == "GET")
+    if request.method == "POST":
+        _unmask_stored(form, dispute)
     if form.validate_on_submit():
         try:
             services.update_dispute(current_user, dispute, form.value())
@@ -240,7 +283,18 @@ def edit(ident):
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("disputes.detail", ident=dispute.id))
-    return render_template("disputes/form.html", form=form, dispute=dispute)
+    return _edit_page(dispute, form)
+
+
+@bp.route("/<int:ident>/edit/personal-data", methods=["POST"])
+@login_required
+def edit_revealed(ident):
+    """The edit form with the full ID numbers and phones, after the audited reveal."""
+    dispute = _load_for_edit(ident)
+    if not can(current_user, "dispute.personal_data", dispute):
+        abort(403)
+    services.reveal_personal_data(current_user, dispute, "edit")
+    return _edit_page(dispute, _edit_form(dispute, stored=True), reveal=True)
 
 
 def _attach(form, error: DomainError) -> None:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import undefer
 from portal.audit.services import record as audit
 from portal.bounds import in_range, record_id
 from portal.conferences.models import Conference
+from portal.disputes import services as disputes
 from portal.disputes.models import Dispute, Party
 from portal.errors import DomainError
 from portal.extensions import db
@@ -215,6 +216,7 @@ def agreement_page(ident):
             return _agreement_view(agreement, typed), 400
         flash(_("Saved."), "success")
         return redirect(url_for(".agreement_page", ident=ident))
+    disputes.reveal_personal_data(current_user, agreement.dispute, "agreement")
     return _agreement_view(agreement)
 
 
@@ -257,7 +259,7 @@ def agreement_pdf(ident):
             return wait_for(found)
         data = found.pdf
     audit("agreement.downloaded", agreement, changes={"version": agreement.version})
-    db.session.commit()
+    disputes.reveal_personal_data(current_user, agreement.dispute, "agreement")
     return pdf_download(data, name)
 
 
@@ -277,7 +279,7 @@ def confirmation_application_pdf(ident):
         db.session.commit()
         return wait_for(found)
     audit("agreement.confirmation_application_downloaded", agreement)
-    db.session.commit()
+    disputes.reveal_personal_data(current_user, agreement.dispute, "agreement")
     return pdf_download(found.pdf, found.filename)
 
 
@@ -305,7 +307,7 @@ def scan(ident):
     if not data:
         abort(404)
     audit("agreement.scan_downloaded", agreement)
-    db.session.commit()
+    disputes.reveal_personal_data(current_user, agreement.dispute, "agreement")
     return Response(data, mimetype=agreement.scan_type, headers={
         "Content-Disposition": f'attachment; filename="signed-agreement-{agreement.id}"'})
 
@@ -396,8 +398,10 @@ def casefile_pdf(ident):
     dispute = load_or_404(Dispute, job.dispute_id, "followup.manage")
     if job.pdf is None:
         abort(404)
+    if not can(current_user, "dispute.personal_data", dispute):
+        abort(403)
     audit("casefile.downloaded", dispute, changes={"job": job.id})
-    db.session.commit()
+    disputes.reveal_personal_data(current_user, dispute, "casefile")
     return pdf_download(job.pdf, f"casefile-{dispute.id}-{job.id}.pdf")
 
 

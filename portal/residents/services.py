@@ -203,6 +203,15 @@ def take_over(actor: User, request: ResidentRequest) -> None:
          handler=[old.username if old else None, actor.username])
 
 
+def reveal_contact(actor: User, request: ResidentRequest) -> None:
+    """The contact's full phone is shown only after this audited call, as a party's is."""
+    if not can(actor, "resident_request.personal_data", request):
+        raise NotAllowed(_("You are not allowed to do this with this request."))
+    record("resident_request.personal_data_viewed", request, actor=actor,
+           summary=request.contact_name, changes={"where": "request"})
+    db.session.commit()
+
+
 def record_contact(actor: User, request: ResidentRequest, note: str,
                    now: datetime | None = None) -> None:
     _check(actor, request, *OPEN_STATES)

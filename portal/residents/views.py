@@ -92,14 +92,30 @@ def _load(ident) -> ResidentRequest:
     return load_or_404(ResidentRequest, ident, "resident_request.view")
 
 
+def _detail(resident_request: ResidentRequest, reveal: bool = False, **context):
+    draft = services.draft_for(resident_request)
+    masked = mask_phone(resident_request.contact_phone)
+    if not reveal:
+        draft.applicant_phone = masked
+    return render_template("residents/detail.html", r=resident_request,
+                           closures=list(Closure), open_states=OPEN_STATES, draft=draft,
+                           masked_phone=masked, reveal=reveal, **context)
+
+
 @bp.route("/requests/<int:ident>")
 @login_required
 def detail(ident):
+    return _detail(_load(ident))
+
+
+@bp.route("/requests/<int:ident>/personal-data", methods=["POST"])
+@login_required
+def reveal(ident):
     resident_request = _load(ident)
-    return render_template("residents/detail.html", r=resident_request,
-                           closures=list(Closure), open_states=OPEN_STATES,
-                           draft=services.draft_for(resident_request),
-                           masked_phone=mask_phone(resident_request.contact_phone))
+    if not can(current_user, "resident_request.personal_data", resident_request):
+        abort(403)
+    services.reveal_contact(current_user, resident_request)
+    return _detail(resident_request, reveal=True)
 
 
 @bp.route("/requests/<int:ident>/photos/<int:photo_id>")
@@ -110,6 +126,14 @@ def photo(ident, photo_id: int):
     if found is None or found.request_id != resident_request.id:
         abort(404)
     return send_file(io.BytesIO(found.data), mimetype=found.content_type)
+
+
+def _masked_form(form, resident_request: ResidentRequest) -> dict:
+    """What was typed, to show again; the contact's own phone goes back masked."""
+    typed = form.to_dict()
+    if typed.get("applicant_phone", "").strip() == resident_request.contact_phone:
+        typed["applicant_phone"] = mask_phone(resident_request.contact_phone)
+    return typed
 
 
 @bp.route("/requests/<int:ident>/<action>", methods=["POST"])
@@ -131,10 +155,12 @@ def act(ident, action: str):
             services.mark_spam(current_user, resident_request, form.get("note", ""))
         elif action == "register":
             tier = form.get("tier", "1")
+            phone = form.get("applicant_phone", "")
+            if phone.strip() == mask_phone(resident_request.contact_phone):
+                phone = resident_request.contact_phone  # the masked contact, sent back
             draft = services.DisputeDraft(
                 title=form.get("title", ""), description=form.get("description", ""),
-                applicant_name=form.get("applicant_name", ""),
-                applicant_phone=form.get("applicant_phone", ""),
+                applicant_name=form.get("applicant_name", ""), applicant_phone=phone,
                 respondent_name=form.get("respondent_name", ""),
                 tier=int(tier) if tier in ("1", "2", "3") else 0)
             dispute = services.register_dispute(current_user, resident_request, draft)
@@ -146,11 +172,8 @@ def act(ident, action: str):
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "danger")
-        return render_template("residents/detail.html", r=_load(ident),
-                               closures=list(Closure), open_states=OPEN_STATES,
-                               draft=services.draft_for(resident_request), form=form,
-                               masked_phone=mask_phone(resident_request.contact_phone),
-                               error_field=error.field), 422
+        return _detail(_load(ident), form=_masked_form(form, resident_request),
+                       error_field=error.field), 422
     flash(_("Saved."), "success")
     return redirect(url_for(".detail", ident=resident_request.id))
 
@@ -257,7 +280,7 @@ def plates_pdf(village_id: int):
 @require("residents.manage")
 def sms_log():
     query = sa.select(SmsMessage).order_by(SmsMessage.id.desc())
-    return render_template("residents/sms.html", page=paginate(query))
+    return render_template("residents/sms.html", page=paginate(query), mask_phone=mask_phone)
 
 
 @bp.route("/figures")
