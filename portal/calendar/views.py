@@ -8,6 +8,7 @@ from flask import (
     Response,
     abort,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -51,15 +52,36 @@ def _rooms() -> list[SelectChoice]:
         sa.select(Room).where(Room.active).order_by(Room.name))]
 
 
-def _perform(conference: Conference, action, done: str):
+# A refused form's field names as the services give them, by form.
+FIELDS = {"propose": {"confirm": "accept_warnings"}, "confirm": {}}
+
+
+def _perform(conference: Conference, action, done: str, form: str | None = None,
+             fields: dict | None = None):
+    """Do ``action``; a refusal of ``form`` shows the room again (not a redirect), the form
+    with what was typed and the message by its field, as well as on top of the page."""
     try:
         action()
     except DomainError as error:
+        ident = conference.id
         db.session.rollback()
         flash(error.message, "danger")
-    else:
-        flash(done, "success")
+        if form is None:
+            return _room_page(conference)
+        field = {**FIELDS[form], **(fields or {})}.get(error.field, error.field)
+        g.calendar_refusal = (form, field, error.message)
+        from portal.conferences.views import detail
+
+        return detail(ident), 400
+    flash(done, "success")
     return _room_page(conference)
+
+
+def _mark(form, name: str):
+    refusal = g.get("calendar_refusal")
+    if refusal and refusal[0] == name and refusal[1] in form:
+        form[refusal[1]].errors = [refusal[2]]
+    return form
 
 
 @bp.route("/conferences/<int:ident>/slots", methods=["POST"])
@@ -75,7 +97,7 @@ def propose(ident):
         slot = services.parse_slot(form.day.data, form.starts.data, form.ends.data)
         services.propose(current_user, conference, slot, form.accept_warnings.data)
 
-    return _perform(conference, action, _("Slot proposed."))
+    return _perform(conference, action, _("Slot proposed."), "propose")
 
 
 @bp.route("/conferences/<int:ident>/suggestions")
@@ -141,9 +163,13 @@ def confirm(ident):
         return _room_page(conference)
     slot = next(s for s in services.slots_of(conference) if s.id == form.slot_id.data)
     room = db.session.get(Room, form.room_id.data) or abort(400)
+    # Without a "no" from a required invitee, a missing reason is the quorum's.
+    fields = {} if services.required_noes(conference, slot) else {
+        "override_reason": "quorum_reason"}
     return _perform(conference, lambda: services.confirm(
         current_user, conference, slot, room, form.override_reason.data or "",
-        form.quorum_reason.data or ""), _("Time and room confirmed; everyone is notified."))
+        form.quorum_reason.data or ""), _("Time and room confirmed; everyone is notified."),
+        "confirm", fields)
 
 
 @bp.route("/conferences/<int:ident>/reopen", methods=["POST"])
@@ -235,8 +261,8 @@ def _helpers():
         invitations = services.voting_invitations(conference)
         votes = services.votes_of(conference)
         poll = db.session.get(services.Poll, conference.id)
-        propose_form = ProposeForm(prefix="propose")
-        confirm_form = ConfirmForm(prefix="confirm")
+        propose_form = _mark(ProposeForm(prefix="propose"), "propose")
+        confirm_form = _mark(ConfirmForm(prefix="confirm"), "confirm")
         confirm_form.slot_id.choices = [
             SelectChoice(s.id, f"{s.starts_local:%Y-%m-%d %H:%M}–{s.ends_local:%H:%M}")
             for s in slots]

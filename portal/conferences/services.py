@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 
 from portal.audit.services import record
@@ -383,16 +384,59 @@ def schedule(actor: User, conference: Conference, starts: datetime, ends: dateti
     db.session.commit()
 
 
-def start(actor: User, conference: Conference) -> None:
+# A session opened from half an hour before its confirmed start until its planned end is
+# held at that time; opened any earlier or later, it is held at another time than the one
+# calendars show, and the meeting moves to when it really takes place.
+EARLY_START = timedelta(minutes=30)
+
+
+def start_shift(conference: Conference, now: datetime | None = None
+                ) -> tuple[datetime, datetime] | None:
+    """The time the meeting moves to if its session opens ``now``, or None when it opens
+    at its confirmed time."""
+    now = now or utcnow()
+    starts, ends = conference.starts_at, conference.ends_at
+    if starts is None or ends is None or starts - EARLY_START <= now <= ends:
+        return None
+    return now, now + (ends - starts)
+
+
+def start(actor: User, conference: Conference, confirm_move: bool = False,
+          now: datetime | None = None) -> None:
+    """Open the session (``now``, by default the present moment); away from its confirmed
+    time only when the actor confirms that the meeting moves to then, which every calendar
+    then shows (a new SEQUENCE)."""
     _check(actor, "conference.run", conference)
     _check_state(conference, "start")
-    conference.started_at = utcnow()
-    _move(actor, conference, "start")
+    now = now or utcnow()
+    moved = start_shift(conference, now)
+    changes = {}
+    if moved is not None:
+        if not confirm_move:
+            raise DomainError(_("The meeting is confirmed for %(when)s. Opening the session "
+                                "now moves it to %(new)s; confirm to open it now.",
+                                when=format_datetime(conference.starts_at, "short"),
+                                new=format_datetime(moved[0], "short")), "confirm_move")
+        room = conference.room
+        if room is not None and _room_taken(conference, room, *moved):
+            raise DomainError(_("%(room)s is booked by another conference at that time.",
+                                room=room.name), "confirm_move")
+        changes = {"moved_from": conference.starts_at.isoformat(),
+                   "starts_at": moved[0].isoformat()}
+        conference.starts_at, conference.ends_at = moved
+        calendar.revise(conference, changed=True)
+        if room is not None:
+            booking.hold_room(conference)
+    conference.started_at = now
+    _move(actor, conference, "start", "moved" if moved else "", **changes)
     dispute = conference.dispute
     if dispute.status is Status.ESCALATED:
         dispute.status = Status.IN_CONFERENCE
         record("dispute.in_conference", dispute, actor=actor,
                changes={"status": [Status.ESCALATED.name, Status.IN_CONFERENCE.name]})
+    if moved is not None:
+        calendar.deliver(conference, "conference_confirmed", _room_link(conference),
+                         rescheduled=True, **_context(conference))
     db.session.commit()
 
 

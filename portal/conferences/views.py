@@ -69,12 +69,6 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=local_zone()) if value else None
 
 
-def _fail(error: DomainError, ident: int):
-    db.session.rollback()
-    flash(error.message, "danger")
-    return redirect(url_for("conferences.detail", ident=ident))
-
-
 def _forms(conference: Conference) -> dict:
     add = AddInviteeForm(prefix="add")
     add.organisation_id.choices = [SelectChoice(0, "—")] + [
@@ -113,7 +107,9 @@ def reveal(ident):
     return _room(conference, reveal=True)
 
 
-def _room(conference: Conference, reveal: bool = False):
+def _room(conference: Conference, reveal: bool = False, forms=None, start_error=None):
+    """The room; after a refused post, ``forms`` are the forms as they were submitted, with
+    the messages by their fields."""
     dispute = conference.dispute
     groups = {group: [i for i in conference.invitations if i.group is group]
               for group in InviteeGroup}
@@ -131,7 +127,9 @@ def _room(conference: Conference, reveal: bool = False):
         "conferences/detail.html", conference=conference, dispute=dispute, groups=groups,
         quorum=quorum_status(conference), briefs=briefs, documents=documents, mine=mine,
         brief_bodies=brief_bodies,
-        earlier=services.earlier_conferences(conference), forms=_forms(conference),
+        earlier=services.earlier_conferences(conference), forms=forms or _forms(conference),
+        start_shift=services.start_shift(conference)
+        if conference.state is services.S.SCHEDULED else None, start_error=start_error,
         may_manage=can(current_user, "conference.manage", conference),
         may_run=can(current_user, "conference.run", conference),
         may_contribute=can(current_user, "conference.contribute", conference),
@@ -140,36 +138,47 @@ def _room(conference: Conference, reveal: bool = False):
     )
 
 
-def _post(ident, perform, done):
+def _refused(ident, forms: dict, name: str | None, error: DomainError | None = None):
+    """The room again, not a redirect, so that what was typed stays in the form; the
+    message goes on top of the page and by its field, which may be far down the page."""
+    form = forms.get(name)
+    if error is not None:
+        if form is not None and error.field in form:
+            form[error.field].errors = [error.message]
+        flash(error.message, "danger")
+    return _room(_load(ident), forms=forms), 400
+
+
+def _post(ident, perform, done, forms=None, name=None):
     conference = _load(ident)
     try:
         perform(conference)
     except DomainError as error:
-        return _fail(error, conference.id)
+        db.session.rollback()
+        return _refused(ident, forms or _forms(_load(ident)), name, error)
     flash(done, "success")
     return redirect(url_for("conferences.detail", ident=conference.id))
 
 
-def _form_or_fail(form, ident):
-    if form.validate_on_submit():
+def _form_or_fail(forms: dict, name: str, ident):
+    if forms[name].validate_on_submit():
         return None
-    messages = [f"{form[name].label.text}: {errors[0]}" for name, errors in form.errors.items()
-                if name in form]
-    flash("；".join(messages) or _("The form was incomplete."), "danger")
-    return redirect(url_for("conferences.detail", ident=ident))
+    return _refused(ident, forms, name)
 
 
 @bp.route("/<int:ident>/invitees", methods=["POST"])
 @login_required
 def add_invitee(ident):
-    form = _forms(_load(ident))["add"]
-    failed = _form_or_fail(form, ident)
+    forms = _forms(_load(ident))
+    form = forms["add"]
+    failed = _form_or_fail(forms, "add", ident)
     if failed:
         return failed
     org = db.session.get(Organisation, form.organisation_id.data or 0)
     user = db.session.get(User, form.user_id.data or 0)
     return _post(ident, lambda c: services.add_invitee(current_user, c, org, user,
-                                                       form.required.data), _l("Invitee added."))
+                                                       form.required.data), _l("Invitee added."),
+                 forms, "add")
 
 
 def _invitation_of(conference: Conference, invitation_id: int) -> Invitation:
@@ -197,33 +206,43 @@ def toggle_required(ident, invitation_id):
 @bp.route("/<int:ident>/send", methods=["POST"])
 @login_required
 def send(ident):
-    form = _forms(_load(ident))["send"]
-    failed = _form_or_fail(form, ident)
+    forms = _forms(_load(ident))
+    form = forms["send"]
+    failed = _form_or_fail(forms, "send", ident)
     if failed:
         return failed
     secretary = db.session.get(User, form.secretary_id.data) or abort(400)
     return _post(ident, lambda c: services.send_invitations(
         current_user, c, secretary, _aware(form.deadline.data), form.message.data or ""),
-        _l("Invitations sent."))
+        _l("Invitations sent."), forms, "send")
 
 
 @bp.route("/<int:ident>/schedule", methods=["POST"])
 @login_required
 def schedule(ident):
-    form = _forms(_load(ident))["schedule"]
-    failed = _form_or_fail(form, ident)
+    forms = _forms(_load(ident))
+    form = forms["schedule"]
+    failed = _form_or_fail(forms, "schedule", ident)
     if failed:
         return failed
     room = db.session.get(Room, form.room_id.data) or abort(400)
     return _post(ident, lambda c: services.schedule(
         current_user, c, _aware(form.starts_at.data), _aware(form.ends_at.data), room,
-        form.override_reason.data or ""), _l("Time and room confirmed; everyone is notified."))
+        form.override_reason.data or ""), _l("Time and room confirmed; everyone is notified."),
+        forms, "schedule")
 
 
 @bp.route("/<int:ident>/start", methods=["POST"])
 @login_required
 def start(ident):
-    return _post(ident, lambda c: services.start(current_user, c), _l("The session is open."))
+    conference = _load(ident)
+    try:
+        services.start(current_user, conference, request.form.get("confirm_move") == "1")
+    except DomainError as error:
+        db.session.rollback()
+        return _room(_load(ident), forms=_forms(_load(ident)), start_error=error), 400
+    flash(_("The session is open."), "success")
+    return redirect(url_for("conferences.detail", ident=ident))
 
 
 @bp.route("/<int:ident>/end", methods=["POST"])
@@ -236,36 +255,40 @@ def end(ident):
 @bp.route("/<int:ident>/cancel", methods=["POST"])
 @login_required
 def cancel(ident):
-    form = ReasonForm(prefix="cancel")
-    failed = _form_or_fail(form, ident)
+    forms = _forms(_load(ident))
+    form = forms["cancel"]
+    failed = _form_or_fail(forms, "cancel", ident)
     if failed:
         return failed
     return _post(ident, lambda c: services.cancel(current_user, c, form.reason.data),
-                 _l("The conference is cancelled; everyone is notified."))
+                 _l("The conference is cancelled; everyone is notified."), forms, "cancel")
 
 
 @bp.route("/<int:ident>/brief", methods=["POST"])
 @login_required
 def brief(ident):
-    form = BriefForm(prefix="brief")
-    failed = _form_or_fail(form, ident)
+    forms = _forms(_load(ident))
+    form = forms["brief"]
+    failed = _form_or_fail(forms, "brief", ident)
     if failed:
         return failed
     return _post(ident, lambda c: services.submit_brief(
         current_user, c, form.known.data or "", form.done.data or "", form.withheld.data or ""),
-        _l("Brief filed."))
+        _l("Brief filed."), forms, "brief")
 
 
 @bp.route("/<int:ident>/documents", methods=["POST"])
 @login_required
 def upload(ident):
-    form = DocumentForm(prefix="document")
-    failed = _form_or_fail(form, ident)
+    forms = _forms(_load(ident))
+    form = forms["document"]
+    failed = _form_or_fail(forms, "document", ident)
     if failed:
         return failed
     upload = form.file.data
     return _post(ident, lambda c: services.upload_document(
-        current_user, c, upload.filename or "", upload.read()), _l("Document uploaded."))
+        current_user, c, upload.filename or "", upload.read()), _l("Document uploaded."),
+        forms, "document")
 
 
 @bp.route("/<int:ident>/documents/<int:document_id>/withdraw", methods=["POST"])

@@ -104,7 +104,9 @@ def _case(stage, title, category, village_name, parties) -> None:
     if stage == "cancelled":
         conferences.cancel(convener, conference, "双方已在村委会主持下自行和解")
         return
-    room = db.session.scalar(sa.select(Room).order_by(Room.id).limit(1))
+    # The two sessions opened today use one room each.
+    room = db.session.scalar(sa.select(Room).order_by(
+        Room.id.desc() if stage == "drafting" else Room.id).limit(1))
     if stage == "scheduled":
         _poll_and_confirm(conference, room)
         return
@@ -116,7 +118,8 @@ def _case(stage, title, category, village_name, parties) -> None:
                          override_reason="司法所书面提交意见，会商如期进行"
                          if stage == "override" else "")
     if stage in ("in_session", "drafting"):
-        conferences.start(secretary, conference)
+        # Opened today: the meeting moves to now, as it does for a secretary who confirms.
+        conferences.start(secretary, conference, confirm_move=True)
     if stage == "drafting":
         conferences.end_session(secretary, conference)
 

@@ -207,7 +207,7 @@ def _hold(convener, secretary, dispute, title, terms, actions, slot: int):
     room = db.session.scalar(sa.select(Room).order_by(Room.id.desc()).limit(1))
     conferences.schedule(convener, conference, starts, starts + timedelta(hours=2), room,
                          override_reason="演示数据")
-    conferences.start(secretary, conference)
+    conferences.start(secretary, conference, now=starts)
     minutes.save_section(secretary, conference, "attendance",
                          minutes.section(conference, "attendance")[0], 0)
     minutes.save_section(secretary, conference, "outcome", {

@@ -1,7 +1,16 @@
-"""Reading the record's forms: each part's rows from the submitted fields, validated."""
+"""Reading the record's form: each part's rows from the submitted fields, validated.
+
+The record is one form. Each part carries a digest of the values it was shown with, so a
+save stores only the parts the secretary changed and two people recording different parts
+at once do not stand in each other's way. `shown` and `submitted` put stored data and
+submitted fields into the same plain shape for that comparison, and for showing input
+again after a refusal.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
@@ -14,29 +23,92 @@ MAX_ROWS = 60
 # Attendees sign in on arrival, which may be a little before the session opens.
 EARLY_SIGN_IN = timedelta(minutes=30)
 
+ROWS = {
+    "attendance": ("att", ("user_id", "name", "body", "role", "delegate_of", "status", "time",
+                           "ack")),
+    "agenda": ("ag", ("title", "notes")),
+    "accounts": ("acc", ("party", "psychological", "emotional", "consequences", "interests")),
+    "opinions": ("op", ("body", "speaker", "text")),
+    "actions": ("act", ("owner_body", "owner", "task", "due", "feedback")),
+}
+OUTCOME_FIELDS = ("outcome", "referral", "terms", "next_steps", "summary")
+# A blank row still submits its status select; it says nothing by itself.
+_FILLER = frozenset({"status"})
 
-def _rows(form, prefix: str, fields: tuple[str, ...]) -> list[dict]:
+
+def _clean(value) -> str:
+    return (value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def _rows(form, prefix: str, fields: tuple[str, ...]) -> list[tuple[int, dict]]:
+    """The submitted rows with the index their fields are named by."""
     rows = []
     for index in range(MAX_ROWS):
-        row = {f: (form.get(f"{prefix}-{index}-{f}") or "").strip() for f in fields}
         if not any(form.get(f"{prefix}-{index}-{f}") is not None for f in fields):
             continue
-        rows.append(row)
+        rows.append((index, {f: _clean(form.get(f"{prefix}-{index}-{f}")) for f in fields}))
     return rows
 
 
-def _time_on(day: date, value: str, line: int) -> str | None:
+def _blank(row: dict) -> bool:
+    return not any(value for name, value in row.items() if name not in _FILLER)
+
+
+def submitted(form, key: str):
+    """The part as the browser sent it, in the shape `shown` gives."""
+    if key == "outcome":
+        return {name: _clean(form.get(name)) for name in OUTCOME_FIELDS}
+    prefix, fields = ROWS[key]
+    return [row for _index, row in _rows(form, prefix, fields) if not _blank(row)]
+
+
+def _clock(value: str | None) -> str:
+    if not value:
+        return ""
+    return datetime.fromisoformat(value).astimezone(local_zone()).strftime("%H:%M")
+
+
+def shown(key: str, data):
+    """A stored part as the form shows it: every value a string, as a browser sends it."""
+    if key == "outcome":
+        data = data or {}
+        return {"outcome": _clean(data.get("outcome")), "referral": _clean(data.get("referral")),
+                "terms": "\n".join(data.get("terms") or []),
+                "next_steps": "\n".join(data.get("next_steps") or []),
+                "summary": _clean(data.get("summary"))}
+    rows = []
+    for row in data or []:
+        if key == "attendance":
+            linked = bool(row.get("user_id"))
+            row = {"user_id": str(row["user_id"]) if linked else "",
+                   "name": "" if linked else row.get("name", ""),
+                   "body": row.get("body", ""), "role": row.get("role", ""),
+                   "delegate_of": row.get("delegate_of", ""),
+                   "status": row.get("status") or AttendanceStatus.PRESENT.value,
+                   "time": _clock(row.get("signed_in_at")), "ack": "1" if row.get("ack") else ""}
+        shaped = {f: _clean(str(row.get(f) or "")) for f in ROWS[key][1]}
+        if not _blank(shaped):
+            rows.append(shaped)
+    return rows
+
+
+def digest(shaped) -> str:
+    text = json.dumps(shaped, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _time_on(day: date, value: str, line: int, field: str) -> str | None:
     if not value:
         return None
     try:
         clock = datetime.strptime(value, "%H:%M").time()
     except ValueError:
-        raise DomainError(_("Row %(n)d: write the time as HH:MM.", n=line)) from None
+        raise DomainError(_("Row %(n)d: write the time as HH:MM.", n=line), field) from None
     return datetime.combine(day, clock, local_zone()).isoformat()
 
 
 def _within(moment: str | None, session: tuple[datetime, datetime | None] | None,
-            line: int) -> None:
+            line: int, field: str) -> None:
     if moment is None or session is None:
         return
     start, end = session
@@ -46,77 +118,95 @@ def _within(moment: str | None, session: tuple[datetime, datetime | None] | None
         span = f"{(start - EARLY_SIGN_IN).astimezone(zone):%H:%M}–" + (
             f"{end.astimezone(zone):%H:%M}" if end is not None else "")
         raise DomainError(_("Row %(n)d: the sign-in time lies outside the session "
-                            "(%(span)s).", n=line, span=span))
+                            "(%(span)s).", n=line, span=span), field)
 
 
 def attendance(form, day: date,
                session: tuple[datetime, datetime | None] | None = None) -> list[dict]:
-    """The attendance rows; sign-in times must fall within ``session`` (start, end)."""
+    """The attendance rows; sign-in times must fall within ``session`` (start, end).
+
+    A row is either an account (``user_id``; the service checks it was invited and
+    fills in the name) or a guest without one, named by hand, who does not sign.
+    """
     rows = []
-    fields = ("user_id", "name", "body", "role", "status", "delegate_of", "time", "ack")
-    for line, row in enumerate(_rows(form, "att", fields), start=1):
-        if not row["name"]:
+    for line, (index, row) in enumerate(_rows(form, *ROWS["attendance"]), start=1):
+        field = f"att-{index}-"
+        if row["user_id"] and not row["user_id"].isdigit():
+            raise DomainError(_("Row %(n)d: choose the attendee from the list.", n=line),
+                              field + "user_id")
+        if row["user_id"] and row["name"]:
+            raise DomainError(_("Row %(n)d: choose an account or type a guest's name, not "
+                                "both.", n=line), field + "name")
+        if not (row["user_id"] or row["name"]):
             if any(row[f] for f in ("body", "role", "delegate_of", "time")):
-                raise DomainError(_("Row %(n)d: give the attendee's name.", n=line))
+                raise DomainError(_("Row %(n)d: choose the attendee or type a guest's name.",
+                                    n=line), field + "user_id")
             continue
         if row["status"] not in {s.value for s in AttendanceStatus}:
-            raise DomainError(_("Row %(n)d: choose the attendance status.", n=line))
-        signed_in_at = _time_on(day, row["time"], line)
-        _within(signed_in_at, session, line)
+            raise DomainError(_("Row %(n)d: choose the attendance status.", n=line),
+                              field + "status")
+        signed_in_at = _time_on(day, row["time"], line, field + "time")
+        _within(signed_in_at, session, line, field + "time")
         rows.append({
-            "user_id": int(row["user_id"]) if row["user_id"].isdigit() else None,
+            "user_id": int(row["user_id"]) if row["user_id"] else None,
             "name": row["name"][:60], "body": row["body"][:120], "role": row["role"][:60],
             "status": row["status"], "delegate_of": row["delegate_of"][:60],
             "signed_in_at": signed_in_at, "ack": bool(row["ack"]),
         })
     if not rows:
-        raise DomainError(_("Record at least one attendee."))
+        raise DomainError(_("Record at least one attendee."), "att-0-user_id")
     return rows
 
 
 def agenda(form) -> list[dict]:
     return [{"title": r["title"][:200], "notes": r["notes"][:10000]}
-            for r in _rows(form, "ag", ("title", "notes")) if r["title"] or r["notes"]]
+            for _i, r in _rows(form, *ROWS["agenda"]) if r["title"] or r["notes"]]
 
 
 def accounts(form) -> list[dict]:
-    fields = ("party", "psychological", "emotional", "consequences", "interests")
-    return [{f: r[f][:4000] for f in fields} for r in _rows(form, "acc", fields) if r["party"]]
+    fields = ROWS["accounts"][1]
+    return [{f: r[f][:4000] for f in fields} for _i, r in _rows(form, "acc", fields)
+            if r["party"]]
 
 
 def opinions(form) -> list[dict]:
     return [{"body": r["body"][:120], "speaker": r["speaker"][:60], "text": r["text"][:6000]}
-            for r in _rows(form, "op", ("body", "speaker", "text")) if r["body"]]
+            for _i, r in _rows(form, *ROWS["opinions"]) if r["body"]]
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def outcome(form) -> dict:
-    value = (form.get("outcome") or "").strip()
-    if value not in {o.value for o in Outcome}:
-        raise DomainError(_("Choose the outcome of the conference."))
-    terms = [line.strip() for line in (form.get("terms") or "").splitlines() if line.strip()]
-    if value in ("agreement", "partial") and not terms:
-        raise DomainError(_("List the agreed terms, one per line."))
-    referral = (form.get("referral") or "").strip()[:500]
-    if value == "none" and not referral:
-        raise DomainError(_("Without agreement, say where the dispute is referred."))
-    return {"outcome": value, "terms": terms,
-            "next_steps": [line.strip() for line in (form.get("next_steps") or "").splitlines()
-                           if line.strip()],
-            "summary": (form.get("summary") or "").strip()[:6000], "referral": referral}
+    values = submitted(form, "outcome")
+    if values["outcome"] not in {o.value for o in Outcome}:
+        raise DomainError(_("Choose the outcome of the conference."), "outcome")
+    terms = _lines(values["terms"])
+    if values["outcome"] in ("agreement", "partial") and not terms:
+        raise DomainError(_("List the agreed terms, one per line."), "terms")
+    referral = values["referral"][:500]
+    if values["outcome"] == "none" and not referral:
+        raise DomainError(_("Without agreement, say where the dispute is referred."),
+                          "referral")
+    return {"outcome": values["outcome"], "terms": terms,
+            "next_steps": _lines(values["next_steps"]),
+            "summary": values["summary"][:6000], "referral": referral}
 
 
 def actions(form, bodies: set[str]) -> list[dict]:
     rows = []
-    fields = ("owner_body", "owner", "task", "due", "feedback")
-    for line, row in enumerate(_rows(form, "act", fields), start=1):
+    for line, (index, row) in enumerate(_rows(form, *ROWS["actions"]), start=1):
         if not row["task"]:
             continue
         if row["owner_body"] not in bodies:
-            raise DomainError(_("Action %(n)d: choose the body that owns it.", n=line))
+            raise DomainError(_("Action %(n)d: choose the body that owns it.", n=line),
+                              f"act-{index}-owner_body")
         try:
             due = date.fromisoformat(row["due"])
         except ValueError:
-            raise DomainError(_("Action %(n)d: give a due date.", n=line)) from None
+            raise DomainError(_("Action %(n)d: give a due date.", n=line),
+                              f"act-{index}-due") from None
         rows.append({"owner_body": row["owner_body"], "owner": row["owner"][:60],
                      "task": row["task"][:2000], "due": due.isoformat(),
                      "feedback": row["feedback"][:1000]})

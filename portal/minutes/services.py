@@ -101,45 +101,100 @@ def _section_row(conference_id: int, key: str) -> RecordSection | None:
         conference_id=conference_id, key=key))
 
 
-def _saved_meanwhile(row: RecordSection) -> Conflict:
+def _saved_meanwhile(row: RecordSection, key: str) -> Conflict:
     return Conflict(_("%(name)s saved this part at %(when)s while you were editing it. "
-                      "Reload the page to see their version; your changes were not saved.",
+                      "Their version is shown; your changes were not saved.",
                       name=row.updated_by.full_name if row.updated_by else "",
-                      when=format_datetime(row.updated_at, "short")))
+                      when=format_datetime(row.updated_at, "short")), key)
 
 
-def save_section(actor: User, conference: Conference, key: str, data, seen_version: int):
-    """Save one part; refused when someone saved it since the actor opened it."""
+def attendee_accounts(conference: Conference) -> dict[int, tuple[User, str]]:
+    """The accounts an attendance row may name, with the body each attends for: the
+    conference's invitees (named ones, delegates, the members who may answer for an invited
+    body), its convener and its secretary. Only they may open the conference and sign."""
+    from portal.conferences.services import recipients
+
+    accounts: dict[int, tuple[User, str]] = {}
+    for invitation in conference.invitations:
+        body = invitation.body.name if invitation.body else ""
+        people = recipients(invitation) + [p for p in (invitation.user, invitation.answered_by)
+                                           if p is not None and p.active]
+        for person in people:
+            accounts.setdefault(person.id, (person, body or person.organisation.name))
+    for person in (conference.convener, conference.secretary):
+        if person is not None and person.active:
+            accounts.setdefault(person.id, (person, person.organisation.name))
+    return dict(sorted(accounts.items(), key=lambda item: item[1][0].full_name))
+
+
+def _linked_attendance(conference: Conference, rows: list[dict]) -> list[dict]:
+    """The rows with each account's own name; an account that was not invited is refused,
+    since it could neither open the conference nor sign its minutes."""
+    accounts = attendee_accounts(conference)
+    seen: set[int] = set()
+    linked = []
+    for line, row in enumerate(rows, start=1):
+        user_id = row.get("user_id")
+        if user_id is not None:
+            if user_id not in accounts:
+                raise DomainError(_("Row %(n)d: this person is not invited to the conference; "
+                                    "choose one of the invitees, or record a guest by name.",
+                                    n=line), "attendance")
+            if user_id in seen:
+                raise DomainError(_("Row %(n)d: %(name)s is recorded twice.", n=line,
+                                    name=accounts[user_id][0].full_name), "attendance")
+            seen.add(user_id)
+            person, body = accounts[user_id]
+            row = {**row, "name": person.full_name, "body": row.get("body") or body,
+                   "role": row.get("role") or person.title or ""}
+        linked.append(row)
+    return linked
+
+
+def save_record(actor: User, conference: Conference, parts: dict[str, tuple[object, int]]):
+    """Save the changed parts of the record, each given with the version the actor saw;
+    refused, with nothing saved, when someone saved one of them meanwhile."""
     _check(actor, "conference.run", conference)
-    if key not in SECTIONS:
+    if any(key not in SECTIONS for key in parts):
         raise DomainError(_("Unknown part of the record."))
     if conference.state not in RECORDING:
         raise DomainError(_("The record is kept while the conference is in session or its "
                             "minutes are being drafted."))
-    row = _section_row(conference.id, key)
-    current = row.version if row is not None else 0
-    if current != seen_version:
-        raise _saved_meanwhile(row)
-    if row is None:
-        row = RecordSection(conference_id=conference.id, key=key)
-        db.session.add(row)
-    row.data = json.dumps(data, ensure_ascii=False)
-    row.updated_at = utcnow()
-    row.updated_by = actor
-    try:
-        db.session.flush()
-    except sa.orm.exc.StaleDataError:
-        db.session.rollback()
-        raise Conflict(_("Someone saved this part at the same moment; reload the page.")) \
-            from None
-    except sa.exc.IntegrityError:
-        # Two first saves of one part at once: the other one's row is there now.
-        conference_id = conference.id
-        db.session.rollback()
-        raise _saved_meanwhile(_section_row(conference_id, key)) from None
-    record("record.saved", conference, actor=actor, summary=key)
+    if "attendance" in parts:
+        rows, seen = parts["attendance"]
+        parts = {**parts, "attendance": (_linked_attendance(conference, rows), seen)}
+    saved = {}
+    for key, (data, seen_version) in parts.items():
+        row = _section_row(conference.id, key)
+        if (row.version if row is not None else 0) != seen_version:
+            raise _saved_meanwhile(row, key)
+        if row is None:
+            row = RecordSection(conference_id=conference.id, key=key)
+            db.session.add(row)
+        row.data = json.dumps(data, ensure_ascii=False)
+        row.updated_at = utcnow()
+        row.updated_by = actor
+        saved[key] = row
+        try:
+            db.session.flush()
+        except sa.orm.exc.StaleDataError:
+            db.session.rollback()
+            raise Conflict(_("Someone saved this part at the same moment; reload the page."),
+                           key) from None
+        except sa.exc.IntegrityError:
+            # Two first saves of one part at once: the other one's row is there now.
+            conference_id = conference.id
+            db.session.rollback()
+            raise _saved_meanwhile(_section_row(conference_id, key), key) from None
+    for key in saved:
+        record("record.saved", conference, actor=actor, summary=key)
     db.session.commit()
-    return row
+    return saved
+
+
+def save_section(actor: User, conference: Conference, key: str, data, seen_version: int):
+    """Save one part; refused when someone saved it since the actor opened it."""
+    return save_record(actor, conference, {key: (data, seen_version)})[key]
 
 
 # --- the minutes document ----------------------------------------------------------------
@@ -218,7 +273,7 @@ def _minutes_number(conference: Conference) -> str:
 
 # What an amendment says it corrects, by the parts of the document that changed.
 PART_NAMES = (("attendance", "参会人员"), ("agenda", "会商议程"), ("case_summary", "案情概要"),
-              ("body", "会商经过"), ("accounts", "“四笔帐”"), ("opinions", "各方意见"),
+              ("body", "会商经过"), ("accounts", "“四笔账”"), ("opinions", "各方意见"),
               ("outcome", "会商结果"), ("agreed_terms", "会商结果"), ("referral", "会商结果"),
               ("action_items", "任务分工"), ("next_steps", "后续安排"), ("title", "标题"),
               ("place", "地点"), ("starts_at", "时间"), ("ends_at", "时间"))

@@ -126,7 +126,7 @@ def test_answers_are_refused_once_the_meeting_started(make, nancheng):
     with pytest.raises(DomainError, match="不能再"):
         services.answer(people[OrgKind.COURT], court, Answer.DECLINED, "x",
                         now=starts + timedelta(minutes=1))
-    services.start(conference.secretary, conference)
+    services.start(conference.secretary, conference, now=starts + timedelta(minutes=1))
     with pytest.raises(DomainError):
         services.answer(people[OrgKind.COURT], court, Answer.DECLINED, "x")
 
@@ -176,7 +176,7 @@ def test_session_moves_the_dispute_into_conference(make, nancheng):
     room = make.room()
     conference = make.conference()
     _reach_quorum(conference, people)
-    starts = utcnow() + timedelta(hours=3)
+    starts = utcnow() + timedelta(minutes=15)
     services.schedule(conference.convener, conference, starts, starts + timedelta(hours=1),
                       room)
     services.start(conference.secretary, conference)

@@ -108,22 +108,6 @@ def test_issued_version_is_locked_for_edits_over_http(client, login, issued):
     assert db.session.get(MinutesVersion, version.id).content_hash == version.content_hash
 
 
-def test_record_conflict_over_http(app, client, login, closed_session):
-    conference, people = closed_session
-    login(conference.secretary)
-    form = {"version": "0", "ag-0-title": "听取陈述", "ag-0-notes": "甲"}
-    assert client.post(f"/conferences/{conference.id}/record/agenda",
-                       data=form).status_code == 302
-    convener = app.test_client()
-    convener.post("/login", data={"username": conference.convener.username,
-                                  "password": "Correct-horse-42"})
-    response = convener.post(f"/conferences/{conference.id}/record/agenda",
-                             data={**form, "ag-0-notes": "乙"})
-    assert response.status_code == 409
-    text = response.get_data(as_text=True)
-    assert "您的修改未保存" in text and "乙" in text
-
-
 def test_wrong_password_does_not_sign_over_http(client, login, closed_session):
     from portal.conferences import services as conferences
 
