@@ -240,7 +240,7 @@ def escalate(actor: User, dispute: Dispute, to_tier: int, reason: str):
     """Raise the tier; reaching tier 3 opens a draft conference with suggested invitees."""
     from portal.conferences.services import open_draft_conference
 
-    _check(actor, "dispute.work", dispute)
+    _check(actor, "dispute.escalate", dispute)
     _check_state(dispute, "escalate")
     if to_tier not in (2, 3) or to_tier <= dispute.tier:
         raise DomainError(_("A dispute can only be escalated to a higher tier."), "tier")
@@ -348,14 +348,15 @@ def allowed_actions(user: User, dispute: Dispute) -> set[str]:
     """The workflow actions the detail page offers this user now."""
     actions = set()
     if can(user, "dispute.work", dispute):
-        actions |= {a for a in ("handle", "escalate", "resolve", "refer", "feedback", "close")
+        actions |= {a for a in ("handle", "resolve", "refer", "feedback", "close")
                     if dispute.status in TRANSITIONS[a]}
         if dispute.tier == 3:
             actions.discard("handle")
-        if dispute.tier == 3:
-            actions.discard("escalate")
         if dispute.feedback_at is None:
             actions.discard("close")
+    if (dispute.tier < 3 and dispute.status in TRANSITIONS["escalate"]
+            and can(user, "dispute.escalate", dispute)):
+        actions.add("escalate")
     if dispute.status in TRANSITIONS["assign"]:
         if can(user, "dispute.assign", dispute):
             actions.add("assign")

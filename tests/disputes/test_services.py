@@ -228,3 +228,25 @@ def test_escalating_twice_does_not_open_a_second_conference(make, convener):
         services.escalate(convener, dispute, 3, "b")
     count = db.session.scalar(sa.select(sa.func.count(Conference.id)))
     assert count == 1
+
+
+def test_village_community_police_escalates_without_taking_over(make, convener):
+    make.bodies()
+    police = make.user(Role.COMMUNITY_POLICE)
+    village = make.village(community_police=police)
+    dispute = make.dispute(village=village)
+    services.assign(convener, dispute, make.user(Role.GRID_WORKER))
+    handler = dispute.handler
+    assert "escalate" in services.allowed_actions(police, dispute)
+    conference = services.escalate(police, dispute, 3, "涉及多个部门，需联席会商")
+    assert dispute.status is Status.ESCALATED and dispute.handler == handler
+    assert conference.state is ConferenceState.DRAFT
+
+
+def test_community_police_of_another_village_may_not_escalate(make, convener):
+    police = make.user(Role.COMMUNITY_POLICE)
+    make.village(community_police=police)
+    dispute = make.dispute(village=make.village(), reporter=police)
+    assert "escalate" not in services.allowed_actions(police, dispute)
+    with pytest.raises(NotAllowed):
+        services.escalate(police, dispute, 2, "复杂")

@@ -268,3 +268,13 @@ def test_deep_pages_stop_at_the_bound_and_say_so(client, make, login, app, monke
     assert "仅可逐页浏览前 4 条纠纷" in deep
     narrowed = client.get("/disputes/?q=纠纷1").get_data(as_text=True)
     assert "超过" not in narrowed and "仅可逐页浏览" not in narrowed
+
+
+def test_who_may_not_escalate_is_told_why(client, make, login):
+    police = make.user(Role.COMMUNITY_POLICE)
+    make.village(community_police=police)
+    dispute = make.dispute(village=make.village(), reporter=police)
+    login(police)
+    page = client.get(f"/disputes/{dispute.id}").get_data(as_text=True)
+    assert 'data-testid="escalate-why"' in page and "接手" in page
+    assert 'data-action="escalate"' not in page
