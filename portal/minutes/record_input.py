@@ -89,17 +89,40 @@ def opinions(form) -> list[dict]:
             for r in _rows(form, "op", ("body", "speaker", "text")) if r["body"]]
 
 
+def _terms(form) -> list[dict]:
+    """The agreed terms, each with who performs it, how and by when (what the mediation
+    agreement needs); a plain list of lines in ``terms`` is read too, without those."""
+    fields = ("text", "obligor", "manner", "deadline")
+    rows = []
+    for line, row in enumerate(_rows(form, "term", fields), start=1):
+        if not row["text"]:
+            if row["manner"] or row["deadline"]:
+                raise DomainError(_("Term %(n)d: write the term itself.", n=line))
+            continue
+        if row["deadline"]:
+            try:
+                date.fromisoformat(row["deadline"])
+            except ValueError:
+                raise DomainError(_("Term %(n)d: give the deadline as a date.", n=line)) from None
+        rows.append({"term": row["text"][:2000], "obligor": row["obligor"][:60],
+                     "manner": row["manner"][:500], "deadline": row["deadline"]})
+    rows += [{"term": line.strip()[:2000], "obligor": "", "manner": "", "deadline": ""}
+             for line in (form.get("terms") or "").splitlines() if line.strip()]
+    return rows
+
+
 def outcome(form) -> dict:
     value = (form.get("outcome") or "").strip()
     if value not in {o.value for o in Outcome}:
         raise DomainError(_("Choose the outcome of the conference."))
-    terms = [line.strip() for line in (form.get("terms") or "").splitlines() if line.strip()]
+    details = _terms(form)
+    terms = [row["term"] for row in details]
     if value in ("agreement", "partial") and not terms:
         raise DomainError(_("List the agreed terms, one per line."))
     referral = (form.get("referral") or "").strip()[:500]
     if value == "none" and not referral:
         raise DomainError(_("Without agreement, say where the dispute is referred."))
-    return {"outcome": value, "terms": terms,
+    return {"outcome": value, "terms": terms, "term_details": details,
             "next_steps": [line.strip() for line in (form.get("next_steps") or "").splitlines()
                            if line.strip()],
             "summary": (form.get("summary") or "").strip()[:6000], "referral": referral}
