@@ -278,3 +278,26 @@ def test_who_may_not_escalate_is_told_why(client, make, login):
     page = client.get(f"/disputes/{dispute.id}").get_data(as_text=True)
     assert 'data-testid="escalate-why"' in page and "接手" in page
     assert 'data-action="escalate"' not in page
+
+
+def test_the_list_links_titles_labels_its_date_filters_and_sorts_villages_by_pinyin(
+        client, make, login):
+    for name in ("米山村", "东关社区", "北街社区"):
+        make.village(name=name)
+    dispute = make.dispute()
+    login(make.user(Role.CONVENER))
+    page = client.get("/disputes/").get_data(as_text=True)
+    assert f'<a href="/disputes/{dispute.id}" data-testid="dispute-title">' in page
+    assert '<label class="input-group-text" for="filter-from">' in page
+    filter_ = page[page.index('name="village"'):page.index('name="risk"')]
+    assert filter_.index("北街社区") < filter_.index("东关社区") < filter_.index("米山村")
+
+
+def test_the_registration_form_adds_a_party_row_and_keeps_what_was_typed(
+        client, make, login):
+    login(make.user(Role.GRID_WORKER))
+    village = make.village()
+    response = client.post("/disputes/new", data=_form(village, add_party="1"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'name="parties-3-name"' in page
+    assert 'value="张三"' in page and db.session.scalar(sa.select(Dispute)) is None
