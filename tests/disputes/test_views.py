@@ -301,3 +301,16 @@ def test_the_registration_form_adds_a_party_row_and_keeps_what_was_typed(
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and 'name="parties-3-name"' in page
     assert 'value="张三"' in page and db.session.scalar(sa.select(Dispute)) is None
+
+
+def test_the_sector_table_saves_what_a_sub_category_adds(client, make, login):
+    from portal.disputes.models import Subcategory
+
+    login(make.user(Role.ADMIN))
+    page = client.get("/disputes/sectors").get_data(as_text=True)
+    assert page.count('data-testid="subcategory-row"') == len(Subcategory)
+    client.post("/disputes/sectors", data={"LABOUR_WAGES:LABOUR_ARBITRATION": "on",
+                                           "CONSTRUCTION_SITE_WAGES:HOUSING_CONSTRUCTION": "on"})
+    assert services.current_sectors() == {
+        Category.LABOUR_WAGES: {OrgKind.LABOUR_ARBITRATION},
+        Subcategory.CONSTRUCTION_SITE_WAGES: {OrgKind.HOUSING_CONSTRUCTION}}
