@@ -29,6 +29,7 @@ from portal.disputes.models import (
     DisputeEvent,
     Party,
     ReferenceCounter,
+    SubcategorySector,
 )
 from portal.followup.models import (
     Agreement,
@@ -40,6 +41,7 @@ from portal.followup.models import (
     Task,
 )
 from portal.holidays.models import HolidayEntry
+from portal.jobs.models import Heartbeat
 from portal.minutes.models import Comment, MinutesVersion, RecordSection, Signature
 from portal.notifications.models import Notification, OutboxMessage, OutboxPart
 from portal.orgs.models import Organisation, Room, User, UserRole, Village
@@ -60,12 +62,13 @@ __all__ = [
     "FeedSecret", "Poll", "ProposedSlot", "ReminderRow", "RoomBooking", "SlotVote",
     "Agreement", "Casefile", "PartySignature", "ProgressEntry",
     "ReturnVisit", "RightsNotice", "Task",
-    "HolidayEntry",
+    "HolidayEntry", "Heartbeat",
     "Comment", "MinutesVersion", "RecordSection", "Signature",
     "AnswerChange", "AuditEvent", "AuditHead", "Brief", "CategorySector", "Conference",
     "Dispute", "DisputeEvent", "Document", "Invitation", "MonthlyReport", "Notification",
     "Organisation",
     "OutboxMessage", "OutboxPart", "Party", "ReferenceCounter", "Room", "User", "UserRole",
+    "SubcategorySector",
     "Village",
     "CaseCode", "CaseRating", "Doorplate", "NoticeAcknowledgement", "RequestPhoto",
     "ResidentRequest", "SmsMessage", "StandardAddress",

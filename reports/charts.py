@@ -419,6 +419,13 @@ def _vertical_frame(
     longest = max(_text_width(label) for label in chart.labels)
     rotate = longest > band - 4
     label_room = min(longest, 110) * 0.72 + 14 if rotate else _FONT_SIZE + 10
+    if rotate:
+        # A label turned by 45° reaches back to the left of its band: the first one must
+        # not run off the drawing.
+        first = min(_text_width(chart.labels[0]), 110) * 0.72 + 8
+        if left + band / 2 < first:
+            left = first - band / 2
+            band = (right - left) / len(chart.labels)
     bottom = height - label_room - (22 if chart.x_label else 6)
     plot = _Plot(left, top, right, bottom)
     scale = _Scale(ticks, plot.bottom, plot.top)
@@ -647,16 +654,19 @@ def _draw_lines(svg: ET.Element, chart: Chart, width: float, height: float) -> N
             _tooltip(marker, _tip(chart, index, series, raw))
     # Where two lines meet, the higher value is labelled above and the others below, so
     # the labels of different series do not sit on top of each other.
+    # Equal values share one label, and a label never drops below the axis, where the
+    # month names are.
     values = _sub(svg, "g", class_="chart-values")
     for index in range(len(chart.labels)):
-        ranked = sorted(chart.series, key=lambda s: float(s.values[index]), reverse=True)
-        for rank, series in enumerate(ranked):
-            raw = series.values[index]
-            y = scale(float(raw))
+        distinct = sorted({float(s.values[index]): s.values[index] for s in chart.series}
+                          .items(), reverse=True)
+        for rank, (value, raw) in enumerate(distinct):
+            y = scale(value)
+            below = y + 16
             _text(
                 values,
                 x_at(index),
-                y - 7 if rank == 0 else y + 16,
+                y - 7 if rank == 0 or below > plot.bottom - 2 else below,
                 format_value(raw),
                 text_anchor="middle",
                 font_size="11",

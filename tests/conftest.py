@@ -98,7 +98,12 @@ def _clean_world(request):
     if "app" not in request.fixturenames:
         return
     app = request.getfixturevalue("app")
-    from portal.disputes.models import DEFAULT_SECTORS, CategorySector
+    from portal.disputes.models import (
+        DEFAULT_SECTORS,
+        DEFAULT_SUBCATEGORY_SECTORS,
+        CategorySector,
+        SubcategorySector,
+    )
     from portal.extensions import db, limiter
 
     with app.app_context():
@@ -112,6 +117,9 @@ def _clean_world(request):
             # Reference data that the migrations insert is part of the empty world too.
             connection.execute(CategorySector.__table__.insert(), [
                 {"category": c, "sector": k} for c, k in DEFAULT_SECTORS.items()])
+            connection.execute(SubcategorySector.__table__.insert(), [
+                {"subcategory": s, "sector": k}
+                for s, kinds in DEFAULT_SUBCATEGORY_SECTORS.items() for k in kinds])
         limiter.reset()
 
 

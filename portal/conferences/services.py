@@ -31,7 +31,7 @@ from portal.conferences.models import (
 )
 from portal.conferences.policy import ANSWERING_ROLES, may_answer
 from portal.conferences.quorum import quorum_status
-from portal.disputes.models import CategorySector, Dispute, Party, Status
+from portal.disputes.models import CategorySector, Dispute, Party, Status, SubcategorySector
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal.orgs.models import HEAD_KINDS, Organisation, OrgKind, Room, User, UserRole
@@ -79,10 +79,15 @@ def _first_active(kind: OrgKind) -> Organisation | None:
         .order_by(Organisation.id).limit(1))
 
 
-def sectors_for(category) -> list[OrgKind]:
-    return list(db.session.scalars(
-        sa.select(CategorySector.sector).where(CategorySector.category == category)
-        .order_by(CategorySector.sector)))
+def sectors_for(dispute: Dispute) -> list[OrgKind]:
+    """The sector bodies the dispute's category calls for, with those its sub-category
+    adds (a construction-site wage case: labour arbitration and housing & construction)."""
+    kinds = set(db.session.scalars(
+        sa.select(CategorySector.sector).where(CategorySector.category == dispute.category)))
+    if dispute.subcategory is not None:
+        kinds |= set(db.session.scalars(sa.select(SubcategorySector.sector).where(
+            SubcategorySector.subcategory == dispute.subcategory)))
+    return sorted(kinds, key=lambda k: k.name)
 
 
 def suggested_invitations(dispute: Dispute) -> list[Invitation]:
@@ -94,7 +99,7 @@ def suggested_invitations(dispute: Dispute) -> list[Invitation]:
         if org:
             invitations.append(Invitation(group=InviteeGroup.HEAD, organisation=org,
                                           required=True))
-    for kind in sectors_for(dispute.category):
+    for kind in sectors_for(dispute):
         org = _first_active(kind)
         if org:
             invitations.append(Invitation(group=InviteeGroup.SECTOR, organisation=org,

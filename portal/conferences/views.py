@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload, selectinload, undefer
 from wtforms.fields.choices import SelectChoice
 
 from portal.bounds import record_id
+from portal.collation import by_pinyin
 from portal.conferences import services
 from portal.conferences.forms import (
     AddInviteeForm,
@@ -45,7 +46,7 @@ from portal.disputes import services as dispute_services
 from portal.disputes.identity import mask_id, mask_phone
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.orgs.models import Organisation, Role, Room, User, UserRole
+from portal.orgs.models import HEAD_KINDS, Organisation, OrgKind, Role, Room, User, UserRole
 from portal.permissions import can
 from portal.timeutil import local_zone
 
@@ -69,16 +70,31 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=local_zone()) if value else None
 
 
+def _kind_order(kind: OrgKind) -> tuple[int, str]:
+    """The three heads first, then the sector bodies, lawyers, village committees, others."""
+    rank = (0 if kind in HEAD_KINDS else 1 if kind.is_sector else
+            2 if kind is OrgKind.LAWYER_OFFICE else 3 if kind is OrgKind.VILLAGE_COMMITTEE
+            else 4)
+    return rank, kind.name
+
+
+def _bodies_by_kind() -> list[SelectChoice]:
+    """Active organisations grouped by kind, each group in pinyin order."""
+    groups: dict[OrgKind, list[Organisation]] = {}
+    for org in db.session.scalars(sa.select(Organisation).where(Organisation.active)):
+        groups.setdefault(org.kind, []).append(org)
+    return [SelectChoice(o.id, o.name, optgroup=kind.label)
+            for kind in sorted(groups, key=_kind_order) for o in by_pinyin(groups[kind])]
+
+
 def _forms(conference: Conference) -> dict:
     add = AddInviteeForm(prefix="add")
-    add.organisation_id.choices = [SelectChoice(0, "—")] + [
-        SelectChoice(o.id, o.name) for o in db.session.scalars(
-            sa.select(Organisation).where(Organisation.active)
-            .order_by(Organisation.kind, Organisation.name))]
+    add.organisation_id.choices = [SelectChoice(0, "—")] + _bodies_by_kind()
     add.user_id.choices = [SelectChoice(0, "—")] + [
         SelectChoice(u.id, f"{u.full_name}（{u.organisation.name}）")
-        for u in db.session.scalars(sa.select(User).options(joinedload(User.organisation))
-                                    .where(User.active).order_by(User.full_name))]
+        for u in by_pinyin(db.session.scalars(
+            sa.select(User).options(joinedload(User.organisation)).where(User.active)),
+            name=lambda u: u.full_name)]
     send = SendForm(prefix="send")
     send.secretary_id.choices = [
         SelectChoice(u.id, u.full_name) for u in db.session.scalars(

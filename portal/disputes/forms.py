@@ -21,7 +21,15 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from portal import validators as check
 from portal.disputes.identity import id_number_problem, normalise_id
-from portal.disputes.models import Category, PartyRole, Referral, Risk, Source
+from portal.disputes.models import (
+    Category,
+    PartyRole,
+    Referral,
+    Risk,
+    Source,
+    Subcategory,
+    subcategories_of,
+)
 from portal.disputes.services import DisputeInput, PartyInput
 
 ID_PROBLEMS = {
@@ -34,6 +42,13 @@ ID_PROBLEMS = {
 def _choices(enum_cls, blank: str | None = None):
     choices = [SelectChoice(member.name, member.label) for member in enum_cls]
     return ([SelectChoice("", blank)] if blank is not None else []) + choices
+
+
+def optional_int(value):
+    """A select's value as an id, or None for its "choose one" placeholder."""
+    if value in ("", None):
+        return None
+    return int(value)
 
 
 def id_number(form, field) -> None:
@@ -84,13 +99,19 @@ def not_future(form, field) -> None:
         raise ValidationError(_l("This date cannot be in the future."))
 
 
+MAX_PARTIES = 20
+
+
 class DisputeForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), check.length(120)])
-    category = SelectField(_l("Category"), choices=[])
+    category = SelectField(_l("Category"), choices=[], validators=[
+        DataRequired(_l("Choose the category."))])
+    subcategory = SelectField(_l("Sub-category"), choices=[], validators=[Optional()])
     tier = SelectField(_l("Tier"), coerce=int, choices=[
         SelectChoice(1, _l("Tier 1 — simple")), SelectChoice(2, _l("Tier 2 — complex")),
         SelectChoice(3, _l("Tier 3 — hard"))])
-    village_id = SelectField(_l("Village or community"), coerce=int, choices=[])
+    village_id = SelectField(_l("Village or community"), coerce=optional_int, choices=[],
+                             validators=[DataRequired(_l("Choose the village or community."))])
     source = SelectField(_l("Source"), choices=[])
     risk = SelectField(_l("Risk level"), choices=[])
     occurred_on = DateField(_l("Date it happened"), validators=[Optional(), not_future])
@@ -102,7 +123,7 @@ class DisputeForm(FlaskForm):
     due_on = DateField(_l("Deadline"), validators=[Optional()])
     external_ref = StringField(_l("City-platform number"), validators=[Optional(),
                                                                         check.length(64)])
-    parties = FieldList(FormField(PartyForm), min_entries=3, max_entries=20)
+    parties = FieldList(FormField(PartyForm), min_entries=3, max_entries=MAX_PARTIES)
     # Sent again with a resubmitted form, so the second submission finds the first dispute.
     form_token = HiddenField(default=lambda: uuid.uuid4().hex,
                              validators=[Optional(), Length(max=32)])
@@ -110,10 +131,22 @@ class DisputeForm(FlaskForm):
 
     def __init__(self, *args, villages=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.category.choices = _choices(Category)
+        # A placeholder rather than the first entry: a dispute left in 东关社区 or under
+        # 邻里纠纷 only because nobody changed the default would skew the register.
+        self.category.choices = _choices(Category, _l("Please choose"))
+        self.subcategory.choices = [SelectChoice("", "—")] + [
+            SelectChoice(s.name, s.label, optgroup=c.label)
+            for c in Category for s in subcategories_of(c)]
         self.source.choices = _choices(Source)
         self.risk.choices = _choices(Risk)
-        self.village_id.choices = [SelectChoice(v.id, v.name) for v in villages]
+        self.village_id.choices = [SelectChoice("", _l("Please choose"))] + [
+            SelectChoice(v.id, v.name) for v in villages]
+
+    def validate_subcategory(self, field) -> None:
+        chosen = Subcategory.__members__.get(field.data or "")
+        if chosen is not None and chosen.category.name != self.category.data:
+            raise ValidationError(_l("This sub-category belongs to “%(category)s”.",
+                                     category=chosen.category.label))
 
     def validate_parties(self, field) -> None:
         if all(entry.form.is_blank() for entry in field):
@@ -122,6 +155,7 @@ class DisputeForm(FlaskForm):
     def value(self) -> DisputeInput:
         return DisputeInput(
             title=self.title.data, category=Category[self.category.data],
+            subcategory=Subcategory.__members__.get(self.subcategory.data or ""),
             village_id=self.village_id.data, source=Source[self.source.data],
             description=self.description.data, risk=Risk[self.risk.data],
             tier=self.tier.data, claims=self.claims.data or "", amount=self.amount.data,

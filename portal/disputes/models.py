@@ -36,6 +36,43 @@ class Category(LabelledEnum):
     OTHER = "other"
 
 
+class Subcategory(LabelledEnum):
+    """A finer kind of dispute within a category (细类), which may call for further sector
+    bodies: a wage case on a construction site needs housing & construction beside labour
+    arbitration."""
+
+    CONSTRUCTION_SITE_WAGES = "construction_site_wages"
+    WORK_INJURY = "work_injury"
+    PROPERTY_MANAGEMENT = "property_management"
+    HOUSE_QUALITY = "house_quality"
+    HOMESTEAD = "homestead"
+    LAND_CONTRACT = "land_contract"
+    DOMESTIC_VIOLENCE = "domestic_violence"
+    INHERITANCE = "inheritance"
+    ADJOINING_BUILDINGS = "adjoining_buildings"
+
+    @property
+    def category(self) -> Category:
+        return SUBCATEGORY_OF[self]
+
+
+SUBCATEGORY_OF = {
+    Subcategory.CONSTRUCTION_SITE_WAGES: Category.LABOUR_WAGES,
+    Subcategory.WORK_INJURY: Category.LABOUR_WAGES,
+    Subcategory.PROPERTY_MANAGEMENT: Category.CONSTRUCTION_PROPERTY,
+    Subcategory.HOUSE_QUALITY: Category.CONSTRUCTION_PROPERTY,
+    Subcategory.HOMESTEAD: Category.LAND_FOREST,
+    Subcategory.LAND_CONTRACT: Category.LAND_FOREST,
+    Subcategory.DOMESTIC_VIOLENCE: Category.MARRIAGE_FAMILY,
+    Subcategory.INHERITANCE: Category.MARRIAGE_FAMILY,
+    Subcategory.ADJOINING_BUILDINGS: Category.NEIGHBOUR,
+}
+
+
+def subcategories_of(category: Category) -> list[Subcategory]:
+    return [s for s in Subcategory if SUBCATEGORY_OF[s] is category]
+
+
 class Status(LabelledEnum):
     REPORTED = "reported"
     HANDLING = "handling"
@@ -85,6 +122,15 @@ LABELS = {
     Category.EDUCATION_CAMPUS: _l("Education & campus"),
     Category.DEBT_CONTRACT: _l("Debt & contract"),
     Category.OTHER: _l("Other"),
+    Subcategory.CONSTRUCTION_SITE_WAGES: _l("Wages on a construction project"),
+    Subcategory.WORK_INJURY: _l("Injury at work"),
+    Subcategory.PROPERTY_MANAGEMENT: _l("Property management"),
+    Subcategory.HOUSE_QUALITY: _l("Quality of a house"),
+    Subcategory.HOMESTEAD: _l("Homestead plot"),
+    Subcategory.LAND_CONTRACT: _l("Land contract"),
+    Subcategory.DOMESTIC_VIOLENCE: _l("Domestic violence"),
+    Subcategory.INHERITANCE: _l("Inheritance"),
+    Subcategory.ADJOINING_BUILDINGS: _l("Light, passage and drainage between buildings"),
     Status.REPORTED: _l("Reported"),
     Status.HANDLING: _l("Being handled"),
     Status.ESCALATED: _l("Escalated to tier 3"),
@@ -130,6 +176,7 @@ class Dispute(db.Model):
     serial: Mapped[int]
     title: Mapped[str] = mapped_column(sa.String(120))
     category: Mapped[Category] = mapped_column(_enum(Category), index=True)
+    subcategory: Mapped[Subcategory | None] = mapped_column(_enum(Subcategory))
     tier: Mapped[int] = mapped_column(default=1)
     status: Mapped[Status] = mapped_column(_enum(Status), default=Status.REPORTED)
     village_id: Mapped[int] = mapped_column(sa.ForeignKey("villages.id"), index=True)
@@ -239,6 +286,16 @@ class CategorySector(db.Model):
         sa.Enum(OrgKind, native_enum=False, length=32), primary_key=True)
 
 
+class SubcategorySector(db.Model):
+    """A further sector mediation body a sub-category calls for, beside its category's."""
+
+    __tablename__ = "subcategory_sectors"
+
+    subcategory: Mapped[Subcategory] = mapped_column(_enum(Subcategory), primary_key=True)
+    sector: Mapped[OrgKind] = mapped_column(
+        sa.Enum(OrgKind, native_enum=False, length=32), primary_key=True)
+
+
 # The table a fresh installation starts from (the migration inserts the same rows).
 DEFAULT_SECTORS = {
     Category.LABOUR_WAGES: OrgKind.LABOUR_ARBITRATION,
@@ -250,6 +307,13 @@ DEFAULT_SECTORS = {
     Category.CONSUMER_QUALITY: OrgKind.QUALITY_SUPERVISION,
     Category.MEDICAL: OrgKind.HEALTH_SPORTS,
     Category.EDUCATION_CAMPUS: OrgKind.EDUCATION,
+}
+
+
+DEFAULT_SUBCATEGORY_SECTORS = {
+    Subcategory.CONSTRUCTION_SITE_WAGES: {OrgKind.HOUSING_CONSTRUCTION},
+    Subcategory.HOUSE_QUALITY: {OrgKind.QUALITY_SUPERVISION},
+    Subcategory.ADJOINING_BUILDINGS: {OrgKind.HOUSING_CONSTRUCTION, OrgKind.NATURAL_RESOURCES},
 }
 
 

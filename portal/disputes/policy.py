@@ -109,6 +109,18 @@ def _work(user, dispute) -> bool:
     return user.has_role(Role.ADMIN, Role.CONVENER) or user.id == dispute.handler_id
 
 
+@rule("dispute.escalate")
+def _escalate(user, dispute) -> bool:
+    """The handler and the convener, and also the village's community police officer and
+    grid worker: the dual grid reports and escalates its village's disputes without
+    having to take over their handling."""
+    if _work(user, dispute):
+        return True
+    village = dispute.village
+    return (village is not None and user.has_role(Role.COMMUNITY_POLICE, Role.GRID_WORKER)
+            and user.id in (village.grid_worker_id, village.community_police_id))
+
+
 @rule("dispute.reopen")
 def _reopen(user, dispute) -> bool:
     return user.has_role(Role.ADMIN, Role.CONVENER)

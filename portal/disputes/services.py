@@ -29,6 +29,8 @@ from portal.disputes.models import (
     Risk,
     Source,
     Status,
+    Subcategory,
+    SubcategorySector,
 )
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
@@ -77,6 +79,7 @@ class DisputeInput:
     external_ref: str | None = None
     parties: list[PartyInput] = field(default_factory=list)
     form_token: str | None = None
+    subcategory: Subcategory | None = None
 
 
 def local_today() -> date:
@@ -107,6 +110,9 @@ def _log(actor: User, dispute: Dispute, action: str, note: str = "",
 def _validate(data: DisputeInput, today: date) -> None:
     if not data.title.strip():
         raise DomainError(_("Give the dispute a title."), "title")
+    if data.subcategory is not None and data.subcategory.category is not data.category:
+        raise DomainError(_("This sub-category belongs to “%(category)s”.",
+                            category=data.subcategory.category.label), "subcategory")
     if data.tier not in DEFAULT_DAYS:
         raise DomainError(_("The tier must be 1, 2 or 3."), "tier")
     if db.session.get(Village, data.village_id) is None:
@@ -148,7 +154,8 @@ def create_dispute(actor: User, data: DisputeInput) -> Dispute:
     serial, reference = references.issue(year)
     dispute = Dispute(
         reference=reference, year=year, serial=serial, title=data.title.strip(),
-        category=data.category, tier=data.tier, status=Status.REPORTED,
+        category=data.category, subcategory=data.subcategory, tier=data.tier,
+        status=Status.REPORTED,
         village_id=data.village_id, source=data.source, risk=data.risk,
         description=data.description.strip(), claims=data.claims.strip(), amount=data.amount,
         occurred_on=data.occurred_on,
@@ -164,8 +171,8 @@ def create_dispute(actor: User, data: DisputeInput) -> Dispute:
     return dispute
 
 
-EDITABLE = ["title", "category", "village_id", "source", "risk", "description", "claims",
-            "amount", "occurred_on", "due_on", "external_ref"]
+EDITABLE = ["title", "category", "subcategory", "village_id", "source", "risk", "description",
+            "claims", "amount", "occurred_on", "due_on", "external_ref"]
 
 
 def update_dispute(actor: User, dispute: Dispute, data: DisputeInput) -> Dispute:
@@ -240,7 +247,7 @@ def escalate(actor: User, dispute: Dispute, to_tier: int, reason: str):
     """Raise the tier; reaching tier 3 opens a draft conference with suggested invitees."""
     from portal.conferences.services import open_draft_conference
 
-    _check(actor, "dispute.work", dispute)
+    _check(actor, "dispute.escalate", dispute)
     _check_state(dispute, "escalate")
     if to_tier not in (2, 3) or to_tier <= dispute.tier:
         raise DomainError(_("A dispute can only be escalated to a higher tier."), "tier")
@@ -356,14 +363,15 @@ def allowed_actions(user: User, dispute: Dispute) -> set[str]:
     """The workflow actions the detail page offers this user now."""
     actions = set()
     if can(user, "dispute.work", dispute):
-        actions |= {a for a in ("handle", "escalate", "resolve", "refer", "feedback", "close")
+        actions |= {a for a in ("handle", "resolve", "refer", "feedback", "close")
                     if dispute.status in TRANSITIONS[a]}
         if dispute.tier == 3:
             actions.discard("handle")
-        if dispute.tier == 3:
-            actions.discard("escalate")
         if dispute.feedback_at is None:
             actions.discard("close")
+    if (dispute.tier < 3 and dispute.status in TRANSITIONS["escalate"]
+            and can(user, "dispute.escalate", dispute)):
+        actions.add("escalate")
     if dispute.status in TRANSITIONS["assign"]:
         if can(user, "dispute.assign", dispute):
             actions.add("assign")
@@ -384,15 +392,21 @@ def handler_candidates() -> list[User]:
         .order_by(User.full_name)))
 
 
-def set_category_sectors(actor: User, mapping: dict[Category, set[OrgKind]]) -> None:
-    """Replace the table that says which sector bodies each category calls for."""
+def set_category_sectors(actor: User,
+                         mapping: dict[Category | Subcategory, set[OrgKind]]) -> None:
+    """Replace the table that says which sector bodies each category calls for, and which
+    further ones each sub-category adds."""
     before = {c.name: sorted(k.name for k in kinds) for c, kinds in current_sectors().items()}
     db.session.execute(db.delete(CategorySector))
-    for category, kinds in mapping.items():
+    db.session.execute(db.delete(SubcategorySector))
+    for key, kinds in mapping.items():
         for kind in kinds:
             if not kind.is_sector:
                 raise DomainError(_("Only sector mediation bodies can be mapped."))
-            db.session.add(CategorySector(category=category, sector=kind))
+            if isinstance(key, Subcategory):
+                db.session.add(SubcategorySector(subcategory=key, sector=kind))
+            else:
+                db.session.add(CategorySector(category=key, sector=kind))
     after = {c.name: sorted(k.name for k in kinds) for c, kinds in mapping.items() if kinds}
     record("category_sectors.updated", actor=actor,
            changes={c: [before.get(c, []), after.get(c, [])]
@@ -400,9 +414,11 @@ def set_category_sectors(actor: User, mapping: dict[Category, set[OrgKind]]) -> 
     db.session.commit()
 
 
-def current_sectors() -> dict[Category, set[OrgKind]]:
-    mapping: dict[Category, set[OrgKind]] = {c: set() for c in Category}
+def current_sectors() -> dict[Category | Subcategory, set[OrgKind]]:
+    """The sector bodies of each category, and the further ones of each sub-category."""
+    mapping: dict[Category | Subcategory, set[OrgKind]] = {}
     for row in db.session.scalars(db.select(CategorySector)):
-        mapping[row.category].add(row.sector)
-    return {c: kinds for c, kinds in mapping.items() if kinds}
-
+        mapping.setdefault(row.category, set()).add(row.sector)
+    for row in db.session.scalars(db.select(SubcategorySector)):
+        mapping.setdefault(row.subcategory, set()).add(row.sector)
+    return mapping

@@ -21,10 +21,12 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields.choices import SelectChoice
 
 from portal.bounds import in_range, optional_id
+from portal.collation import by_pinyin
 from portal.conferences.models import Conference
 from portal.config import EXAMPLES_DIR
 from portal.disputes import listing, policy, search, services
 from portal.disputes.forms import (
+    MAX_PARTIES,
     AssignForm,
     DisputeForm,
     EscalateForm,
@@ -44,6 +46,8 @@ from portal.disputes.models import (
     Referral,
     Risk,
     Status,
+    Subcategory,
+    subcategories_of,
 )
 from portal.errors import DomainError
 from portal.extensions import db
@@ -60,8 +64,8 @@ SORTS = {
 }
 
 
-def _villages():
-    return db.session.scalars(sa.select(Village).where(Village.active).order_by(Village.name))
+def _villages() -> list[Village]:
+    return by_pinyin(db.session.scalars(sa.select(Village).where(Village.active)))
 
 
 def _enum_arg(name: str, enum_cls):
@@ -199,6 +203,8 @@ def reveal(ident):
 @require("dispute.create")
 def create():
     form = DisputeForm(villages=list(_villages()))
+    if _add_party_row(form):
+        return _form_page(form, None)
     if form.validate_on_submit():
         try:
             dispute = services.create_dispute(current_user, form.value())
@@ -208,7 +214,7 @@ def create():
         else:
             flash(_("Dispute %(ref)s registered.", ref=dispute.reference), "success")
             return redirect(url_for("disputes.detail", ident=dispute.id))
-    return render_template("disputes/form.html", form=form, dispute=None)
+    return _form_page(form, None)
 
 
 def _stored_fields(form: DisputeForm, dispute: Dispute):
@@ -239,6 +245,7 @@ def _edit_form(dispute: Dispute, stored: bool) -> DisputeForm:
         return DisputeForm(villages=list(_villages()))
     form = DisputeForm(formdata=None, obj=dispute, villages=list(_villages()))
     form.category.data = dispute.category.name
+    form.subcategory.data = dispute.subcategory.name if dispute.subcategory else ""
     form.source.data = dispute.source.name
     form.risk.data = dispute.risk.name
     while len(form.parties) < len(dispute.parties) + 1 and len(form.parties) < 20:
@@ -257,7 +264,8 @@ def _edit_page(dispute: Dispute, form: DisputeForm, reveal: bool = False):
         _mask_stored(form, dispute)
     return render_template(
         "disputes/form.html", form=form, dispute=dispute, reveal=reveal,
-        may_reveal=can(current_user, "dispute.personal_data", dispute))
+        may_reveal=can(current_user, "dispute.personal_data", dispute),
+        max_parties=MAX_PARTIES)
 
 
 def _load_for_edit(ident) -> Dispute:
@@ -274,6 +282,8 @@ def edit(ident):
     form = _edit_form(dispute, stored=request.method == "GET")
     if request.method == "POST":
         _unmask_stored(form, dispute)
+    if _add_party_row(form):
+        return _edit_page(dispute, form)
     if form.validate_on_submit():
         try:
             services.update_dispute(current_user, dispute, form.value())
@@ -295,6 +305,20 @@ def edit_revealed(ident):
         abort(403)
     services.reveal_personal_data(current_user, dispute, "edit")
     return _edit_page(dispute, _edit_form(dispute, stored=True), reveal=True)
+
+
+def _form_page(form: DisputeForm, dispute: Dispute | None):
+    return render_template("disputes/form.html", form=form, dispute=dispute,
+                           max_parties=MAX_PARTIES)
+
+
+def _add_party_row(form: DisputeForm) -> bool:
+    """The form's "add a party" button: the same form again, with one more empty row."""
+    if request.method != "POST" or not request.form.get("add_party"):
+        return False
+    if len(form.parties) < MAX_PARTIES:
+        form.parties.append_entry()
+    return True
 
 
 def _attach(form, error: DomainError) -> None:
@@ -393,7 +417,7 @@ def sectors():
     kinds = sorted(SECTOR_KINDS, key=lambda k: k.name)
     if request.method == "POST":
         mapping = {c: {k for k in kinds if request.form.get(f"{c.name}:{k.name}")}
-                   for c in Category}
+                   for c in (*Category, *Subcategory)}
         try:
             services.set_category_sectors(current_user, mapping)
         except DomainError as error:
@@ -403,7 +427,7 @@ def sectors():
             flash(_("Saved."), "success")
             return redirect(url_for("disputes.sectors"))
     return render_template("disputes/sectors.html", categories=list(Category), kinds=kinds,
-                           mapping=services.current_sectors())
+                           mapping=services.current_sectors(), subcategories_of=subcategories_of)
 
 
 @bp.route("/import/example.csv")

@@ -33,7 +33,7 @@ from portal.followup.models import (
 )
 from portal.jobs import queue
 from portal.minutes import services as minutes
-from portal.orgs.models import Organisation, OrgKind, User
+from portal.orgs.models import Organisation, OrgKind, Role, User
 from portal.permissions import can
 from portal.timeutil import local_zone, utcnow
 from portal.uploads import SCAN_TYPES, UploadRefused, check_upload
@@ -104,32 +104,57 @@ def _number(dispute: Dispute) -> str:
     return f"{prefix}〔{year}〕{references.next_number(prefix, year)}号"
 
 
+def attended_mediators(conference: Conference) -> tuple[list[User], list[User]]:
+    """The mediators present (or late) at the session, in the record's order: those of the
+    village's committee, who sign, and the other bodies' mediators, who were invited."""
+    committee = {m.id for m in committee_mediators(conference.dispute)}
+    came = [row.get("user_id") for row in minutes.section(conference, "attendance")[0]
+            if row.get("status") in ("present", "late") and row.get("user_id")]
+    people = {u.id: u for u in db.session.scalars(db.select(User).where(User.id.in_(came)))}
+    present = [people[i] for i in dict.fromkeys(came) if i in people]
+    return ([u for u in present if u.id in committee],
+            [u for u in present if u.id not in committee and u.has_role(Role.MEDIATOR)])
+
+
+def _obligations(conference: Conference, terms: list[str], details: list[dict],
+                 parties: list[Party]) -> list[dict]:
+    """The record's terms as obligations: each with the obligor, manner and deadline the
+    record gives it. A term recorded without them falls back to the party whose name it
+    opens with (else the respondent) and to a month after the conference."""
+    names = [p.name for p in parties]
+    respondent = next((p.name for p in parties if p.role is PartyRole.RESPONDENT), names[-1])
+    fallback = (conference_day(conference) + timedelta(days=30)).isoformat()
+    rows = []
+    for index, term in enumerate(terms):
+        detail = details[index] if index < len(details) else {}
+        obligor = detail.get("obligor") if detail.get("obligor") in names else next(
+            (name for name in names if term.startswith(name)), respondent)
+        rows.append({"obligor": obligor, "content": term, "method": "", "instalments": [],
+                     "manner": detail.get("manner", ""),
+                     "deadline": detail.get("deadline") or fallback})
+    return rows
+
+
 def default_content(conference: Conference) -> dict:
     dispute = conference.dispute
     outcome = minutes.section(conference, "outcome")[0] or {}
     parties = sorted(dispute.parties, key=lambda p: (p.role is not PartyRole.APPLICANT, p.id))
-    obligor = next((p.name for p in parties if p.role is PartyRole.RESPONDENT), parties[-1].name)
-    deadline = (conference_day(conference) + timedelta(days=30)).isoformat()
-    attended = {row.get("user_id") for row in minutes.section(conference, "attendance")[0]}
-    mediators = committee_mediators(dispute)
+    signing, invited = attended_mediators(conference)
     return {
         "committee": committee_name(dispute),
         # The convener is a police officer, not a mediator: the committee's mediators who
-        # attended sign; the secretary chooses others from the committee if need be.
-        "mediators": [m.full_name for m in mediators if m.id in attended],
-        "invited_mediator": "",
+        # attended sign; the secretary chooses others from the committee if need be. The
+        # sector bodies' mediators who attended took part as invited mediators.
+        "mediators": [m.full_name for m in signing],
+        "invited_mediator": "、".join(m.full_name for m in invited),
         "place": conference.room.name if conference.room else dispute.village.name,
         "parties": [_particulars(p, f"{ROLE_NAMES[i]}方" if i < len(ROLE_NAMES) else p.name)
                     for i, p in enumerate(parties)],
         "facts": outcome.get("summary") or dispute.description,
         "issues": dispute.claims or dispute.title,
         "responsibilities": [{"party": p.name, "text": ""} for p in parties],
-        # A term that opens with a party's name is that party's to perform.
-        "obligations": [{"obligor": next((p.name for p in parties if term.startswith(p.name)),
-                                         obligor),
-                         "content": term, "method": "", "instalments": [], "manner": "",
-                         "deadline": deadline}
-                        for term in outcome.get("terms", [])],
+        "obligations": _obligations(conference, outcome.get("terms", []),
+                                    outcome.get("term_details", []), parties),
     }
 
 

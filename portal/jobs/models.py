@@ -68,3 +68,13 @@ class RenderedPdf(db.Model):
     size: Mapped[int]
     rendered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     pdf: Mapped[bytes] = deferred(mapped_column(sa.LargeBinary, nullable=False))
+
+
+class Heartbeat(db.Model):
+    """When a background process (the job worker, the mail sender) last ran its loop, so
+    the pages that depend on it can say when nothing is running."""
+
+    __tablename__ = "heartbeats"
+
+    process: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

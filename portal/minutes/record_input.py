@@ -31,7 +31,8 @@ ROWS = {
     "opinions": ("op", ("body", "speaker", "text")),
     "actions": ("act", ("owner_body", "owner", "task", "due", "feedback")),
 }
-OUTCOME_FIELDS = ("outcome", "referral", "terms", "next_steps", "summary")
+OUTCOME_FIELDS = ("outcome", "referral", "next_steps", "summary")
+TERM_FIELDS = ("text", "obligor", "manner", "deadline")
 # A blank row still submits its status select; it says nothing by itself.
 _FILLER = frozenset({"status"})
 
@@ -57,7 +58,13 @@ def _blank(row: dict) -> bool:
 def submitted(form, key: str):
     """The part as the browser sent it, in the shape `shown` gives."""
     if key == "outcome":
-        return {name: _clean(form.get(name)) for name in OUTCOME_FIELDS}
+        values = {name: _clean(form.get(name)) for name in OUTCOME_FIELDS}
+        # A plain list of lines in ``terms`` (an older form, the API) is read as terms too.
+        values["terms"] = [row for _index, row in _rows(form, "term", TERM_FIELDS)
+                           if not _blank(row)] + [
+            dict.fromkeys(TERM_FIELDS, "") | {"text": line}
+            for line in _lines(_clean(form.get("terms")))]
+        return values
     prefix, fields = ROWS[key]
     return [row for _index, row in _rows(form, prefix, fields) if not _blank(row)]
 
@@ -73,7 +80,11 @@ def shown(key: str, data):
     if key == "outcome":
         data = data or {}
         return {"outcome": _clean(data.get("outcome")), "referral": _clean(data.get("referral")),
-                "terms": "\n".join(data.get("terms") or []),
+                "terms": [{"text": _clean(row.get("term")), "obligor": _clean(row.get("obligor")),
+                           "manner": _clean(row.get("manner")),
+                           "deadline": _clean(row.get("deadline"))}
+                          for row in data.get("term_details")
+                          or [{"term": term} for term in data.get("terms") or []]],
                 "next_steps": "\n".join(data.get("next_steps") or []),
                 "summary": _clean(data.get("summary"))}
     rows = []
@@ -178,18 +189,39 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+def _terms(rows: list[dict]) -> list[dict]:
+    """The agreed terms, each with who performs it, how and by when (what the mediation
+    agreement needs)."""
+    terms = []
+    for line, row in enumerate(rows, start=1):
+        if not row["text"]:
+            if row["manner"] or row["deadline"]:
+                raise DomainError(_("Term %(n)d: write the term itself.", n=line), "terms")
+            continue
+        if row["deadline"]:
+            try:
+                date.fromisoformat(row["deadline"])
+            except ValueError:
+                raise DomainError(_("Term %(n)d: give the deadline as a date.", n=line),
+                                  "terms") from None
+        terms.append({"term": row["text"][:2000], "obligor": row["obligor"][:60],
+                      "manner": row["manner"][:500], "deadline": row["deadline"]})
+    return terms
+
+
 def outcome(form) -> dict:
     values = submitted(form, "outcome")
     if values["outcome"] not in {o.value for o in Outcome}:
         raise DomainError(_("Choose the outcome of the conference."), "outcome")
-    terms = _lines(values["terms"])
+    details = _terms(values["terms"])
+    terms = [row["term"] for row in details]
     if values["outcome"] in ("agreement", "partial") and not terms:
         raise DomainError(_("List the agreed terms, one per line."), "terms")
     referral = values["referral"][:500]
     if values["outcome"] == "none" and not referral:
         raise DomainError(_("Without agreement, say where the dispute is referred."),
                           "referral")
-    return {"outcome": values["outcome"], "terms": terms,
+    return {"outcome": values["outcome"], "terms": terms, "term_details": details,
             "next_steps": _lines(values["next_steps"]),
             "summary": values["summary"][:6000], "referral": referral}
 

@@ -34,6 +34,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from portal.extensions import db
+from portal.jobs import heartbeat
 from portal.notifications.mail import build_mime
 from portal.notifications.models import OutboxMessage, OutboxStatus
 from portal.timeutil import utcnow
@@ -42,6 +43,7 @@ DEFAULT_MAX_ATTEMPTS = 12
 DEFAULT_LEASE_SECONDS = 300
 DEFAULT_SMTP_TIMEOUT = 30
 MAX_BACKOFF = timedelta(hours=1)
+SENDER = "outbox"
 
 
 @dataclass
@@ -166,6 +168,8 @@ def send_due(now: datetime | None = None, limit: int = 50) -> SendReport:
     now = clock()
     report = SendReport()
     lease = timedelta(seconds=_setting("OUTBOX_LEASE_SECONDS", DEFAULT_LEASE_SECONDS))
+    # Committed with the claim: the outbox page tells administrators when no sender runs.
+    heartbeat.beat(SENDER)
     token, claimed = _claim(now, limit, lease, report)
     if not claimed:
         return report

@@ -6,8 +6,10 @@ from flask_login import current_user, login_required
 
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.jobs import heartbeat
 from portal.notifications import policy, services  # noqa: F401 - policy registers its rules
 from portal.notifications.models import Notification, OutboxMessage, OutboxStatus
+from portal.notifications.outbox import SENDER
 from portal.pagination import paginate
 from portal.permissions import load_or_404, require
 
@@ -55,7 +57,21 @@ def mark_all_read():
 def outbox():
     status = OutboxStatus.__members__.get(request.args.get("status", "").upper())
     return render_template("notifications/outbox.html", page=paginate(services.outbox(status)),
-                           status=status, statuses=list(OutboxStatus))
+                           status=status, statuses=list(OutboxStatus), **_sender())
+
+
+def _sender() -> dict:
+    return {"sender_running": heartbeat.running(SENDER),
+            "sender_seen": heartbeat.last_seen(SENDER)}
+
+
+@bp.route("/admin/outbox/<int:ident>")
+@login_required
+@require("admin.manage")
+def outbox_message(ident: int):
+    message = load_or_404(OutboxMessage, ident, "admin.manage")
+    return render_template("notifications/outbox_message.html", m=message,
+                           status=request.args.get("status") or None, **_sender())
 
 
 @bp.route("/admin/outbox/<int:ident>/retry", methods=["POST"])

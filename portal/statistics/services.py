@@ -43,6 +43,9 @@ class Figure:
     label: str
     value: str
     definition: str = ""
+    # The figure as a number for the exports (a rate in percent), None when there is none.
+    number: Cell = None
+    unit: str = ""
 
 
 @dataclass
@@ -144,26 +147,31 @@ def compute_dashboard(filters: Filters, today: date) -> Dashboard:
     invited = sum(r.invited for r in responses)
     answered = sum(r.answered for r in responses)
 
+    closure = rate(concluded, registered)
+    complex_success = rate(complex_resolved, complex_ended)
+    bodies = _avg(held.bodies, held.held)
+    response_rate = rate(answered, invited)
     figures = [
-        Figure(_("Disputes registered"), str(registered)),
-        Figure(_("Disputes concluded"), str(concluded)),
-        Figure(_("Closure rate"), format_rate(rate(concluded, registered)), d["closure_rate"]),
-        Figure(_("Resolved by agreement"), str(resolved)),
-        Figure(_("Referred"), str(referred)),
-        Figure(_("Success rate of complex mediation"),
-               format_rate(rate(complex_resolved, complex_ended)), d["complex_success"]),
-        Figure(_("Tier-3 conferences held"), str(held.held), d["held"]),
-        Figure(_("“3+N” conferences"), str(held.three_plus_n), d["three_plus_n"]),
-        Figure(_("Average bodies taking part"), _shown(_avg(held.bodies, held.held)),
-               d["bodies"]),
-        Figure(_("Invitation response rate"), format_rate(rate(answered, invited)),
-               d["responses"]),
+        Figure(_("Disputes registered"), str(registered), number=registered),
+        Figure(_("Disputes concluded"), str(concluded), number=concluded),
+        Figure(_("Closure rate"), format_rate(closure), d["closure_rate"], closure, "%"),
+        Figure(_("Resolved by agreement"), str(resolved), number=resolved),
+        Figure(_("Referred"), str(referred), number=referred),
+        Figure(_("Success rate of complex mediation"), format_rate(complex_success),
+               d["complex_success"], complex_success, "%"),
+        Figure(_("Tier-3 conferences held"), str(held.held), d["held"], held.held),
+        Figure(_("“3+N” conferences"), str(held.three_plus_n), d["three_plus_n"],
+               held.three_plus_n),
+        Figure(_("Average bodies taking part"), _shown(bodies), d["bodies"], bodies),
+        Figure(_("Invitation response rate"), format_rate(response_rate), d["responses"],
+               response_rate, "%"),
     ]
     result = Dashboard(filters, figures)
     tables = result.tables
+    # Numbers as numbers, so that a spreadsheet can sum and chart them; the unit apart.
     tables["summary"] = Table("summary", _("Key figures"),
-                              [_("Figure"), _("Value"), _("Definition")],
-                              [[f.label, f.value, f.definition] for f in figures])
+                              [_("Figure"), _("Value"), _("Unit of measure"), _("Definition")],
+                              [[f.label, f.number, f.unit, f.definition] for f in figures])
     measure_headers = [_("Disputes registered"), _("Concluded"), _("Closure rate (%)"),
                        _("Resolved"), _("Referred")]
     tables["tiers"] = Table("tiers", _("By tier"), [_("Tier")] + measure_headers,
@@ -231,6 +239,11 @@ def _trend_table(result: Dashboard, filters: Filters) -> None:
          _("Conferences held")], rows)
 
 
+# Drawn for a wide card: the page scales the SVG to the card's width, and a narrower drawing
+# would be blown up, or rotate and clip labels that fit side by side at this width.
+CHART_WIDTH = 960
+
+
 def _chart(table: Table, columns: list[int], render, **wording) -> ChartView:
     chart = charts.Chart(
         title=table.title, labels=[str(r[0]) for r in table.rows],
@@ -238,7 +251,7 @@ def _chart(table: Table, columns: list[int], render, **wording) -> ChartView:
                 for c in columns],
         x_label=table.headers[0], element_id=f"chart-{table.key}", empty_text=_("No data"),
         **wording)
-    return ChartView(render(chart), table, chart.is_empty)
+    return ChartView(render(chart, width=CHART_WIDTH), table, chart.is_empty)
 
 
 def _charts(result: Dashboard) -> None:

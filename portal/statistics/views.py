@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.bounds import FIRST_DATE, in_range, optional_id
+from portal.collation import by_pinyin
 from portal.disputes.models import Category
 from portal.extensions import db
 from portal.jobs.respond import wait_for
@@ -67,8 +68,8 @@ def _today() -> date:
 def index():
     filters = filters_from(request.args)
     board = services.dashboard(filters, _today())
-    villages = db.session.execute(
-        sa.select(Village.id, Village.name).where(Village.active).order_by(Village.name)).all()
+    villages = by_pinyin(db.session.execute(
+        sa.select(Village.id, Village.name).where(Village.active)).all())
     reports = db.session.scalars(
         sa.select(MonthlyReport).order_by(MonthlyReport.month.desc(),
                                           MonthlyReport.edition.desc()).limit(24)).all()

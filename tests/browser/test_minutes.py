@@ -49,7 +49,8 @@ def test_secretary_records_two_sign_one_refuses_secretary_issues_pdf(page, demo,
 
     outcome = page.locator("[data-section=outcome]")
     outcome.get_by_label("结果", exact=True).select_option(label="达成调解协议")
-    outcome.get_by_label("协议条款（每行一条）").fill("男方于30日内支付女方财产折价款8万元\n子女由女方抚养")
+    outcome.get_by_label("条款 1", exact=True).fill("男方于30日内支付女方财产折价款8万元")
+    outcome.get_by_label("条款 2", exact=True).fill("子女由女方抚养")
     outcome.get_by_label(re.compile("后续工作")).fill("双方共同申请司法确认")
     outcome.get_by_role("button", name="保存记录").click()
     expect(page.get_by_text("已保存：出席情况、结果")).to_be_visible()

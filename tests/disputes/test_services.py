@@ -228,3 +228,69 @@ def test_escalating_twice_does_not_open_a_second_conference(make, convener):
         services.escalate(convener, dispute, 3, "b")
     count = db.session.scalar(sa.select(sa.func.count(Conference.id)))
     assert count == 1
+
+
+def test_village_community_police_escalates_without_taking_over(make, convener):
+    make.bodies()
+    police = make.user(Role.COMMUNITY_POLICE)
+    village = make.village(community_police=police)
+    dispute = make.dispute(village=village)
+    services.assign(convener, dispute, make.user(Role.GRID_WORKER))
+    handler = dispute.handler
+    assert "escalate" in services.allowed_actions(police, dispute)
+    conference = services.escalate(police, dispute, 3, "涉及多个部门，需联席会商")
+    assert dispute.status is Status.ESCALATED and dispute.handler == handler
+    assert conference.state is ConferenceState.DRAFT
+
+
+def test_community_police_of_another_village_may_not_escalate(make, convener):
+    police = make.user(Role.COMMUNITY_POLICE)
+    make.village(community_police=police)
+    dispute = make.dispute(village=make.village(), reporter=police)
+    assert "escalate" not in services.allowed_actions(police, dispute)
+    with pytest.raises(NotAllowed):
+        services.escalate(police, dispute, 2, "复杂")
+
+
+def test_a_construction_site_wage_case_also_calls_for_housing_and_construction(make, convener):
+    from portal.disputes.models import Subcategory
+
+    make.bodies()
+    dispute = make.dispute(category=Category.LABOUR_WAGES,
+                           subcategory=Subcategory.CONSTRUCTION_SITE_WAGES)
+    services.assign(convener, dispute, convener)
+    conference = services.escalate(convener, dispute, 3, "工地欠薪，涉及总包单位")
+    sectors = {i.organisation.kind for i in conference.invitations
+               if i.group is InviteeGroup.SECTOR}
+    assert sectors == {OrgKind.LABOUR_ARBITRATION, OrgKind.HOUSING_CONSTRUCTION}
+    assert all(i.required for i in conference.invitations if i.group is InviteeGroup.SECTOR)
+
+
+def test_a_category_may_call_for_several_bodies_and_a_sub_category_adds_more(make, convener):
+    from portal.disputes.models import Subcategory
+
+    make.bodies()
+    admin = make.user(Role.ADMIN)
+    services.set_category_sectors(admin, {
+        Category.CONSTRUCTION_PROPERTY: {OrgKind.HOUSING_CONSTRUCTION, OrgKind.NATURAL_RESOURCES},
+        Subcategory.HOUSE_QUALITY: {OrgKind.QUALITY_SUPERVISION}})
+    plain = make.dispute(category=Category.CONSTRUCTION_PROPERTY)
+    refined = make.dispute(category=Category.CONSTRUCTION_PROPERTY,
+                           subcategory=Subcategory.HOUSE_QUALITY)
+    found = []
+    for dispute in (plain, refined):
+        services.assign(convener, dispute, convener)
+        conference = services.escalate(convener, dispute, 3, "房屋纠纷")
+        found.append({i.organisation.kind for i in conference.invitations
+                      if i.group is InviteeGroup.SECTOR})
+    assert found == [{OrgKind.HOUSING_CONSTRUCTION, OrgKind.NATURAL_RESOURCES},
+                     {OrgKind.HOUSING_CONSTRUCTION, OrgKind.NATURAL_RESOURCES,
+                      OrgKind.QUALITY_SUPERVISION}]
+
+
+def test_a_sub_category_of_another_category_is_refused(make):
+    from portal.disputes.models import Subcategory
+
+    with pytest.raises(DomainError) as refused:
+        make.dispute(category=Category.NEIGHBOUR, subcategory=Subcategory.HOMESTEAD)
+    assert refused.value.field == "subcategory"

@@ -268,3 +268,49 @@ def test_deep_pages_stop_at_the_bound_and_say_so(client, make, login, app, monke
     assert "仅可逐页浏览前 4 条纠纷" in deep
     narrowed = client.get("/disputes/?q=纠纷1").get_data(as_text=True)
     assert "超过" not in narrowed and "仅可逐页浏览" not in narrowed
+
+
+def test_who_may_not_escalate_is_told_why(client, make, login):
+    police = make.user(Role.COMMUNITY_POLICE)
+    make.village(community_police=police)
+    dispute = make.dispute(village=make.village(), reporter=police)
+    login(police)
+    page = client.get(f"/disputes/{dispute.id}").get_data(as_text=True)
+    assert 'data-testid="escalate-why"' in page and "接手" in page
+    assert 'data-action="escalate"' not in page
+
+
+def test_the_list_links_titles_labels_its_date_filters_and_sorts_villages_by_pinyin(
+        client, make, login):
+    for name in ("米山村", "东关社区", "北街社区"):
+        make.village(name=name)
+    dispute = make.dispute()
+    login(make.user(Role.CONVENER))
+    page = client.get("/disputes/").get_data(as_text=True)
+    assert f'<a href="/disputes/{dispute.id}" data-testid="dispute-title">' in page
+    assert '<label class="input-group-text" for="filter-from">' in page
+    filter_ = page[page.index('name="village"'):page.index('name="risk"')]
+    assert filter_.index("北街社区") < filter_.index("东关社区") < filter_.index("米山村")
+
+
+def test_the_registration_form_adds_a_party_row_and_keeps_what_was_typed(
+        client, make, login):
+    login(make.user(Role.GRID_WORKER))
+    village = make.village()
+    response = client.post("/disputes/new", data=_form(village, add_party="1"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'name="parties-3-name"' in page
+    assert 'value="张三"' in page and db.session.scalar(sa.select(Dispute)) is None
+
+
+def test_the_sector_table_saves_what_a_sub_category_adds(client, make, login):
+    from portal.disputes.models import Subcategory
+
+    login(make.user(Role.ADMIN))
+    page = client.get("/disputes/sectors").get_data(as_text=True)
+    assert page.count('data-testid="subcategory-row"') == len(Subcategory)
+    client.post("/disputes/sectors", data={"LABOUR_WAGES:LABOUR_ARBITRATION": "on",
+                                           "CONSTRUCTION_SITE_WAGES:HOUSING_CONSTRUCTION": "on"})
+    assert services.current_sectors() == {
+        Category.LABOUR_WAGES: {OrgKind.LABOUR_ARBITRATION},
+        Subcategory.CONSTRUCTION_SITE_WAGES: {OrgKind.HOUSING_CONSTRUCTION}}

@@ -140,3 +140,19 @@ def test_wrong_signing_passwords_lock_the_account(client, login, closed_session)
     assert "账号已锁定" in page and not version.signatures
     assert signer.locked_until is not None
     assert client.get("/").status_code == 302
+
+
+def test_the_record_saves_each_term_with_its_obligor_and_deadline(client, login, closed_session):
+    conference, _ = closed_session
+    login(conference.secretary)
+    response = client.post(f"/conferences/{conference.id}/record/outcome", data={
+        "version": "0", "outcome": "agreement", "summary": "达成一致",
+        "term-0-text": "李四于2027年3月31日前支付补偿款3万元", "term-0-obligor": "李四",
+        "term-0-manner": "银行转账", "term-0-deadline": "2027-03-31",
+        "term-1-text": "不再到工地阻挠施工", "term-1-obligor": "张三",
+        "term-1-deadline": "2026-12-31"})
+    assert response.status_code == 302
+    page = client.get(f"/conferences/{conference.id}/record").get_data(as_text=True)
+    terms = page[page.index('data-testid="agreed-terms"'):]
+    assert "不再到工地阻挠施工" in terms and 'value="2027-03-31"' in terms
+    assert '<option selected>张三</option>' in terms and 'value="银行转账"' in terms

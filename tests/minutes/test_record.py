@@ -119,7 +119,8 @@ def test_a_refused_part_keeps_all_input_and_marks_the_field(client, login, close
     response = _save(client, conference, form)
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "列出达成的协议条款" in page
-    assert 'name="terms" aria-invalid="true" aria-describedby="error-outcome"' in page
+    assert ('name="term-0-text" aria-label="条款 1" aria-invalid="true" '
+            'aria-describedby="error-outcome"') in page
     kept = browser_form(page, "record")
     assert kept["summary"] == "欠薪纠纷" and kept["op-0-text"] == "同意调解"
     assert kept["outcome"] == "agreement"

@@ -102,3 +102,43 @@ def test_sent_mail_is_not_retried(make, login):
     assert db.session.get(OutboxMessage, message.id).status is OutboxStatus.SENT
     assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
         AuditEvent.action == "outbox.retry")) == 0
+
+
+def test_an_administrator_opens_a_message_of_the_outbox(make, login):
+    admin = make.user(Role.ADMIN, language="en")
+    _notified(make.user(email="head@court.example.cn"))
+    message = db.session.scalars(sa.select(OutboxMessage)).one()
+    client = login(admin)
+    listing = client.get("/admin/outbox").get_data(as_text=True)
+    assert f'href="/admin/outbox/{message.id}"' in listing
+    page = client.get(f"/admin/outbox/{message.id}").get_data(as_text=True)
+    assert message.subject in page and "head@court.example.cn" in page
+    assert message.text_body.splitlines()[0] in page and message.message_id.strip("<>") in page
+
+
+def test_a_message_of_the_outbox_is_for_administrators_only(make, login):
+    _notified(make.user())
+    message = db.session.scalars(sa.select(OutboxMessage)).one()
+    assert login(make.user(Role.CONVENER)).get(
+        f"/admin/outbox/{message.id}").status_code == 403
+
+
+def test_the_outbox_says_when_no_sender_is_running(app, make, login):
+    from datetime import timedelta
+
+    from portal.jobs import heartbeat
+    from portal.notifications.outbox import SENDER, send_due
+    from portal.timeutil import utcnow
+
+    client = login(make.user(Role.ADMIN, language="en"))
+    page = client.get("/admin/outbox").get_data(as_text=True)
+    assert 'data-testid="no-sender"' in page and "No sender has run" in page
+
+    heartbeat.beat(SENDER, utcnow() - timedelta(hours=2))
+    db.session.commit()
+    page = client.get("/admin/outbox").get_data(as_text=True)
+    assert 'data-testid="no-sender"' in page and "last ran at" in page
+
+    send_due()
+    page = client.get("/admin/outbox").get_data(as_text=True)
+    assert 'data-testid="no-sender"' not in page

@@ -404,3 +404,24 @@ def test_data_table_of_an_empty_chart_is_just_the_header():
 )
 def test_format_value(value, text):
     assert format_value(value) == text
+
+
+def test_equal_values_of_two_lines_share_one_label_above_the_axis():
+    months = ["2026-01", "2026-02", "2026-03"]
+    chart = Chart("t", months, [Series("登记", [0, 3, 2]), Series("办结", [0, 1, 2])])
+    root = parse(line_chart(chart, width=960))
+    values = root.findall(".//svg:g[@class='chart-values']/svg:text", NS)
+    assert [v.text for v in values] == ["0", "3", "1", "2"]
+    grid = root.findall(".//svg:g[@class='chart-grid']/svg:line", NS)
+    axis = max(float(line.get("y1")) for line in grid)
+    assert all(float(v.get("y")) < axis for v in values)  # none among the month names
+
+
+def test_a_rotated_first_label_stays_inside_the_drawing():
+    labels = ["建设工程与物业", "婚姻家庭", "土地山林"] + [f"类别{i}" for i in range(12)]
+    root = parse(bar_chart(Chart("t", labels, [Series("件数", [1] * len(labels))])))
+    first = root.find(".//svg:g[@class='chart-labels']/svg:text", NS)
+    assert "rotate(-45" in first.get("transform")
+    x = float(first.get("x"))
+    # The text runs back from its anchor by its width, at 45°.
+    assert x - len(first.text) * 12 * 0.72 >= 0

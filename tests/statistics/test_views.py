@@ -84,3 +84,19 @@ def test_filter_by_village_in_the_query_string(world, leader, login):
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows[1][:2] == ["Disputes registered", "3"]
     assert rows[7][:2] == ["Tier-3 conferences held", "1"]
+
+
+def test_the_key_figures_sheet_holds_numbers_as_numbers(world, leader, login):
+    body = login(leader).get(f"/statistics/export/summary.xlsx?{MARCH}").get_data()
+    sheet = load_workbook(io.BytesIO(body)).active
+    rows = {row[0].value: (row[1].value, row[2].value) for row in sheet.iter_rows(min_row=2)}
+    registered, unit = rows["Disputes registered"]
+    assert isinstance(registered, int) and unit in (None, "")
+    closure, unit = rows["Closure rate"]
+    assert isinstance(closure, int | float) and unit == "%"
+
+
+def test_charts_are_drawn_to_fill_their_card(world, leader, login):
+    page = login(leader).get(f"/statistics/?{MARCH}").get_data(as_text=True)
+    assert page.count('class="bg-white border rounded p-2 mt-3 chart-figure"') == 4
+    assert 'width="960"' in page and 'width="640"' not in page
