@@ -5,6 +5,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from portal.conferences import services as conferences
+from portal.conferences.models import Answer, Invitation, InviteeGroup
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.followup import agreements
@@ -55,6 +56,10 @@ def agreed(closed_session, make):
         if row["user_id"] == absent.id:
             row["status"] = AttendanceStatus.ABSENT.value
     for person in (committee_mediator, people[OrgKind.HOUSING_CONSTRUCTION]):
+        if person.id not in minutes.attendee_accounts(conference):  # only invitees attend
+            db.session.add(Invitation(conference=conference, group=InviteeGroup.VILLAGE,
+                                      user=person, answer=Answer.ACCEPTED))
+            db.session.flush()
         attendance.append({"user_id": person.id, "name": person.full_name,
                            "body": person.organisation.name, "role": "调解员",
                            "status": "present", "delegate_of": "", "signed_in_at": None,

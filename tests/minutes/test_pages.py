@@ -8,6 +8,7 @@ from portal.minutes import services
 from portal.minutes.models import MinutesVersion
 from portal.orgs.models import OrgKind, User
 from tests.factories import download
+from tests.minutes.browser_form import browser_form
 from tests.minutes.test_services import _record
 
 
@@ -145,12 +146,16 @@ def test_wrong_signing_passwords_lock_the_account(client, login, closed_session)
 def test_the_record_saves_each_term_with_its_obligor_and_deadline(client, login, closed_session):
     conference, _ = closed_session
     login(conference.secretary)
-    response = client.post(f"/conferences/{conference.id}/record/outcome", data={
-        "version": "0", "outcome": "agreement", "summary": "达成一致",
+    form = browser_form(client.get(f"/conferences/{conference.id}/record")
+                        .get_data(as_text=True), "record")
+    form.update({
+        "outcome": "agreement", "summary": "达成一致",
         "term-0-text": "李四于2027年3月31日前支付补偿款3万元", "term-0-obligor": "李四",
         "term-0-manner": "银行转账", "term-0-deadline": "2027-03-31",
         "term-1-text": "不再到工地阻挠施工", "term-1-obligor": "张三",
         "term-1-deadline": "2026-12-31"})
+    response = client.post(f"/conferences/{conference.id}/record",
+                           data={**form, "part": "outcome"})
     assert response.status_code == 302
     page = client.get(f"/conferences/{conference.id}/record").get_data(as_text=True)
     terms = page[page.index('data-testid="agreed-terms"'):]
