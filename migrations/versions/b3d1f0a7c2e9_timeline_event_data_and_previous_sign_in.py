@@ -1,0 +1,44 @@
+"""timeline events carry their facts as data; users keep the sign-in before the current one
+
+Revision ID: b3d1f0a7c2e9
+Revises: cd5e2ac6df28
+Create Date: 2026-12-02 06:30:00
+
+"""
+import sqlalchemy as sa
+from alembic import op
+
+import portal.timeutil
+
+# revision identifiers, used by Alembic.
+revision = 'b3d1f0a7c2e9'
+down_revision = 'cd5e2ac6df28'
+branch_labels = None
+depends_on = None
+
+events = sa.table('dispute_events', sa.column('id', sa.Integer), sa.column('action', sa.String),
+                  sa.column('note', sa.Text), sa.column('data', sa.JSON))
+
+
+def upgrade():
+    with op.batch_alter_table('dispute_events') as batch_op:
+        batch_op.add_column(sa.Column('data', sa.JSON(), nullable=False, server_default='{}'))
+    with op.batch_alter_table('users') as batch_op:
+        batch_op.add_column(sa.Column('previous_login_at', portal.timeutil.UTCDateTime(),
+                                      nullable=True))
+    # An edit's note was the list of the changed fields' code names; as data they read as
+    # the fields' labels. Other old notes are sentences and stay readable as they are.
+    connection = op.get_bind()
+    edits = connection.execute(sa.select(events.c.id, events.c.note)
+                               .where(events.c.action == 'edited')).all()
+    for ident, note in edits:
+        fields = [name.strip() for name in (note or '').split(',') if name.strip()]
+        connection.execute(events.update().where(events.c.id == ident)
+                           .values(note='', data={'fields': fields}))
+
+
+def downgrade():
+    with op.batch_alter_table('users') as batch_op:
+        batch_op.drop_column('previous_login_at')
+    with op.batch_alter_table('dispute_events') as batch_op:
+        batch_op.drop_column('data')
