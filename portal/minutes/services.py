@@ -218,7 +218,7 @@ def _minutes_number(conference: Conference) -> str:
 
 # What an amendment says it corrects, by the parts of the document that changed.
 PART_NAMES = (("attendance", "参会人员"), ("agenda", "会商议程"), ("case_summary", "案情概要"),
-              ("body", "会商经过"), ("accounts", "“四笔帐”"), ("opinions", "各方意见"),
+              ("body", "会商经过"), ("accounts", "“四笔账”"), ("opinions", "各方意见"),
               ("outcome", "会商结果"), ("agreed_terms", "会商结果"), ("referral", "会商结果"),
               ("action_items", "任务分工"), ("next_steps", "后续安排"), ("title", "标题"),
               ("place", "地点"), ("starts_at", "时间"), ("ends_at", "时间"))
