@@ -38,7 +38,7 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('users') as batch_op:
-        batch_op.drop_column('previous_login_at')
-    with op.batch_alter_table('dispute_events') as batch_op:
-        batch_op.drop_column('data')
+    # Not in batch mode: SQLite (3.35 and later) drops a column in place, where rebuilding
+    # the users table would trip over the rows that refer to it.
+    op.drop_column('users', 'previous_login_at')
+    op.drop_column('dispute_events', 'data')
