@@ -49,12 +49,13 @@ def environment(database: str) -> dict:
 def prepare(database: str) -> dict:
     """API tokens per account, and for each answering account an invitation it may answer."""
     from portal import create_app
-    from portal.api.tokens import create_personal_token
+    from portal.api.tokens import create_client, create_personal_token
     from portal.conferences.models import Conference, ConferenceState, Invitation
     from portal.conferences.policy import may_answer
     from portal.disputes.models import Dispute
     from portal.extensions import db
     from portal.orgs.models import User, Village
+    from portal.permissions import can
 
     app = create_app("production", SQLALCHEMY_DATABASE_URI=database,
                      SECRET_KEY=environment(database)["SECRET_KEY"])
@@ -70,10 +71,14 @@ def prepare(database: str) -> dict:
                 "disputes": list(db.session.scalars(
                     sa.select(Dispute.id).order_by(Dispute.id.desc()).limit(500))),
                 "tokens": {}, "answer": {}}
+        scopes = ["disputes:read", "disputes:write", "invitations:answer"]
         for name, user in users.items():
-            _token, raw = create_personal_token(
-                user, "load test", ["disputes:read", "disputes:write", "invitations:answer"],
-                None)
+            # Grid workers, community police and observers hold no personal token: they call
+            # through an integration client that acts as them, as the city platform does.
+            if can(user, "api.personal_token"):
+                _token, raw = create_personal_token(user, "load test", scopes, None)
+            else:
+                _client, raw = create_client(users["admin"], f"load test {name}", scopes, user)
             plan["tokens"][name] = raw
             mine = [i.id for i in open_invitations if may_answer(user, i)]
             if mine:

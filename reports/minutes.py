@@ -63,18 +63,18 @@ class Attendee:
 
 @dataclass(frozen=True, slots=True)
 class FourAccounts:
-    """The four accounts (算四笔帐) worked through with one party."""
+    """The four accounts (算四笔账) worked through with one party."""
 
     party: str
-    psychological: str  # 心理帐
-    emotional: str  # 感情帐
-    consequences: str  # 后果帐
-    interests: str  # 利益帐
+    psychological: str  # 心理账
+    emotional: str  # 感情账
+    consequences: str  # 后果账
+    interests: str  # 利益账
 
     def parts(self) -> list[tuple[str, str]]:
         """The accounts that were worked through, with their labels; empty ones left out."""
-        labelled = (("心理帐", self.psychological), ("感情帐", self.emotional),
-                    ("后果帐", self.consequences), ("利益帐", self.interests))
+        labelled = (("心理账", self.psychological), ("感情账", self.emotional),
+                    ("后果账", self.consequences), ("利益账", self.interests))
         return [(label, text.strip()) for label, text in labelled if text and text.strip()]
 
 

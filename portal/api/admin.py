@@ -93,6 +93,7 @@ def _expires(form):
 
 @bp.route("/", methods=["GET", "POST"])
 @login_required
+@require("api.personal_token")
 def index():
     form = TokenForm()
     new_token = None

@@ -23,6 +23,7 @@ from portal.api.models import ApiToken
 from portal.api.schemas import Error as ErrorSchema
 from portal.auth.services import is_locked
 from portal.extensions import db
+from portal.permissions import can
 from portal.timeutil import utcnow
 
 PREFIX = "/api/v1"
@@ -66,6 +67,9 @@ def _authenticate() -> ApiToken:
         raise _unauthorized("account_inactive", _l("The token's account is deactivated."))
     if is_locked(token.user, now):
         raise _unauthorized("account_locked", _l("The token's account is locked for now."))
+    if token.client_id is None and not can(token.user, "api.personal_token"):
+        raise _unauthorized("role_without_tokens",
+                            _l("The token's account no longer has a role that uses API tokens."))
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         db.session.execute(sa.update(ApiToken).where(ApiToken.id == token.id)
                            .values(last_used_at=now))

@@ -18,11 +18,22 @@ from portal.api.models import SCOPES, ApiClient, ApiToken
 from portal.audit.services import record
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
-from portal.orgs.models import User
-from portal.permissions import can, is_admin
+from portal.orgs.models import Role, User
+from portal.permissions import can, is_admin, rule
 from portal.timeutil import utcnow
 
 TOKEN_PREFIX = "ncp_"
+# Personal tokens are for the people who connect the portal with their own programs: the
+# station's staff, the heads, mediators and lawyers (answers, records, minutes). Grid workers
+# and community police reach the API through the city platform's client, which an
+# administrator registers; observers read statistics, which the API does not serve.
+PERSONAL_TOKEN_ROLES = (Role.ADMIN, Role.CONVENER, Role.SECRETARY, Role.HEAD, Role.MEDIATOR,
+                        Role.LAWYER)
+
+
+@rule("api.personal_token")
+def _personal_token(user, obj=None) -> bool:
+    return user.has_role(*PERSONAL_TOKEN_ROLES)
 
 
 def hash_token(raw: str) -> str:
@@ -107,6 +118,8 @@ def revoke_client(actor: User, client: ApiClient) -> None:
 def create_personal_token(actor: User, name: str, scopes,
                           expires_at: datetime | None) -> tuple[ApiToken, str]:
     """A token that acts as its owner, with their permissions, within the chosen scopes."""
+    if not can(actor, "api.personal_token"):
+        raise NotAllowed(_("Your role does not use API tokens."))
     name = name.strip()
     if not name:
         raise DomainError(_("Give the token a name."), "name")

@@ -46,6 +46,11 @@ def _request_actor():
     return None
 
 
+def _unwrapped(value):
+    unwrap = getattr(value, "_get_current_object", None)
+    return unwrap() if unwrap is not None else value
+
+
 def _request_ip() -> str | None:
     return request.remote_addr if has_request_context() else None
 
@@ -59,7 +64,8 @@ def record(
     actor_name: str | None = None,
 ) -> AuditEvent:
     """Append an event in the caller's transaction, so it commits with the change it describes."""
-    actor = actor or _request_actor()
+    # A view may hand over Flask-Login's `current_user` proxy: the log names what it stands for.
+    obj, actor = _unwrapped(obj), _unwrapped(actor) or _request_actor()
     seq, prev_hash = _claim(1)
     event = AuditEvent(
         seq=seq,

@@ -71,7 +71,7 @@ def authenticate(username: str, password: str, now: datetime | None = None) -> U
         raise LoginRefused(_("This account has been deactivated. Ask your administrator."))
     user.failed_logins = 0
     user.locked_until = None
-    user.last_login_at = now
+    user.previous_login_at, user.last_login_at = user.last_login_at, now
     record("auth.login", user, actor=user)
     db.session.commit()
     return user

@@ -17,7 +17,7 @@ from portal.conferences.policy import may_answer
 from portal.demo import DEMO_PASSWORD
 from portal.demo.conferences import account
 from portal.disputes import services as disputes
-from portal.disputes.models import Category, Dispute, PartyRole, Referral, Risk, Source
+from portal.disputes.models import Category, Dispute, EventKind, PartyRole, Referral, Risk, Source
 from portal.extensions import db
 from portal.followup import agreements, tasks
 from portal.followup.models import Confirmation, TaskState
@@ -243,7 +243,7 @@ def _backdate(dispute, conference, days: int) -> None:
     # Escalated between the report and the conference, as it happened.
     dispute.escalated_at = conference.starts_at - timedelta(days=3)
     for event in dispute.events:
-        if event.action == "escalate":
+        if event.kind is EventKind.ESCALATED:
             event.at = dispute.escalated_at
     for task in tasks.tasks_of(dispute):
         task.due_on = (conference.starts_at + timedelta(days=10)).date()

@@ -320,7 +320,7 @@ class _Builder:
             working = Status.ESCALATED
         else:
             events.append(_event(d, later(1), handler, "handled", Status.REPORTED,
-                                 Status.HANDLING, "已走访双方当事人，做“四笔帐”工作。"))
+                                 Status.HANDLING, "已走访双方当事人，做“四笔账”工作。"))
             working = Status.HANDLING
         if final in (Status.HANDLING, Status.ESCALATED):
             return events

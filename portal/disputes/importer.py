@@ -410,7 +410,8 @@ def _register(actor: User, rows: Iterator[_Row], total: int) -> ImportResult:
             for ident, row in zip(chunk_ids, chunk, strict=True) for party in row.parties])
         connection.execute(sa.insert(DisputeEvent.__table__), [
             {"dispute_id": ident, "actor_id": actor.id, "action": "imported",
-             "from_status": None, "to_status": Status.REPORTED, "note": _note(row), "at": now}
+             "from_status": None, "to_status": Status.REPORTED, "note": "", "at": now,
+             "data": {"external_ref": row.external_ref, "channel": row.channel}}
             for ident, row in zip(chunk_ids, chunk, strict=True)])
         search.insert(connection, [
             {"dispute_id": ident, **search.document(
@@ -432,13 +433,6 @@ def _register(actor: User, rows: Iterator[_Row], total: int) -> ImportResult:
     cache.bump(db.session)
     db.session.commit()
     return ImportResult(ids, first_reference, last_reference)
-
-
-def _note(row: _Row) -> str:
-    if row.channel:
-        return _("City-platform number %(ref)s, received via %(channel)s",
-                 ref=row.external_ref, channel=row.channel)
-    return _("City-platform number %(ref)s", ref=row.external_ref)
 
 
 def _dispute(row: _Row, year: int, serial: int, reference: str, actor: User, now,

@@ -103,6 +103,33 @@ class PartyRole(LabelledEnum):
     THIRD_PARTY = "third_party"
 
 
+class EventKind(enum.Enum):
+    """What a step on a dispute's timeline was; its words live in portal.disputes.timeline."""
+
+    REPORTED = "reported"
+    IMPORTED = "imported"
+    EDITED = "edited"
+    ASSIGNED = "assigned"
+    TAKEN_OVER = "taken_over"
+    HANDLED = "handled"
+    ESCALATED = "escalated"
+    DEADLINE_CHANGED = "deadline_changed"
+    RESOLVED = "resolved"
+    REFERRED = "referred"
+    REFERRAL_RECEIVED = "referral_received"
+    FEEDBACK = "feedback"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+    MINUTES_ISSUED = "minutes_issued"
+    AGREEMENT_DRAFTED = "agreement_drafted"
+    AGREEMENT_EFFECTIVE = "agreement_effective"
+    CONFIRMATION_FILED = "confirmation_filed"
+    CONFIRMATION_DECIDED = "confirmation_decided"
+    NOTICE_GIVEN = "notice_given"
+    TASK_REPORTED = "task_reported"
+    RETURN_VISIT = "return_visit"
+
+
 class Referral(LabelledEnum):
     LITIGATION = "litigation"
     ARBITRATION = "arbitration"
@@ -243,7 +270,13 @@ class Party(db.Model):
 
 
 class DisputeEvent(db.Model):
-    """One step on a dispute's timeline: who did what, when and why."""
+    """One step on a dispute's timeline: who did what, when and why.
+
+    `action` holds the step's kind (an EventKind value) and `data` the facts its sentence is
+    made of, so the sentence is written at display time in the reader's language; `note` is
+    only what a person typed (a reason, an outcome). Rows from before `data` existed carry
+    their sentence in `note`.
+    """
 
     __tablename__ = "dispute_events"
 
@@ -256,9 +289,17 @@ class DisputeEvent(db.Model):
     from_status: Mapped[Status | None] = mapped_column(_enum(Status))
     to_status: Mapped[Status | None] = mapped_column(_enum(Status))
     note: Mapped[str] = mapped_column(sa.Text, default="")
+    data: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default="{}")
 
     dispute: Mapped[Dispute] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
+
+    @property
+    def kind(self) -> EventKind | None:
+        try:
+            return EventKind(self.action)
+        except ValueError:
+            return None
 
 
 class ReferenceCounter(db.Model):

@@ -17,12 +17,12 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from portal.audit.services import record
-from portal.disputes import references
+from portal.disputes import references, timeline
 from portal.disputes.models import (
     Category,
     CategorySector,
     Dispute,
-    DisputeEvent,
+    EventKind,
     Party,
     PartyRole,
     Referral,
@@ -97,14 +97,21 @@ def _check_state(dispute: Dispute, action: str) -> None:
                             status=dispute.status.label))
 
 
-def _log(actor: User, dispute: Dispute, action: str, note: str = "",
-         before: Status | None = None, changes: dict | None = None) -> None:
-    dispute.events.append(DisputeEvent(
-        actor_id=actor.id, action=action, from_status=before, to_status=dispute.status,
-        note=note, at=utcnow()))
+def _log(actor: User, dispute: Dispute, kind: EventKind, note: str = "",
+         before: Status | None = None, changes: dict | None = None, **data) -> None:
+    timeline.add(dispute, kind, actor, note, before=before, after=dispute.status, **data)
     if before is not None and before is not dispute.status:
         changes = {"status": [before.name, dispute.status.name], **(changes or {})}
-    record(f"dispute.{action}", dispute, summary=note[:500], changes=changes, actor=actor)
+    record(f"dispute.{kind.value}", dispute, summary=note[:500], changes=changes, actor=actor)
+
+
+def _deadline_moved(actor: User, dispute: Dispute, old: date | None, reason: str) -> None:
+    """Every change of the handling deadline shows on the timeline: from, to and why."""
+    if dispute.due_on == old:
+        return
+    timeline.add(dispute, EventKind.DEADLINE_CHANGED, actor, reason=reason,
+                 **{"from": old.isoformat() if old else None,
+                    "to": dispute.due_on.isoformat() if dispute.due_on else None})
 
 
 def _validate(data: DisputeInput, today: date) -> None:
@@ -166,7 +173,7 @@ def create_dispute(actor: User, data: DisputeInput) -> Dispute:
     )
     db.session.add(dispute)
     db.session.flush()
-    _log(actor, dispute, "reported", data.title, changes={"reference": reference})
+    _log(actor, dispute, EventKind.REPORTED, data.title, changes={"reference": reference})
     db.session.commit()
     return dispute
 
@@ -200,7 +207,10 @@ def update_dispute(actor: User, dispute: Dispute, data: DisputeInput) -> Dispute
         dispute.parties = [Party(**vars(p)) for p in data.parties]
         changes["parties"] = [len(old_parties), len(new_parties)]
     if changes:
-        _log(actor, dispute, "edited", ", ".join(sorted(changes)), changes=changes)
+        _log(actor, dispute, EventKind.EDITED, changes=changes, fields=sorted(changes))
+        if "due_on" in changes:
+            old = changes["due_on"][0]
+            _deadline_moved(actor, dispute, date.fromisoformat(old) if old else None, "edited")
     db.session.commit()
     return dispute
 
@@ -210,19 +220,19 @@ def assign(actor: User, dispute: Dispute, handler: User, note: str = "") -> None
     _check_state(dispute, "assign")
     if not handler.active:
         raise DomainError(_("This account is deactivated."), "handler_id")
-    _set_handler(actor, dispute, handler, "assigned", note)
+    _set_handler(actor, dispute, handler, EventKind.ASSIGNED, note)
 
 
 def take_over(actor: User, dispute: Dispute, note: str = "") -> None:
     _check(actor, "dispute.take_over", dispute)
     _check_state(dispute, "assign")
-    _set_handler(actor, dispute, actor, "taken_over", note)
+    _set_handler(actor, dispute, actor, EventKind.TAKEN_OVER, note)
 
 
-def _set_handler(actor, dispute, handler, action, note) -> None:
+def _set_handler(actor, dispute, handler, kind, note) -> None:
     old = dispute.handler
     dispute.handler = handler
-    _log(actor, dispute, action, note or handler.full_name,
+    _log(actor, dispute, kind, note.strip(), handler=handler.full_name,
          changes={"handler": [old.username if old else None, handler.username]})
     db.session.commit()
 
@@ -239,7 +249,7 @@ def handle(actor: User, dispute: Dispute, note: str) -> None:
     dispute.status = Status.HANDLING
     if dispute.handler_id is None:
         dispute.handler = actor
-    _log(actor, dispute, "handled", note.strip(), before)
+    _log(actor, dispute, EventKind.HANDLED, note.strip(), before)
     db.session.commit()
 
 
@@ -254,7 +264,7 @@ def escalate(actor: User, dispute: Dispute, to_tier: int, reason: str):
     if not reason.strip():
         raise DomainError(_("Give the reason for escalating."), "reason")
     before = dispute.status
-    old_tier = dispute.tier
+    old_tier, old_due = dispute.tier, dispute.due_on
     dispute.tier = to_tier
     conference = None
     if to_tier == 3:
@@ -265,8 +275,12 @@ def escalate(actor: User, dispute: Dispute, to_tier: int, reason: str):
         conference = open_draft_conference(actor, dispute)
     else:
         dispute.status = Status.HANDLING
-    _log(actor, dispute, "escalated", reason.strip(), before,
-         changes={"tier": [old_tier, to_tier]})
+    changes = {"tier": [old_tier, to_tier]}
+    if dispute.due_on != old_due:
+        changes["due_on"] = [old_due.isoformat() if old_due else None, dispute.due_on.isoformat()]
+    _log(actor, dispute, EventKind.ESCALATED, reason.strip(), before, changes=changes,
+         from_tier=old_tier, to_tier=to_tier)
+    _deadline_moved(actor, dispute, old_due, "escalated")
     db.session.commit()
     return conference
 
@@ -279,7 +293,7 @@ def resolve(actor: User, dispute: Dispute, outcome: str) -> None:
     before = dispute.status
     dispute.status = Status.RESOLVED
     dispute.outcome = outcome.strip()
-    _log(actor, dispute, "resolved", dispute.outcome, before)
+    _log(actor, dispute, EventKind.RESOLVED, dispute.outcome, before)
     db.session.commit()
 
 
@@ -295,8 +309,8 @@ def refer(actor: User, dispute: Dispute, kind: Referral, body: str, reference: s
     dispute.referral_body = body.strip()
     dispute.referral_ref = reference.strip() or None
     dispute.outcome = outcome.strip()
-    _log(actor, dispute, "referred", f"{kind.label}: {dispute.referral_body}", before,
-         changes={"referral": kind.name})
+    _log(actor, dispute, EventKind.REFERRED, dispute.outcome, before,
+         changes={"referral": kind.name}, referral=kind.name, body=dispute.referral_body)
     db.session.commit()
 
 
@@ -311,8 +325,9 @@ def record_feedback(actor: User, dispute: Dispute, method: str, note: str,
     dispute.feedback_method = method
     dispute.feedback_note = note.strip()
     dispute.satisfaction = satisfaction
-    _log(actor, dispute, "feedback", note.strip(),
-         changes={"method": method, "satisfaction": satisfaction})
+    _log(actor, dispute, EventKind.FEEDBACK, note.strip(),
+         changes={"method": method, "satisfaction": satisfaction}, method=method,
+         satisfaction=satisfaction)
     db.session.commit()
 
 
@@ -327,7 +342,7 @@ def close(actor: User, dispute: Dispute, note: str = "") -> None:
     before = dispute.status
     dispute.status = Status.CLOSED
     dispute.closed_at = utcnow()
-    _log(actor, dispute, "closed", note.strip(), before)
+    _log(actor, dispute, EventKind.CLOSED, note.strip(), before)
     db.session.commit()
 
 
@@ -340,7 +355,7 @@ def reopen(actor: User, dispute: Dispute, reason: str) -> None:
     dispute.status = Status.HANDLING if dispute.tier < 3 else Status.ESCALATED
     dispute.closed_at = None
     dispute.feedback_at = None
-    _log(actor, dispute, "reopened", reason.strip(), before)
+    _log(actor, dispute, EventKind.REOPENED, reason.strip(), before)
     db.session.commit()
 
 

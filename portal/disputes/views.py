@@ -24,7 +24,7 @@ from portal.bounds import in_range, optional_id
 from portal.collation import by_pinyin
 from portal.conferences.models import Conference
 from portal.config import EXAMPLES_DIR
-from portal.disputes import listing, policy, search, services
+from portal.disputes import listing, policy, search, services, timeline
 from portal.disputes.forms import (
     MAX_PARTIES,
     AssignForm,
@@ -438,16 +438,6 @@ def import_example():
                      as_attachment=True, download_name="city-platform-export.csv")
 
 
-EVENT_LABELS = {
-    "reported": _l("Reported"), "imported": _l("Imported from the city platform"),
-    "edited": _l("Edited"), "assigned": _l("Handler assigned"),
-    "taken_over": _l("Taken over"), "handled": _l("Handling recorded"),
-    "escalated": _l("Escalated"), "resolved": _l("Resolved"), "referred": _l("Referred"),
-    "feedback": _l("Feedback to the parties"), "closed": _l("Closed"),
-    "reopened": _l("Reopened"),
-}
-
-
 @bp.app_context_processor
 def _helpers():
     def my_disputes():
@@ -464,4 +454,6 @@ def _helpers():
         }
 
     return {"my_disputes": my_disputes,
-            "event_label": lambda action: str(EVENT_LABELS.get(action, action))}
+            "event_label": timeline.label, "event_detail": timeline.detail,
+            "satisfaction_label": timeline.satisfaction_label,
+            "feedback_method_label": timeline.method_label}

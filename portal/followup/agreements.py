@@ -20,8 +20,8 @@ from flask_babel import gettext as _
 
 from portal.audit.services import record
 from portal.conferences.models import Conference, ConferenceState
-from portal.disputes import references
-from portal.disputes.models import Dispute, DisputeEvent, Party, PartyRole
+from portal.disputes import references, timeline
+from portal.disputes.models import Dispute, EventKind, Party, PartyRole
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal.followup.models import (
@@ -59,11 +59,6 @@ def today() -> date:
 def conference_day(conference: Conference) -> date:
     when = conference.started_at or conference.starts_at or conference.created_at
     return when.astimezone(local_zone()).date()
-
-
-def _event(actor: User, dispute: Dispute, action: str, note: str) -> None:
-    dispute.events.append(DisputeEvent(actor_id=actor.id, action=action, note=note,
-                                       at=utcnow()))
 
 
 # --- drawing the agreement from the record ------------------------------------------------
@@ -179,7 +174,8 @@ def generate(actor: User, conference: Conference) -> Agreement:
         db.session.add(agreement)
         db.session.flush()
         action = "agreement.generated"
-        _event(actor, conference.dispute, "agreement_drafted", agreement.number)
+        timeline.add(conference.dispute, EventKind.AGREEMENT_DRAFTED, actor,
+                     number=agreement.number)
     else:
         _editable(agreement)
         agreement.content, agreement.version = content, agreement.version + 1
@@ -388,8 +384,8 @@ def _take_effect(actor: User, agreement: Agreement) -> None:
     db.session.flush()
     queue.enqueue("agreement.seal", seal_key(agreement), {"agreement": agreement.id},
                   requested_by=actor)
-    _event(actor, agreement.dispute, "agreement_effective",
-           f"调解协议书 {agreement.number} 自 {agreement.effective_on} 起生效")
+    timeline.add(agreement.dispute, EventKind.AGREEMENT_EFFECTIVE, actor,
+                 number=agreement.number, effective_on=agreement.effective_on.isoformat())
     obligations_to_tasks(actor, agreement)
 
 
@@ -452,8 +448,9 @@ def record_filing(actor: User, agreement: Agreement, filed_on: date, court: str,
     agreement.confirmation = Confirmation.PENDING
     agreement.confirmation_late = late
     agreement.confirmation_late_reason = late_reason.strip() or None
-    _event(actor, agreement.dispute, "confirmation_filed",
-           f"{court.strip()} {filed_on}" + ("（逾期申请）" if late else ""))
+    timeline.add(agreement.dispute, EventKind.CONFIRMATION_FILED, actor,
+                 agreement.confirmation_late_reason or "", court=court.strip(),
+                 filed_on=filed_on.isoformat(), late=late)
     record("agreement.confirmation_filed", agreement, actor=actor,
            changes={"filed_on": filed_on.isoformat(), "court": court.strip(), "late": late})
     db.session.commit()
@@ -471,7 +468,8 @@ def record_ruling(actor: User, agreement: Agreement, outcome: Confirmation, ruli
         raise DomainError(_("The decision date must lie between the filing and today."))
     agreement.confirmation, agreement.confirmation_ruling = outcome, ruling.strip()[:120]
     agreement.confirmation_decided_on = decided_on
-    _event(actor, agreement.dispute, "confirmation_decided", f"{outcome.label} {ruling}")
+    timeline.add(agreement.dispute, EventKind.CONFIRMATION_DECIDED, actor,
+                 outcome=outcome.name, ruling=agreement.confirmation_ruling)
     record("agreement.confirmation_decided", agreement, actor=actor,
            changes={"outcome": outcome.name, "ruling": ruling.strip()})
     db.session.commit()
@@ -535,7 +533,8 @@ def record_notice(actor: User, dispute: Dispute, party: Party, given_on: date,
     notice = RightsNotice(dispute_id=dispute.id, party_id=party.id, given_on=given_on,
                           method=method, given_by_id=actor.id)
     db.session.add(notice)
-    _event(actor, dispute, "notice_given", f"{party.name} {given_on}")
+    timeline.add(dispute, EventKind.NOTICE_GIVEN, actor, party=party.name,
+                 given_on=given_on.isoformat(), method=method)
     record("rights_notice.given", dispute, actor=actor,
            changes={"party": party.name, "given_on": given_on.isoformat(), "method": method})
     db.session.commit()

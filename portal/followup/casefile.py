@@ -13,10 +13,12 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from portal.audit.services import record
 from portal.conferences.models import Brief, Conference, Document
+from portal.disputes import timeline
 from portal.disputes.models import Dispute
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
@@ -125,7 +127,23 @@ def _bytes_io(data: bytes):
 
 
 def _html(template: str, **context) -> str:
-    return template_environment().get_template(template).render(draft=False, **context)
+    # The file is a Chinese document whoever asked for it, so every label is written in Chinese.
+    with force_locale("zh_CN"):
+        return template_environment().get_template(template).render(draft=False, **context)
+
+
+class _Step:
+    """One line of the intake record's history, in the words of the timeline."""
+
+    def __init__(self, event):
+        self.at, self.note = event.at, event.note
+        self.actor = event.actor.full_name if event.actor else "系统"
+        self.label, self.detail = timeline.label(event), timeline.detail(event)
+
+
+def _steps(dispute: Dispute) -> list[_Step]:
+    with force_locale("zh_CN"):
+        return [_Step(event) for event in dispute.events]
 
 
 def cover(dispute: Dispute, filed_by: User | None) -> Cover:
@@ -149,7 +167,7 @@ def collect(dispute: Dispute, folder: Path, progress=lambda percent, step: None)
     sections = []
     progress(5, _("Intake record"))
     sections.append(Section("纠纷受理登记表", html=_html(
-        "followup/pdf/intake.html", dispute=dispute, events=dispute.events)))
+        "followup/pdf/intake.html", dispute=dispute, events=_steps(dispute))))
     progress(15, _("Notices of rights and duties"))
     sections.append(Section("当事人权利义务告知书", html=agreements.notices_html(dispute)))
     notices = agreements.notices_of(dispute)
@@ -186,7 +204,8 @@ def collect(dispute: Dispute, folder: Path, progress=lambda percent, step: None)
     sections.append(Section("履行情况及回访记录", html=_html(
         "followup/pdf/followup.html", dispute=dispute, tasks=tasks.tasks_of(dispute),
         visits=tasks.visits_of(dispute), agreements=found,
-        deadline=agreements.confirmation_deadline)))
+        deadline=agreements.confirmation_deadline, satisfaction=timeline.satisfaction_label,
+        method=timeline.method_label)))
     progress(80, _("Attachments"))
     documents = db.session.execute(sa.select(
         Document.id, Document.filename, Document.content_type).where(

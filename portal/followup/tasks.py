@@ -11,7 +11,8 @@ from flask_babel import gettext as _
 
 from portal.audit.services import record
 from portal.conferences.models import Conference
-from portal.disputes.models import Dispute, DisputeEvent, Status
+from portal.disputes import timeline
+from portal.disputes.models import Dispute, EventKind, Status
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal.followup.models import (
@@ -128,9 +129,8 @@ def report(actor: User, task: Task, state: TaskState, note: str) -> Task:
     task.reported_at, task.reported_by_id = utcnow(), actor.id
     db.session.add(ProgressEntry(task=task, by_id=actor.id, state=state, note=task.report,
                                  at=task.reported_at))
-    task.dispute.events.append(DisputeEvent(
-        actor_id=actor.id, action="task_reported", at=utcnow(),
-        note=f"{task.title[:80]}：{state.label}"))
+    timeline.add(task.dispute, EventKind.TASK_REPORTED, actor, task=task.title[:80],
+                 state=state.name)
     record("task.reported", task, actor=actor, summary=task.report[:500],
            changes={"state": [before.name, state.name]})
     db.session.commit()
@@ -154,8 +154,8 @@ def record_visit(actor: User, dispute: Dispute, visited_on: date, method: str, v
                         visitor_id=actor.id, method=method, visited=visited.strip()[:200],
                         findings=findings.strip()[:4000], satisfaction=satisfaction)
     db.session.add(visit)
-    dispute.events.append(DisputeEvent(actor_id=actor.id, action="return_visit", at=utcnow(),
-                                       note=f"{visited.strip()[:60]}：{findings.strip()[:200]}"))
+    timeline.add(dispute, EventKind.RETURN_VISIT, actor, findings.strip()[:200],
+                 visited=visited.strip()[:60], satisfaction=satisfaction)
     record("followup.return_visit", dispute, actor=actor,
            changes={"visited_on": visited_on.isoformat(), "satisfaction": satisfaction,
                     "task": task.id if task else None})
@@ -172,8 +172,8 @@ def record_referral_receipt(actor: User, dispute: Dispute, body: str, reference:
         raise DomainError(_("Give the receiving body and its reference number."))
     old = [dispute.referral_body, dispute.referral_ref]
     dispute.referral_body, dispute.referral_ref = body.strip()[:120], reference.strip()[:64]
-    dispute.events.append(DisputeEvent(actor_id=actor.id, action="referral_received",
-                                       at=utcnow(), note=f"{body.strip()} {reference.strip()}"))
+    timeline.add(dispute, EventKind.REFERRAL_RECEIVED, actor, body=dispute.referral_body,
+                 reference=dispute.referral_ref)
     record("dispute.referral_received", dispute, actor=actor,
            changes={"referral": [old, [dispute.referral_body, dispute.referral_ref]]})
     db.session.commit()

@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from portal.orgs.services import update_own_preferences
@@ -15,8 +15,11 @@ bp = Blueprint("main", __name__)
 
 
 @bp.route("/")
-@login_required
 def dashboard():
+    # The portal's front door: a visitor who is not signed in is simply shown the sign-in,
+    # without the "please sign in to see this page" of a deep link.
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
     return render_template("main/dashboard.html")
 
 

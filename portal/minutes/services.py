@@ -17,8 +17,8 @@ from flask_babel import gettext as _
 from portal.audit.services import record
 from portal.auth.services import PasswordRefused, confirm_password
 from portal.conferences.models import Answer, Brief, Conference, ConferenceState, InviteeGroup
-from portal.disputes import references
-from portal.disputes.models import DisputeEvent
+from portal.disputes import references, timeline
+from portal.disputes.models import EventKind
 from portal.errors import Conflict, DomainError, NotAllowed
 from portal.extensions import db
 from portal.jobs import queue
@@ -525,9 +525,7 @@ def issue(actor: User, version: MinutesVersion) -> MinutesVersion:
     record("minutes.issued", conference, actor=actor,
            changes={"version": version.number, "hash": version.content_hash,
                     "state": [before.name, S.SIGNED.name]})
-    conference.dispute.events.append(DisputeEvent(
-        actor_id=actor.id, action="minutes_issued", note=f"第 {version.number} 版会商纪要已签署",
-        at=utcnow()))
+    timeline.add(conference.dispute, EventKind.MINUTES_ISSUED, actor, version=version.number)
     from portal.followup.tasks import minutes_to_tasks
 
     minutes_to_tasks(actor, conference, version.snapshot)

@@ -194,6 +194,8 @@ class User(UserMixin, db.Model):
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The sign-in before the current one, which is what "last sign-in" means to its owner.
+    previous_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Changing it invalidates every session cookie issued before (password change, reset).
     session_token: Mapped[str] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

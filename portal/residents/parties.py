@@ -16,7 +16,8 @@ from flask_babel import gettext as _
 
 from portal.audit.services import record
 from portal.conferences.models import Conference, ConferenceState
-from portal.disputes.models import CLOSED_STATES, DisputeEvent, Status
+from portal.disputes import timeline
+from portal.disputes.models import CLOSED_STATES, EventKind, Status
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.followup.models import Agreement, AgreementState, ReturnVisit
@@ -163,9 +164,8 @@ def _as_feedback(dispute, given: CaseRating) -> None:
     dispute.feedback_method = "online"
     dispute.feedback_note = given.comment or str(given.rating.label)
     dispute.satisfaction = FEEDBACK_SATISFACTION[given.rating]
-    dispute.events.append(DisputeEvent(
-        actor_id=None, action="feedback", at=given.rated_at,
-        note=f"当事人在案件页评价：{given.rating.label}"))
+    timeline.add(dispute, EventKind.FEEDBACK, note=given.comment, at=given.rated_at,
+                 rating=given.rating.name)
     record("dispute.feedback", dispute, summary=dispute.feedback_note, actor_name="party",
            changes={"method": "online", "satisfaction": dispute.satisfaction})
 

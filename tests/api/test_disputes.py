@@ -8,23 +8,23 @@ from tests.api.conftest import dispute_body
 
 
 def test_create_registers_the_dispute_as_the_token_account(api_as, make, village):
-    grid = make.user(Role.GRID_WORKER)
-    response = api_as(grid).post("/disputes", json=dispute_body(village.id))
+    mediator = make.user(Role.MEDIATOR)
+    response = api_as(mediator).post("/disputes", json=dispute_body(village.id))
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     assert body["reference"].startswith("南城矛")
     assert body["status"] == "reported"
-    assert body["reporter"]["id"] == grid.id
+    assert body["reporter"]["id"] == mediator.id
     assert body["parties"][0]["phone"] == "138****5678"
     dispute = db.session.get(Dispute, body["id"])
     assert dispute.amount == 86000
 
 
 def test_calls_are_audited_with_the_token_name(api_as, make, village):
-    grid = make.user(Role.GRID_WORKER, username="zhou")
-    api_as(grid).post("/disputes", json=dispute_body(village.id))
+    mediator = make.user(Role.MEDIATOR, username="zhou")
+    api_as(mediator).post("/disputes", json=dispute_body(village.id))
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "dispute.reported"))
-    assert event.actor_id == grid.id
+    assert event.actor_id == mediator.id
     assert event.actor_name == "api:zhou"
 
 
@@ -45,8 +45,8 @@ def test_list_filters_and_pages_with_a_cursor(api_as, make, village, convener):
 
 
 def test_list_shows_only_what_the_pages_show(api_as, make, village):
-    mine = make.user(Role.GRID_WORKER)
-    other = make.user(Role.GRID_WORKER)
+    mine = make.user(Role.MEDIATOR)
+    other = make.user(Role.MEDIATOR)
     make.dispute(reporter=mine, title="我的")
     make.dispute(reporter=other, title="别人的")
     titles = [d["title"] for d in api_as(mine).get("/disputes").get_json()["items"]]
@@ -99,7 +99,7 @@ def test_personal_data_only_with_the_right_and_audited(api_as, make, convener):
 
 
 def test_same_idempotency_key_and_body_creates_once(api_as, make, village):
-    api = api_as(make.user(Role.GRID_WORKER))
+    api = api_as(make.user(Role.MEDIATOR))
     key = {"Idempotency-Key": "city-2026-000123"}
     first = api.post("/disputes", json=dispute_body(village.id), headers=key)
     again = api.post("/disputes", json=dispute_body(village.id), headers=key)
@@ -109,7 +109,7 @@ def test_same_idempotency_key_and_body_creates_once(api_as, make, village):
 
 
 def test_same_idempotency_key_with_another_body_is_a_conflict(api_as, make, village):
-    api = api_as(make.user(Role.GRID_WORKER))
+    api = api_as(make.user(Role.MEDIATOR))
     key = {"Idempotency-Key": "k1"}
     api.post("/disputes", json=dispute_body(village.id), headers=key)
     other = api.post("/disputes", json=dispute_body(village.id, title="另一件"), headers=key)
@@ -119,7 +119,7 @@ def test_same_idempotency_key_with_another_body_is_a_conflict(api_as, make, vill
 
 
 def test_a_refused_create_releases_its_idempotency_key(api_as, make, village):
-    api = api_as(make.user(Role.GRID_WORKER))
+    api = api_as(make.user(Role.MEDIATOR))
     key = {"Idempotency-Key": "k2"}
     bad = api.post("/disputes", json=dispute_body(999999), headers=key)
     assert bad.status_code == 422

@@ -11,7 +11,7 @@ from tests.api.conftest import dispute_body
 
 @pytest.fixture
 def api(api_as, make):
-    return api_as(make.user(Role.GRID_WORKER), language="en")
+    return api_as(make.user(Role.MEDIATOR), language="en")
 
 
 def _nothing_written():
@@ -72,7 +72,7 @@ def test_text_that_cannot_be_stored_is_refused(api, village):
 
 
 def test_messages_default_to_chinese(api_as, make):
-    api = api_as(make.user(Role.GRID_WORKER))
+    api = api_as(make.user(Role.MEDIATOR))
     body = _shape(api.post("/disputes", json={}), 422, "validation_failed")
     assert body["errors"]["title"] == ["此字段为必填项。"]
 
@@ -115,7 +115,7 @@ def test_state_conflicts_are_409(api_as, make):
 
 def test_rate_limit_per_token_is_429(api_as, make, app, monkeypatch):
     monkeypatch.setitem(app.config, "PORTAL_API_RATE_LIMIT", "3 per minute")
-    user = make.user(Role.GRID_WORKER)
+    user = make.user(Role.MEDIATOR)
     first, second = api_as(user), api_as(user)
     statuses = [first.get("/disputes").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]

@@ -3,12 +3,14 @@
 import re
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from portal.api import tokens
 from portal.api.models import ApiClient, ApiToken
 from portal.audit.models import AuditEvent
 from portal.disputes.models import Dispute
+from portal.errors import NotAllowed
 from portal.extensions import db
 from portal.orgs.models import Role
 from portal.timeutil import utcnow
@@ -18,7 +20,7 @@ TOKEN = re.compile(r"ncp_[A-Za-z0-9_-]{40,}")
 
 
 def test_personal_token_is_shown_once_and_stored_hashed(make, login, client):
-    user = make.user(Role.GRID_WORKER)
+    user = make.user(Role.MEDIATOR)
     login(user)
     page = client.post("/api-tokens/", data={"name": "脚本", "scopes": ["disputes:read"],
                                              "expiry": "30"})
@@ -30,7 +32,7 @@ def test_personal_token_is_shown_once_and_stored_hashed(make, login, client):
 
 
 def test_revoked_token_is_refused(make, client, login):
-    user = make.user(Role.GRID_WORKER)
+    user = make.user(Role.MEDIATOR)
     token, raw = tokens.create_personal_token(user, "x", ["disputes:read"], None)
     login(user)
     client.post(f"/api-tokens/{token.id}/revoke")  # without the confirmation: nothing
@@ -43,7 +45,7 @@ def test_revoked_token_is_refused(make, client, login):
 
 
 def test_expired_token_is_refused(make, client):
-    user = make.user(Role.GRID_WORKER)
+    user = make.user(Role.MEDIATOR)
     token, raw = tokens.create_personal_token(user, "x", ["disputes:read"], None)
     token.expires_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
@@ -56,7 +58,7 @@ def test_missing_and_unknown_tokens_are_401(client):
 
 
 def test_a_deactivated_account_stops_its_tokens(make, client, token_for):
-    user = make.user(Role.GRID_WORKER)
+    user = make.user(Role.MEDIATOR)
     raw = token_for(user)
     user.active = False
     db.session.commit()
@@ -99,7 +101,7 @@ def test_only_admins_manage_clients(make, login, client):
 
 
 def test_scope_refusal_is_403_and_writes_nothing(make, client, token_for):
-    user = make.user(Role.GRID_WORKER)
+    user = make.user(Role.MEDIATOR)
     api = Api(client, token_for(user, scopes=["disputes:read"]))
     response = api.post("/disputes", json=dispute_body(make.village().id))
     assert response.status_code == 403
@@ -107,3 +109,23 @@ def test_scope_refusal_is_403_and_writes_nothing(make, client, token_for):
     assert db.session.scalar(sa.select(sa.func.count(Dispute.id))) == 0
     for path in ("/conferences", "/verify/" + "0" * 64):
         assert api.get(path).get_json()["code"] == "insufficient_scope"
+
+
+def test_grid_workers_are_neither_offered_nor_given_personal_tokens(make, login, client):
+    grid = make.user(Role.GRID_WORKER)
+    login(grid)
+    assert 'href="/api-tokens/"' not in client.get("/").get_data(as_text=True)
+    assert client.get("/api-tokens/").status_code == 403
+    with pytest.raises(NotAllowed):
+        tokens.create_personal_token(grid, "脚本", ["disputes:read"], None)
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count(ApiToken.id))) == 0
+
+
+def test_a_token_stops_when_its_account_loses_the_roles_that_use_tokens(make, client):
+    user = make.user(Role.MEDIATOR)
+    _token, raw = tokens.create_personal_token(user, "x", ["disputes:read"], None)
+    user.set_roles([Role.GRID_WORKER])
+    db.session.commit()
+    response = Api(client, raw).get("/disputes")
+    assert response.status_code == 401 and response.get_json()["code"] == "role_without_tokens"

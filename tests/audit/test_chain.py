@@ -122,3 +122,16 @@ def test_events_written_in_bulk_link_into_the_chain(make):
     db.session.execute(sa.update(AuditEvent).where(AuditEvent.seq == 30).values(summary="x"))
     db.session.commit()
     assert verify_chain().broken_seq == 30
+
+
+def test_the_signed_in_user_is_logged_as_themselves_not_as_a_proxy(make, login, client):
+    user = make.user(Role.MEDIATOR)
+    login(user)
+    client.post("/language", data={"language": "en", "next": "/"})
+    event = db.session.scalar(sa.select(AuditEvent).where(
+        AuditEvent.action == "user.preferences_changed"))
+    assert (event.object_type, event.object_id) == ("User", str(user.id))
+    client.post("/logout")
+    login(make.user(Role.ADMIN))
+    page = client.get("/admin/audit/").get_data(as_text=True)
+    assert f"User {user.id}" in page and "LocalProxy" not in page

@@ -56,7 +56,7 @@ def test_deactivation_ends_the_sessions(app, client, make, login):
 
 
 def test_a_locked_account_stops_its_api_tokens_until_the_lock_ends(client, make):
-    user = make.user(Role.GRID_WORKER)
+    user = make.user(Role.SECRETARY)
     _token, raw = tokens.create_personal_token(user, "测试", SCOPES, None)
     assert Api(client, raw).get("/disputes").status_code == 200
     for _ in range(5):

@@ -71,7 +71,7 @@ def test_answer_from_the_page_and_quorum_badge(client, make, login, nancheng):
                            data={"answer-answer": "ACCEPTED", "answer-note": ""})
     assert response.status_code == 302
     room = client.get(f"/conferences/{conference.id}").get_data(as_text=True)
-    assert "已接受" in room and "尚未达到法定人数" in room
+    assert "已接受" in room and "三方及必须参会单位未全部确认参会" in room
 
 
 def test_delegation_from_the_page(client, make, login, nancheng):
@@ -166,7 +166,7 @@ def test_convener_schedules_with_override_shown_on_the_page(client, make, login,
             "schedule-ends_at": starts.strftime("%Y-%m-%dT11:00"), "schedule-room_id": room.id}
     page = client.post(f"/conferences/{conference.id}/schedule", data=form,
                        follow_redirects=True).get_data(as_text=True)
-    assert "尚未达到法定人数" in page and "书面理由" in page
+    assert "三方及必须参会单位未全部确认参会" in page and "书面理由" in page
     form["schedule-override_reason"] = "派出所所长带队出警，由副所长代为参会"
     page = client.post(f"/conferences/{conference.id}/schedule", data=form,
                        follow_redirects=True).get_data(as_text=True)

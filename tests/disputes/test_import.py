@@ -11,6 +11,7 @@ from flask_babel import force_locale
 
 from portal.audit.models import AuditEvent
 from portal.audit.services import verify_chain
+from portal.disputes import timeline
 from portal.disputes.importer import COLUMNS, ImportRejected, import_csv
 from portal.disputes.models import (
     Category,
@@ -96,7 +97,7 @@ def test_imports_the_utf8_example_file(convener):
         ("李志明", PartyRole.THIRD_PARTY)]
     assert wages.parties[1].id_number is None and wages.parties[2].phone == "0356-5218866"
     assert [(e.action, e.to_status) for e in wages.events] == [("imported", Status.REPORTED)]
-    assert "网格上报" in wages.events[0].note
+    assert "网格上报" in timeline.detail(wages.events[0])
     actions = list(db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.seq)))
     assert actions == ["dispute.imported"] * 3 + ["disputes.imported"]
     assert verify_chain().intact

@@ -51,11 +51,38 @@ def test_times_are_shown_in_the_users_zone(client, make, login):
     from datetime import UTC, datetime
 
     user = make.user(timezone="Europe/Berlin")
-    login(user)  # signing in sets last_login_at to now, so fix it afterwards
-    db.session.get(User, user.id).last_login_at = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+    login(user)  # signing in moves the sign-in before to previous_login_at, so set it after
+    db.session.get(User, user.id).previous_login_at = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
     db.session.commit()
     page = client.get("/").get_data(as_text=True)
     assert "13:00" in page  # 12:00 UTC is 13:00 in Berlin in winter
+
+
+def test_last_sign_in_is_the_one_before_this_one(client, make, login):
+    from datetime import UTC, datetime
+
+    user = make.user(Role.MEDIATOR, timezone="Asia/Shanghai")
+    login(user)
+    assert "这是您第一次登录。" in client.get("/").get_data(as_text=True)
+    client.post("/logout")
+    db.session.get(User, user.id).last_login_at = datetime(2026, 11, 30, 1, 15, tzinfo=UTC)
+    db.session.commit()
+    login(user)
+    page = client.get("/").get_data(as_text=True)
+    assert "09:15" in page and "第一次登录" not in page  # 01:15 UTC is 09:15 in Beijing
+
+
+def test_the_front_door_shows_the_sign_in_without_a_warning(client):
+    response = client.get("/")
+    assert response.status_code == 302 and response.location.startswith("/login")
+    page = client.get(response.location).get_data(as_text=True)
+    assert "请先登录再查看此页面。" not in page and "登录" in page
+
+
+def test_a_deep_link_says_why_the_sign_in_comes_first(client):
+    response = client.get("/disputes/")
+    assert response.status_code == 302
+    assert "请先登录再查看此页面。" in client.get(response.location).get_data(as_text=True)
 
 
 def test_security_headers(client):

@@ -33,7 +33,7 @@ def test_pdf_contains_title_attendees_and_signatures(issued_minutes, issued_pdf,
 
 def test_pdf_contains_the_four_accounts_and_action_items(issued_pdf, pdf_text):
     text = pdf_text(issued_pdf)
-    for label in ("心理帐", "感情帐", "后果帐", "利益帐"):
+    for label in ("心理账", "感情账", "后果账", "利益账"):
         assert label in text
     assert "组织复测" in text and "2026年3月12日" in text
 

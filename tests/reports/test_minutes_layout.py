@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 
 from reports.minutes import ActionItem, Attendee, FourAccounts, Signature, render_minutes_pdf
 
-SECTIONS = ("一、参会人员", "二、会商议程", "三、案情概要", "四、会商经过", "五、“四笔帐”",
+SECTIONS = ("一、参会人员", "二、会商议程", "三、案情概要", "四、会商经过", "五、“四笔账”",
             "六、各方意见", "七、会商结果", "八、任务分工", "九、后续安排", "十、保密承诺",
             "十一、签字确认")
 
@@ -57,8 +57,8 @@ def test_empty_accounts_are_left_out_or_say_none(make_minutes, pdf_text):
     minutes = make_minutes(accounts=(FourAccounts("张三", "觉得受了欺负", "", " ", ""),
                                      FourAccounts("李四", "", "", "", "")))
     text = _flat(pdf_text(render_minutes_pdf(minutes, timeout=None)))
-    assert "心理帐：觉得受了欺负" in text
-    assert "感情帐" not in text and "后果帐" not in text and "利益帐" not in text
+    assert "心理账：觉得受了欺负" in text
+    assert "感情账" not in text and "后果账" not in text and "利益账" not in text
     assert "（2）李四无。" in text
 
 
