@@ -27,6 +27,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.orgs.models import Room, User
 from portal.permissions import can
+from portal.timeutil import format_span
 from scheduling.reminders import ReminderKind, SubjectKind
 from scheduling.slots import WallClockSlot
 
@@ -238,7 +239,7 @@ def _helpers():
         propose_form = ProposeForm(prefix="propose")
         confirm_form = ConfirmForm(prefix="confirm")
         confirm_form.slot_id.choices = [
-            SelectChoice(s.id, f"{s.starts_local:%Y-%m-%d %H:%M}–{s.ends_local:%H:%M}")
+            SelectChoice(s.id, format_span(s.slot.start_utc, s.slot.end_utc, s.zone))
             for s in slots]
         confirm_form.room_id.choices = _rooms()
         years = sorted({y for s in slots if services.HOLIDAYS_UNKNOWN in s.warnings
