@@ -83,17 +83,20 @@ def propose(ident):
 @login_required
 def suggestions(ident):
     conference = _conference(ident, "conference.run")
-    form = SuggestForm(request.args)
+    # The page opens on the form alone; only a search submitted with it has a verdict.
+    searched = "minutes" in request.args
+    form = SuggestForm(request.args if searched else None, room_id=conference.room_id)
     form.room_id.choices = _rooms()
     candidates, error = [], None
-    if form.room_id.choices and form.validate():
+    if searched and form.room_id.choices and form.validate():
         room = db.session.get(Room, form.room_id.data) or abort(400)
         try:
             candidates = services.suggest(conference, room, timedelta(minutes=form.minutes.data))
         except DomainError as failure:
             error = failure.message
     return render_template("calendar/suggestions.html", conference=conference, form=form,
-                           candidates=candidates, error=error,
+                           searched=searched and not form.errors, candidates=candidates,
+                           error=error,
                            notice=services.horizon_notice(services.SUGGESTION_DAYS),
                            holidays_known=services.working_calendar().covers)
 
