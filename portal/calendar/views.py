@@ -7,6 +7,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -171,18 +172,23 @@ def download(ident):
 # --- the private feed ---------------------------------------------------------------------
 
 def _feed_links() -> tuple[str, str]:
-    url = url_for("calendar.feed", user_id=current_user.id, token=events.feed_token(current_user),
-                  _external=True)
-    https = "https://" + url.split("://", 1)[1]
-    return https, "webcal://" + url.split("://", 1)[1]
+    """The feed at the portal's public address (PORTAL_BASE_URL), as given and as webcal://.
+
+    Both follow that address's scheme and host rather than the request's: behind a proxy the
+    request may have come in as plain http, and a portal that serves only http has no https
+    link that would work."""
+    path = url_for("calendar.feed", user_id=current_user.id,
+                   token=events.feed_token(current_user))
+    url = current_app.config["PORTAL_BASE_URL"].rstrip("/") + path[len(request.script_root):]
+    return url, "webcal://" + url.split("://", 1)[1]
 
 
 @bp.route("/")
 @login_required
 def mine():
-    https, webcal = _feed_links()
+    link, webcal = _feed_links()
     upcoming = events.feed_events(current_user)
-    return render_template("calendar/mine.html", https=https, webcal=webcal, upcoming=upcoming)
+    return render_template("calendar/mine.html", link=link, webcal=webcal, upcoming=upcoming)
 
 
 @bp.route("/feed/rotate", methods=["POST"])
@@ -203,12 +209,13 @@ def feed(user_id, token):
                           "new one. Sign in to the portal and copy your current link from "
                           "“My calendar”."), status=404, mimetype="text/plain")
     found = events.feed_events(owner)
-    etag = events.ical.feed_etag(found, events.FEED_NAME)
+    name = events.feed_name(owner.language)
+    etag = events.ical.feed_etag(found, name)
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
     if request.if_none_match.contains_weak(etag.strip('"')):
         return Response(status=304, headers=headers)
-    return Response(events.ical.build_feed(found, events.FEED_NAME),
-                    mimetype="text/calendar", headers=headers)
+    return Response(events.ical.build_feed(found, name), mimetype="text/calendar",
+                    headers=headers)
 
 
 # --- what the room page's schedule card shows ------------------------------------------------
