@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 
 from portal.auth.redirects import local_path
+from portal.main.dashboard import cards as dashboard_cards
 from portal.orgs.services import update_own_preferences
 
 bp = Blueprint("main", __name__)
@@ -17,7 +18,7 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @login_required
 def dashboard():
-    return render_template("main/dashboard.html")
+    return render_template("main/dashboard.html", cards=dashboard_cards(current_user))
 
 
 @bp.route("/healthz")
