@@ -4,7 +4,7 @@ import os
 
 import sqlalchemy as sa
 from flask import Flask, has_request_context, request, session
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale
 from flask_login import current_user
 
 from portal.bounds import BoundedIntConverter
@@ -181,9 +181,9 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    @app.template_filter("localtime")
-    def localtime(value, fmt: str = "short"):
-        return format_datetime(value, fmt) if value else "—"
+    from portal.timeutil import register_filters
+
+    register_filters(app)
 
     @app.context_processor
     def helpers():

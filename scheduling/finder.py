@@ -4,12 +4,16 @@ API::
 
     find_slots(participants, room_bookings, duration, start, end, calendar,
                granularity=timedelta(minutes=15), limit=5) -> list[Candidate]
+    spread_slots(participants, room_bookings, duration, start, end, calendar,
+                 proposed=(), granularity=..., limit=5) -> list[Candidate]
 
 Candidates start on a grid of ``granularity`` counted from each working
 period's opening (08:30, 08:45, ...), lie wholly inside one working period,
 and never overlap a room booking. They are ranked by required participants
 free, then optional participants free, then earliest start; each lists who
 cannot come. Existing conferences belong in the participants' busy lists.
+``spread_slots`` picks from the same candidates a set to offer together in a
+poll: none overlapping another or a slot already proposed, spread over days.
 
 The work is interval arithmetic, not a clock scan: each participant's busy
 list is sorted and merged, and every merged interval marks the run of
@@ -20,9 +24,10 @@ with minutes in the horizon.
 
 import heapq
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
 
 from scheduling.errors import SlotError, SlotErrorCode
@@ -68,47 +73,96 @@ def find_slots(
     limit: int = 5,
 ) -> list[Candidate]:
     """The best ``limit`` candidates within the horizon ``[start, end)``, best first."""
-    require_aware(start, end)
-    if duration <= timedelta(0) or granularity <= timedelta(0) or limit < 1:
-        raise SlotError(SlotErrorCode.BAD_SEARCH, "duration, granularity and limit must be > 0")
-    if duration > calendar.longest_period:
-        raise SlotError(
-            SlotErrorCode.BAD_SEARCH,
-            f"no working period is long enough for {duration} "
-            f"(longest is {calendar.longest_period}); propose such a slot by hand",
-        )
-    starts = _grid_starts(calendar, start, end, duration, granularity)
-    if not starts:
-        return []
+    search = _Search(participants, room_bookings, duration, start, end, calendar, granularity,
+                     limit)
+    return [search.candidate(i) for i in heapq.nsmallest(limit, search.open, key=search.score)]
 
-    room_blocked = _blocked_counts(starts, [merged(room_bookings)], duration)
-    busy_lists = [merged(p.busy) for p in participants]
-    required = [busy for p, busy in zip(participants, busy_lists, strict=True) if p.required]
-    optional = [busy for p, busy in zip(participants, busy_lists, strict=True) if not p.required]
-    required_busy = _blocked_counts(starts, required, duration)
-    optional_busy = _blocked_counts(starts, optional, duration)
 
-    ranked = heapq.nsmallest(
-        limit,
-        (
-            (required_busy[i], optional_busy[i], starts[i])
-            for i in range(len(starts))
-            if not room_blocked[i]
-        ),
-    )
-    return [
-        Candidate(
-            slot=WallClockSlot.from_utc(slot_start, slot_start + duration, calendar.zone),
-            required_free=len(required) - required_count,
-            optional_free=len(optional) - optional_count,
+def spread_slots(
+    participants: Sequence[Participant],
+    room_bookings: Sequence[Interval],
+    duration: timedelta,
+    start: datetime,
+    end: datetime,
+    calendar: WorkingCalendar,
+    *,
+    proposed: Sequence[Interval] = (),
+    granularity: timedelta = timedelta(minutes=15),
+    limit: int = 5,
+) -> list[Candidate]:
+    """Up to ``limit`` candidates to offer side by side in a poll, best first.
+
+    No two overlap each other or any ``proposed`` slot (a poll's slots must not
+    overlap), and each day gets a second one only when no other day scores as
+    well: five equally good slots are five days, not five starts a quarter of
+    an hour apart. Greedy: each pick is the free start with the fewest required,
+    then optional participants busy, then the fewest picks on its day, then the
+    earliest.
+    """
+    search = _Search(participants, [*room_bookings, *proposed], duration, start, end, calendar,
+                     granularity, limit)
+    days = [moment.astimezone(calendar.tz).date() for moment in search.starts]
+    picked: list[int] = []
+    per_day: Counter[date] = Counter()
+    remaining = search.open
+    while len(picked) < limit:
+        remaining = [
+            i for i in remaining
+            if not picked or abs(search.starts[i] - search.starts[picked[-1]]) >= duration
+        ]
+        if not remaining:
+            break
+        best = min(remaining, key=lambda i: (*search.score(i)[:2], per_day[days[i]],
+                                             search.starts[i]))
+        picked.append(best)
+        per_day[days[best]] += 1
+    return [search.candidate(i) for i in picked]
+
+
+class _Search:
+    """Candidate starts on the grid with, for each, how many required and optional
+    participants are busy; ``open`` are the indexes the room (or a proposal) leaves free."""
+
+    def __init__(self, participants, blocking, duration, start, end, calendar, granularity,
+                 limit) -> None:
+        require_aware(start, end)
+        if duration <= timedelta(0) or granularity <= timedelta(0) or limit < 1:
+            raise SlotError(SlotErrorCode.BAD_SEARCH,
+                            "duration, granularity and limit must be > 0")
+        if duration > calendar.longest_period:
+            raise SlotError(
+                SlotErrorCode.BAD_SEARCH,
+                f"no working period is long enough for {duration} "
+                f"(longest is {calendar.longest_period}); propose such a slot by hand",
+            )
+        self.participants, self.duration, self.zone = participants, duration, calendar.zone
+        self.starts = _grid_starts(calendar, start, end, duration, granularity)
+        blocked = _blocked_counts(self.starts, [merged(blocking)], duration)
+        self.open = [i for i in range(len(self.starts)) if not blocked[i]]
+        self.busy_lists = [merged(p.busy) for p in participants]
+        pairs = list(zip(participants, self.busy_lists, strict=True))
+        required = [busy for p, busy in pairs if p.required]
+        optional = [busy for p, busy in pairs if not p.required]
+        self.required, self.optional = len(required), len(optional)
+        self.required_busy = _blocked_counts(self.starts, required, duration)
+        self.optional_busy = _blocked_counts(self.starts, optional, duration)
+
+    def score(self, i: int) -> tuple[int, int, datetime]:
+        return self.required_busy[i], self.optional_busy[i], self.starts[i]
+
+    def candidate(self, i: int) -> Candidate:
+        slot_start = self.starts[i]
+        slot_end = slot_start + self.duration
+        return Candidate(
+            slot=WallClockSlot.from_utc(slot_start, slot_end, self.zone),
+            required_free=self.required - self.required_busy[i],
+            optional_free=self.optional - self.optional_busy[i],
             unavailable=tuple(
                 Unavailable(p.id, p.name, p.required)
-                for p, busy in zip(participants, busy_lists, strict=True)
-                if _is_busy(busy, slot_start, slot_start + duration)
+                for p, busy in zip(self.participants, self.busy_lists, strict=True)
+                if _is_busy(busy, slot_start, slot_end)
             ),
         )
-        for required_count, optional_count, slot_start in ranked
-    ]
 
 
 def _grid_starts(

@@ -50,11 +50,11 @@ def authenticate(username: str, password: str, now: datetime | None = None) -> U
     now = now or utcnow()
     user = db.session.scalar(sa.select(User).where(User.username == username.strip()))
     if user is None:
-        verify_password(_DUMMY_HASH(), password)
+        _verify_between_transactions(_DUMMY_HASH(), password)
         record("auth.login_failed", summary=f"unknown username {username.strip()[:40]}")
         db.session.commit()
         raise LoginRefused(_wrong_credentials())
-    correct = verify_password(user.password_hash, password)
+    correct = _verify_between_transactions(user.password_hash, password)
     if is_locked(user, now):
         record("auth.login_refused_locked", user, actor=user)
         db.session.commit()
@@ -75,6 +75,21 @@ def authenticate(username: str, password: str, now: datetime | None = None) -> U
     record("auth.login", user, actor=user)
     db.session.commit()
     return user
+
+
+def _verify_between_transactions(password_hash: str, password: str) -> bool:
+    """Check a password with no transaction open, when nothing is waiting to be written.
+
+    The hash is deliberately slow (scrypt, tens to hundreds of milliseconds), and on SQLite
+    every transaction holds the database's write lock from its first statement (see
+    ``portal.web``): hashing inside the read that found the account made every sign-in, and
+    every request behind it, wait for all the sign-ins before. What follows the check reads
+    the account afresh, so a lock or deactivation made meanwhile still counts.
+    """
+    session = db.session
+    if not (session.new or session.dirty or session.deleted):
+        session.commit()
+    return verify_password(password_hash, password)
 
 
 def is_locked(user: User, now: datetime | None = None) -> bool:
@@ -109,7 +124,7 @@ def confirm_password(user: User, password: str, now: datetime | None = None) -> 
         record("auth.reentry_rate_limited", user, actor=user)
         db.session.commit()
         raise PasswordRefused(_("Too many password entries. Wait a minute and try again."))
-    correct = verify_password(user.password_hash, password)
+    correct = _verify_between_transactions(user.password_hash, password)
     if is_locked(user, now):
         record("auth.reentry_refused_locked", user, actor=user)
         db.session.commit()

@@ -8,7 +8,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -16,7 +15,7 @@ from portal.auth import services
 from portal.auth.forms import LoginForm, PasswordChangeForm
 from portal.extensions import limiter
 from portal.redirects import local_path
-from portal.timeutil import utcnow
+from portal.timeutil import format_moment, utcnow
 
 bp = Blueprint("auth", __name__)
 
@@ -54,7 +53,7 @@ def login():
     return render_template(
         "auth/login.html",
         form=form,
-        locked_until=format_datetime(locked_until, "short") if locked_until else None,
+        locked_until=format_moment(locked_until) if locked_until else None,
     )
 
 

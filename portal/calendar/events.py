@@ -13,6 +13,8 @@ from email.utils import parseaddr
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
 from portal.calendar.models import FeedSecret
@@ -25,7 +27,7 @@ from portal.timeutil import utcnow
 from scheduling import ical
 from scheduling.slots import WallClockSlot
 
-FEED_NAME = "联席会商 Joint conferences"
+FEED_NAME = _l("Joint conferences")
 CALENDAR_STATES = frozenset(ConferenceState) - {ConferenceState.DRAFT, ConferenceState.INVITING}
 
 
@@ -109,8 +111,17 @@ def revise(conference: Conference, changed: bool) -> None:
 
 # --- downloads and feeds ----------------------------------------------------------------
 
+def feed_name(language: str | None = None) -> str:
+    """The calendar's name in a calendar app, in ``language`` (a feed is fetched without
+    sign-in, so in its owner's language) or else the current one."""
+    if language not in current_app.config["LANGUAGES"]:
+        return str(FEED_NAME)
+    with force_locale(language):
+        return str(FEED_NAME)
+
+
 def download(conference: Conference) -> bytes:
-    return ical.build_feed([conference_event(conference)], FEED_NAME)
+    return ical.build_feed([conference_event(conference)], feed_name())
 
 
 def _secret(user: User, create: bool) -> FeedSecret | None:

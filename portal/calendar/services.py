@@ -26,7 +26,7 @@ from portal.orgs.models import Room, User
 from portal.permissions import can
 from portal.timeutil import utcnow
 from scheduling.errors import CalendarRangeError, SlotError, SlotErrorCode
-from scheduling.finder import Candidate, Participant, find_slots
+from scheduling.finder import Candidate, Participant, spread_slots
 from scheduling.intervals import Interval
 from scheduling.slots import WallClockSlot, validate_proposals
 from scheduling.workcal import LAST_YEAR, Reason, WorkingCalendar
@@ -224,7 +224,8 @@ SUGGESTION_DAYS = 14
 def suggest(conference: Conference, room: Room, duration: timedelta,
             days: int = SUGGESTION_DAYS,
             now: datetime | None = None, limit: int = 5) -> list[Candidate]:
-    """The finder's best slots over the next ``days`` for the invitees and the room."""
+    """Slots to offer over the next ``days`` for the invitees and the room: the finder's
+    best, spread over days, none overlapping each other or a slot already proposed."""
     now = now or utcnow()
     calendar = working_calendar()
     horizon_end = now + timedelta(days=days)
@@ -236,9 +237,10 @@ def suggest(conference: Conference, room: Room, duration: timedelta,
         sa.select(RoomBooking).where(RoomBooking.room_id == room.id,
                                      RoomBooking.conference_id != conference.id,
                                      RoomBooking.ends_at > now))]
+    proposed = [s.slot.interval for s in slots_of(conference)]
     try:
-        return find_slots(participants, bookings, duration, now, horizon_end, calendar,
-                          limit=limit)
+        return spread_slots(participants, bookings, duration, now, horizon_end, calendar,
+                            proposed=proposed, limit=limit)
     except SlotError as error:
         raise DomainError(str(SLOT_ERRORS.get(error.code, error)), "duration") from None
     except CalendarRangeError as error:

@@ -7,6 +7,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     g,
     redirect,
@@ -28,6 +29,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.orgs.models import Room, User
 from portal.permissions import can
+from portal.timeutil import format_span
 from scheduling.reminders import ReminderKind, SubjectKind
 from scheduling.slots import WallClockSlot
 
@@ -104,17 +106,20 @@ def propose(ident):
 @login_required
 def suggestions(ident):
     conference = _conference(ident, "conference.run")
-    form = SuggestForm(request.args)
+    # The page opens on the form alone; only a search submitted with it has a verdict.
+    searched = "minutes" in request.args
+    form = SuggestForm(request.args if searched else None, room_id=conference.room_id)
     form.room_id.choices = _rooms()
     candidates, error = [], None
-    if form.room_id.choices and form.validate():
+    if searched and form.room_id.choices and form.validate():
         room = db.session.get(Room, form.room_id.data) or abort(400)
         try:
             candidates = services.suggest(conference, room, timedelta(minutes=form.minutes.data))
         except DomainError as failure:
             error = failure.message
     return render_template("calendar/suggestions.html", conference=conference, form=form,
-                           candidates=candidates, error=error,
+                           searched=searched and not form.errors, candidates=candidates,
+                           error=error,
                            notice=services.horizon_notice(services.SUGGESTION_DAYS),
                            holidays_known=services.working_calendar().covers)
 
@@ -193,18 +198,23 @@ def download(ident):
 # --- the private feed ---------------------------------------------------------------------
 
 def _feed_links() -> tuple[str, str]:
-    url = url_for("calendar.feed", user_id=current_user.id, token=events.feed_token(current_user),
-                  _external=True)
-    https = "https://" + url.split("://", 1)[1]
-    return https, "webcal://" + url.split("://", 1)[1]
+    """The feed at the portal's public address (PORTAL_BASE_URL), as given and as webcal://.
+
+    Both follow that address's scheme and host rather than the request's: behind a proxy the
+    request may have come in as plain http, and a portal that serves only http has no https
+    link that would work."""
+    path = url_for("calendar.feed", user_id=current_user.id,
+                   token=events.feed_token(current_user))
+    url = current_app.config["PORTAL_BASE_URL"].rstrip("/") + path[len(request.script_root):]
+    return url, "webcal://" + url.split("://", 1)[1]
 
 
 @bp.route("/")
 @login_required
 def mine():
-    https, webcal = _feed_links()
+    link, webcal = _feed_links()
     upcoming = events.feed_events(current_user)
-    return render_template("calendar/mine.html", https=https, webcal=webcal, upcoming=upcoming)
+    return render_template("calendar/mine.html", link=link, webcal=webcal, upcoming=upcoming)
 
 
 @bp.route("/feed/rotate", methods=["POST"])
@@ -225,12 +235,13 @@ def feed(user_id, token):
                           "new one. Sign in to the portal and copy your current link from "
                           "“My calendar”."), status=404, mimetype="text/plain")
     found = events.feed_events(owner)
-    etag = events.ical.feed_etag(found, events.FEED_NAME)
+    name = events.feed_name(owner.language)
+    etag = events.ical.feed_etag(found, name)
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
     if request.if_none_match.contains_weak(etag.strip('"')):
         return Response(status=304, headers=headers)
-    return Response(events.ical.build_feed(found, events.FEED_NAME),
-                    mimetype="text/calendar", headers=headers)
+    return Response(events.ical.build_feed(found, name), mimetype="text/calendar",
+                    headers=headers)
 
 
 # --- what the room page's schedule card shows ------------------------------------------------
@@ -264,7 +275,7 @@ def _helpers():
         propose_form = _mark(ProposeForm(prefix="propose"), "propose")
         confirm_form = _mark(ConfirmForm(prefix="confirm"), "confirm")
         confirm_form.slot_id.choices = [
-            SelectChoice(s.id, f"{s.starts_local:%Y-%m-%d %H:%M}–{s.ends_local:%H:%M}")
+            SelectChoice(s.id, format_span(s.slot.start_utc, s.slot.end_utc, s.zone))
             for s in slots]
         confirm_form.room_id.choices = _rooms()
         years = sorted({y for s in slots if services.HOLIDAYS_UNKNOWN in s.warnings

@@ -267,10 +267,17 @@ def send_invitations(actor: User, conference: Conference, secretary: User,
     db.session.commit()
 
 
+def answers_open(conference: Conference, now: datetime | None = None) -> bool:
+    """Answers can be given and changed while the conference invites or is scheduled, until
+    its meeting starts."""
+    now = now or utcnow()
+    started = conference.starts_at is not None and now >= conference.starts_at
+    return conference.state in ANSWERABLE and not started
+
+
 def _answer_window(invitation: Invitation, now: datetime) -> None:
     conference = invitation.conference
-    started = conference.starts_at is not None and now >= conference.starts_at
-    if conference.state not in ANSWERABLE or started:
+    if not answers_open(conference, now):
         raise DomainError(_("Answers can no longer be given or changed: the meeting has "
                             "started or the conference is “%(state)s”.",
                             state=conference.state.label))

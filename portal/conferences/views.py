@@ -431,15 +431,4 @@ def index():
 
 @bp.app_context_processor
 def _helpers():
-    def my_invitations():
-        """Open invitations waiting for the signed-in user's answer, soonest deadline first."""
-        from portal.conferences.policy import addressed_to
-
-        return db.session.scalars(
-            sa.select(Invitation).join(Conference)
-            .options(joinedload(Invitation.conference).joinedload(Conference.dispute))
-            .where(addressed_to(current_user), Invitation.answer == Answer.PENDING,
-                   Conference.state.in_(services.ANSWERABLE))
-            .order_by(Conference.response_deadline).limit(10)).all()
-
-    return {"my_invitations": my_invitations}
+    return {"answers_open": services.answers_open}

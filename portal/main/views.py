@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from portal.main.dashboard import cards as dashboard_cards
 from portal.orgs.services import update_own_preferences
 from portal.redirects import local_path
 
@@ -20,7 +21,7 @@ def dashboard():
     # without the "please sign in to see this page" of a deep link.
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    return render_template("main/dashboard.html")
+    return render_template("main/dashboard.html", cards=dashboard_cards(current_user))
 
 
 @bp.route("/healthz")

@@ -16,14 +16,13 @@ from email.utils import format_datetime as rfc2822_date
 from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_skeleton, format_time
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from portal.notifications.models import OutboxMessage, PartRole
 from portal.orgs.models import User
-from portal.timeutil import utcnow
+from portal.timeutil import format_day, format_moment, utcnow
 
 SUBJECTS = {
     "invitation_received": _l("Invitation to a joint conference: %(conference_title)s "
@@ -85,10 +84,9 @@ def _language(user: User) -> str:
 
 def _localise(value, language: str, zone: ZoneInfo):
     if isinstance(value, datetime):
-        return (f"{format_skeleton('yMMMEd', value, tzinfo=zone, locale=language)} "
-                f"{format_time(value, 'short', tzinfo=zone, locale=language)}")
+        return format_moment(value, zone, language)
     if isinstance(value, date):
-        return format_date(value, "long", locale=language)
+        return format_day(value, language)
     return value
 
 

@@ -138,3 +138,21 @@ def test_login_is_rate_limited(client, make):
     statuses = [_post_login(client, "nobody", "x-123456789").status_code for _ in range(11)]
     assert statuses[:10] == [200] * 10
     assert statuses[10] == 429
+
+
+def test_the_slow_password_check_holds_no_transaction(client, make, monkeypatch):
+    # On SQLite a transaction holds the write lock: a hash inside one makes everyone wait.
+    user = make.user()
+    open_during_check = []
+    check = services.verify_password
+
+    def verify(stored, password):
+        open_during_check.append(db.session().in_transaction())
+        return check(stored, password)
+
+    monkeypatch.setattr(services, "verify_password", verify)
+    assert _post_login(client, user.username, make.PASSWORD).status_code == 302
+    client.post("/logout")
+    _post_login(client, user.username, "wrong-password-1")
+    _post_login(client, "nobody", "wrong-password-1")
+    assert open_during_check == [False, False, False]

@@ -82,13 +82,21 @@ def test_convener_invites_court_accepts_from_mail_labour_declines(page, demo, ap
     _sign_out(page)
 
     sign_in(page, "med_labour")
-    page.get_by_test_id("my-invitations").get_by_role("link", name="马村砖厂拖欠工资纠纷").click()
+    page.get_by_test_id("card-invitations").get_by_role("link", name="马村砖厂拖欠工资纠纷").click()
     page.get_by_label("您的答复").select_option(label="不能参加")
     page.get_by_role("button", name="提交答复").click()
     expect(page.get_by_role("alert")).to_contain_text("请填写不能参加的理由")
     page.get_by_label("说明（不能参加时必填）").fill("当天有仲裁开庭，建议改期")
     page.get_by_role("button", name="提交答复").click()
     expect(page.get_by_text("已记录您的答复：不能参加")).to_be_visible()
+    # The answer can be revisited from the room and stays on the dashboard until the meeting.
+    page.get_by_test_id("my-answer").get_by_role("link", name="修改答复").click()
+    expect(page.get_by_role("heading", name="修改答复")).to_be_visible()
+    expect(page.get_by_label("说明（不能参加时必填）")).to_have_value("当天有仲裁开庭，建议改期")
+    page.goto("/")
+    item = page.get_by_test_id("card-invitations").locator("li", has_text="马村砖厂拖欠工资纠纷")
+    expect(item).to_contain_text("已答复：不能参加")
+    expect(item.get_by_role("link", name="修改答复")).to_be_visible()
     _sign_out(page)
 
     sign_in(page, "convener")

@@ -1,19 +1,25 @@
 import re
 
 import icalendar
+import pytest
 import vobject
 
 from portal.calendar import events, services
+from portal.extensions import db
 from portal.orgs.models import OrgKind
 from tests.calendar.conftest import slot
 
 
-def _feed_url(client):
+def _feed_links(client) -> tuple[str, str]:
     page = client.get("/calendar/").data.decode()
-    https = re.search(r'data-testid="feed-https"[^>]*|value="(https://[^"]+)"', page)
-    url = re.search(r'value="(https://[^"]+)"', page).group(1)
-    assert https and 'value="webcal://' in page
-    return url.split("://", 1)[1].split("/", 1)[1]
+    return tuple(re.search(rf'value="([^"]+)" data-testid="feed-{kind}"', page).group(1)
+                 for kind in ("link", "webcal"))
+
+
+def _feed_url(client):
+    link, webcal = _feed_links(client)
+    assert webcal == "webcal://" + link.split("://", 1)[1]
+    return link.split("://", 1)[1].split("/", 1)[1]
 
 
 def _scheduled(world, n=0):
@@ -68,3 +74,22 @@ def test_unchanged_feed_answers_not_modified(world, app, login):
     services.confirm(world[1], conference, later, world[4], quorum_reason="先定")
     changed = anonymous.get(path, headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
+
+
+@pytest.mark.parametrize("base", ["http://10.20.1.5:8000", "https://tiaojie.example.gov.cn/"])
+def test_feed_links_follow_the_portals_public_address(world, app, login, monkeypatch, base):
+    monkeypatch.setitem(app.config, "PORTAL_BASE_URL", base)
+    link, webcal = _feed_links(login(world[3][OrgKind.COURT]))
+    assert link.startswith(base.rstrip("/") + "/calendar/feed/") and link.endswith(".ics")
+    assert webcal == "webcal://" + link.split("://", 1)[1]
+    assert app.test_client().get("/" + link.split("/", 3)[3]).status_code == 200
+
+
+@pytest.mark.parametrize(("language", "name"), [("zh_CN", "联席会商"), ("en", "Joint conferences")])
+def test_the_calendar_is_named_in_its_owners_language(world, app, login, language, name):
+    _scheduled(world)
+    court = world[3][OrgKind.COURT]
+    court.language = language
+    db.session.commit()
+    feed = app.test_client().get("/" + _feed_url(login(court)))
+    assert icalendar.Calendar.from_ical(feed.data)["X-WR-CALNAME"] == name

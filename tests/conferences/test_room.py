@@ -171,6 +171,10 @@ def test_convener_schedules_with_override_shown_on_the_page(client, make, login,
     page = client.post(f"/conferences/{conference.id}/schedule", data=form,
                        follow_redirects=True).get_data(as_text=True)
     assert "派出所所长带队出警" in page and "致和调解室" in page and "09:00" in page
+    schedule = page.split('data-testid="schedule">', 1)[1].split("</p>", 1)[0]
+    day = f"{starts.year}年{starts.month}月{starts.day}日"
+    assert schedule.startswith(day) and schedule.count(day) == 1
+    assert "09:00–11:00（北京时间）" in schedule and "中国标准时间" not in schedule
 
 
 def test_links_written_by_services_match_the_routes(app):

@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from scheduling.errors import SlotError, SlotErrorCode
-from scheduling.finder import Participant, Unavailable, find_slots
+from scheduling.finder import Participant, Unavailable, find_slots, spread_slots
 from scheduling.intervals import Interval
 
 HOUR = timedelta(hours=1)
@@ -181,3 +181,49 @@ def brute_force(participants, room, calendar, start, end, duration):
             at += step
     rows.sort(key=lambda row: row[:3])
     return [(at, away) for _, _, at, away in rows[:400]]
+
+
+def spread(participants, calendar, start, end, *, proposed=(), duration=2 * HOUR, limit=5):
+    return spread_slots(participants, [], duration, start, end, calendar,
+                        proposed=list(proposed), limit=limit)
+
+
+def test_spread_offers_equally_good_slots_on_different_days(calendar, shanghai):
+    found = spread([Participant(1, "head of court", True)], calendar,
+                   shanghai(2025, 10, 13), shanghai(2025, 10, 25))
+    assert starts(found) == [datetime(2025, 10, d, 8, 30) for d in (13, 14, 15, 16, 17)]
+
+
+def test_spread_slots_never_overlap_one_another(calendar, morning):
+    found = spread([], calendar, morning(8), morning(18), duration=HOUR, limit=5)
+    slots = sorted((c.slot.start, c.slot.end) for c in found)
+    assert len(slots) == 5
+    assert all(earlier[1] <= later[0] for earlier, later in zip(slots, slots[1:], strict=False))
+
+
+def test_spread_fills_one_day_only_when_it_is_the_only_day(calendar, morning):
+    found = spread([], calendar, morning(8), morning(18), limit=5)
+    assert starts(found) == [datetime(2025, 10, 9, 8, 30), datetime(2025, 10, 9, 14, 30)]
+
+
+def test_spread_leaves_out_slots_overlapping_those_already_proposed(calendar, shanghai):
+    proposed = [Interval(shanghai(2025, 10, 13, 8, 30), shanghai(2025, 10, 13, 10, 30)),
+                Interval(shanghai(2025, 10, 14, 9), shanghai(2025, 10, 14, 11))]
+    found = spread([], calendar, shanghai(2025, 10, 13), shanghai(2025, 10, 15),
+                   proposed=proposed)
+    assert all(not c.slot.interval.overlaps(p) for c in found for p in proposed)
+    assert starts(found)[:2] == [datetime(2025, 10, 13, 14, 30), datetime(2025, 10, 14, 14, 30)]
+
+
+def test_spread_prefers_everyone_free_over_another_day(calendar, shanghai):
+    # The head of court is away from Tuesday on: a second Monday slot beats Tuesday's.
+    away = busy(shanghai(2025, 10, 14), shanghai(2025, 10, 18))
+    found = spread([Participant(1, "head of court", True, away)], calendar,
+                   shanghai(2025, 10, 13), shanghai(2025, 10, 18), limit=3)
+    assert starts(found)[:2] == [datetime(2025, 10, 13, 8, 30), datetime(2025, 10, 13, 14, 30)]
+    assert found[2].required_free == 0
+
+
+def test_spread_on_a_fully_booked_horizon_is_empty(calendar, morning):
+    room = [Interval(morning(8), morning(18))]
+    assert spread_slots([], room, HOUR, morning(8), morning(18), calendar) == []
