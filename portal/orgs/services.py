@@ -15,7 +15,7 @@ from portal.orgs.models import Organisation, Room, User, Village
 ORG_FIELDS = ["name", "kind", "phone", "address", "active"]
 VILLAGE_FIELDS = [
     "name", "police_grid", "community_grid", "grid_worker_id", "community_police_id",
-    "resident_lawyer_id", "active",
+    "resident_lawyer_id", "police_hours", "grid_worker_hours", "active",
 ]
 ROOM_FIELDS = ["name", "location", "capacity", "timezone", "active"]
 USER_FIELDS = [
