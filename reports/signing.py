@@ -23,7 +23,7 @@ import asyncio
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -302,7 +302,7 @@ def seal_pdf(
     )
     timestamper = _timestamper(tsa_url, tsa_timeout) if tsa_url else None
     pdf_signer = _pdf17_signer()(metadata, signer=signer, timestamper=timestamper)
-    with _timestamp_errors():
+    with _timestamp_errors() if timestamper else nullcontext():
         output = _outside_any_event_loop(pdf_signer.sign_pdf, writer)
     return output.getvalue()
 
