@@ -7,6 +7,9 @@ Every command runs in a fresh process, interleaved with the others so that a bus
 slows them alike; the first round only warms the bytecode caches and is not counted. The
 scheduler ticks against a freshly migrated SQLite database in a temporary directory, once
 beforehand so that nothing is due when it is timed (the monthly report is made then).
+Each portal command also runs once under ``-X importtime``, to name any of the libraries
+that only rendering, sealing, uploads, spreadsheets or migrations need that it loaded
+(tests/test_startup.py keeps that list empty).
 """
 
 import os
@@ -21,6 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PORTAL = [sys.executable, "-c", "import sys; from portal.cli import main; sys.exit(main())"]
 ROUNDS = 7
 TARGET_S = 0.8
+HEAVY = {"weasyprint", "pyhanko", "pyhanko_certvalidator", "aiohttp", "pypdf", "PIL",
+         "openpyxl", "segno", "alembic", "apscheduler", "fontTools"}
 
 
 def timed(command: list[str], env: dict) -> float:
@@ -28,6 +33,14 @@ def timed(command: list[str], env: dict) -> float:
     subprocess.run(command, env=env, cwd=env["BENCH_CWD"], check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - started
+
+
+def heavy_imports(command: list[str], env: dict) -> list[str]:
+    done = subprocess.run([command[0], "-X", "importtime", *command[1:]], env=env,
+                          cwd=env["BENCH_CWD"], check=True, capture_output=True, text=True)
+    names = {line.rsplit("|", 1)[-1].strip().split(".")[0]
+             for line in done.stderr.splitlines() if line.startswith("import time:")}
+    return sorted(names & HEAVY)
 
 
 def main() -> None:
@@ -50,13 +63,17 @@ def main() -> None:
                 elapsed = timed(command, env)
                 if round_number:
                     samples[name].append(elapsed)
+        heavy = {name: heavy_imports(command, env) for name, command in commands.items()
+                 if name.startswith("portal")}
     flask = statistics.median(samples['python -c "import flask"'])
-    print(f"{'command':<28} {'median':>8} {'min':>8} {'x flask':>8}")
+    print(f"{'command':<28} {'median':>8} {'min':>8} {'x flask':>8}  heavy libraries loaded")
     failed = False
     for name, values in samples.items():
         median = statistics.median(values)
-        print(f"{name:<28} {median:>7.2f}s {min(values):>7.2f}s {median / flask:>7.1f}x")
-        failed |= name.startswith("portal") and median > TARGET_S
+        loaded = ", ".join(heavy[name]) or "none" if name in heavy else ""
+        print(f"{name:<28} {median:>7.2f}s {min(values):>7.2f}s {median / flask:>7.1f}x  "
+              f"{loaded}")
+        failed |= name.startswith("portal") and (median > TARGET_S or bool(heavy[name]))
     print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     sys.exit(1 if failed else 0)
 

@@ -94,6 +94,12 @@ class Config:
     PORTAL_SEAL_CERT = _env("PORTAL_SEAL_CERT")
     PORTAL_SEAL_CHAIN = _env("PORTAL_SEAL_CHAIN", "")
     PORTAL_TRUST_ROOT = _env("PORTAL_TRUST_ROOT")
+    # An RFC 3161 time-stamping authority: seals then carry its timestamp (PAdES B-T).
+    # Operator-given like DATABASE_URL, so it may be internal (no webhook address rules).
+    PORTAL_TSA_URL = _env("PORTAL_TSA_URL", "")
+    PORTAL_TSA_TIMEOUT = _env_number("PORTAL_TSA_TIMEOUT", 10.0, float, 0.1)
+    # The authority's root certificate, for checking the timestamps of uploaded documents.
+    PORTAL_TSA_TRUST_ROOT = _env("PORTAL_TSA_TRUST_ROOT")
     # "off" keeps the development server from running the scheduler and webhook sender.
     PORTAL_SCHEDULER = _env("PORTAL_SCHEDULER", "on")
     PORTAL_SCHEDULER_NOW = _env("PORTAL_SCHEDULER_NOW")

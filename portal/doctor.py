@@ -27,7 +27,7 @@ class Check:
 
 def run_checks() -> list[Check]:
     return [_database(), _migrations(), _fonts(), _mail(), _secret_key(), _statistics(),
-            _settings(), _holidays(), *_production_settings()]
+            _settings(), _holidays(), _timestamping(), *_production_settings()]
 
 
 def _database() -> Check:
@@ -154,6 +154,30 @@ def _holidays() -> Check:
                      f"Enter them from the State Council's notice at "
                      f"{base}/admin/holidays/{missing[0]} (or upgrade chinesecalendar)")
     return Check(name, True, "this year's holidays are known (and next year's from November)")
+def _timestamping() -> Check:
+    from urllib.parse import urlsplit
+
+    from reports.signing import TimestampUnavailable, request_timestamp
+
+    name, url = "time-stamping authority", current_app.config["PORTAL_TSA_URL"]
+    if not url:
+        return Check(name, True, "none configured: seals are PAdES B-B, their signing time is "
+                                 "the portal's own claim (set PORTAL_TSA_URL for B-T)")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return Check(name, False, f"PORTAL_TSA_URL {url!r} is not an http(s) address",
+                     "Set PORTAL_TSA_URL to the authority's RFC 3161 address, e.g. "
+                     "http://tsa.example.gov.cn/tsa")
+    try:
+        at = request_timestamp(url, current_app.config["PORTAL_TSA_TIMEOUT"])
+    except TimestampUnavailable as error:
+        return Check(name, False, f"{url} gave no timestamp ({error}); seal jobs wait and "
+                                  "are tried again every minute, nothing is issued unstamped",
+                     "Check the address and the network path to the authority, or unset "
+                     "PORTAL_TSA_URL to issue PAdES B-B seals without a timestamp.")
+    return Check(name, True, f"{url} answers ({at.isoformat()}): seals are PAdES B-T")
+
+
 def _weak_settings(config) -> list[tuple[str, str, str]]:
     """(setting, what is weak, the fix) for each production setting that is weak."""
     found = []

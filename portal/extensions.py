@@ -5,7 +5,6 @@ from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
@@ -25,8 +24,28 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+class LazyMigrate:
+    """Flask-Migrate, registered without importing it: its module imports Alembic (with
+    Mako and Pygments), which only the commands and tests that migrate use. The first
+    look at ``app.extensions["migrate"]`` makes the real one."""
+
+    def init_app(self, app, db, **options) -> None:
+        app.extensions["migrate"] = _MigrateOnFirstUse(app, db, options)
+
+
+class _MigrateOnFirstUse:
+    def __init__(self, app, db, options: dict) -> None:
+        self._app, self._db, self._options = app, db, options
+
+    def __getattr__(self, name: str):
+        from flask_migrate import Migrate
+
+        Migrate(self._app, self._db, **self._options)  # replaces this stand-in
+        return getattr(self._app.extensions["migrate"], name)
+
+
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
+migrate = LazyMigrate()
 login_manager = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()

@@ -20,9 +20,6 @@ from dataclasses import dataclass
 
 import olefile
 from flask_babel import gettext as _
-from PIL import Image
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
 
 PDF = "application/pdf"
 IMAGE_TYPES = {"PNG": ("image/png", "png"), "JPEG": ("image/jpeg", "jpg"),
@@ -88,6 +85,10 @@ def _reader_for(data: bytes):
 
 
 def _pdf(data: bytes) -> Checked:
+    # pypdf is slow to import (fontTools, cryptography): only an upload needs it.
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
     refused = UploadRefused(_("This PDF is damaged or incomplete and cannot be read; save "
                               "or scan it again and upload the new file."))
     try:
@@ -111,6 +112,8 @@ def _pdf(data: bytes) -> Checked:
 
 
 def _image(data: bytes) -> Checked:
+    from PIL import Image  # slow to import; only an upload needs it
+
     refused = UploadRefused(_("This image is damaged or incomplete and cannot be read."))
     try:
         with Image.open(io.BytesIO(data)) as image:

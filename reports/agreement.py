@@ -19,7 +19,8 @@ from reports.pdf_record import record_xmp
 from reports.verify import canonical_document, sha256_hex
 
 CONTENT_SCHEMA = "agreement/2"
-UNSIGNED_FIELDS = frozenset({"issued", "verify_url"})
+# The case code is how the parties follow the case, not part of what they agree to.
+UNSIGNED_FIELDS = frozenset({"issued", "verify_url", "case_code", "case_url"})
 NUMERALS = "〇一二三四五六七八九十"
 
 
@@ -136,6 +137,8 @@ class MediationAgreement:
     invited_mediator: str = ""
     issued: bool = False
     verify_url: str = ""
+    case_code: str = ""  # 一案一码, printed for the parties with the address of their page
+    case_url: str = ""
 
     def __post_init__(self) -> None:
         if len(self.parties) < 2:

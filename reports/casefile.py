@@ -23,18 +23,13 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from io import BytesIO
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from jinja2 import Environment
-from PIL import Image
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import (
-    ArrayObject,
-    DecodedStreamObject,
-    DictionaryObject,
-    FloatObject,
-    NameObject,
-)
+
+if TYPE_CHECKING:  # pypdf is slow to import: the functions that bind a file import it
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject
 
 from reports.pdf import DEFAULT_TIMEOUT, layout, run_in_worker, template_environment
 
@@ -84,6 +79,8 @@ IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif",
 
 def image_section(title: str, data: bytes, environment: Environment | None = None) -> Section:
     """A scanned image as a page of the file, or the page saying why it cannot be."""
+    from PIL import Image  # slow to import; only a file with scans needs it
+
     try:
         with Image.open(BytesIO(data)) as image:
             image.verify()
@@ -159,6 +156,9 @@ def build_casefile(
 
     Writes to ``out`` and returns None if it is given, else returns the bytes.
     """
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject
+
     sections = [_readable(s, environment) for s in sections]
     if cover is not None:
         unreadable = [s.title for s in sections if s.title.endswith("（无法装订）")]
@@ -283,6 +283,10 @@ def _stamp(writer: PdfWriter, page, stamp, name: NameObject) -> None:
     content stream, the slowest part of binding a file of scans.
     """
     from pypdf.generic import (
+        ArrayObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        FloatObject,
         NameObject,
     )
 

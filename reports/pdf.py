@@ -265,7 +265,7 @@ def template_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
         lstrip_blocks=True,
     )
     environment.filters.update(markdown=markdown_to_safe_html, cn_date=cn_date, cn_time=cn_time,
-                               cn_clock=cn_clock)
+                               cn_clock=cn_clock, qr=qr_data_url)
     return environment
 
 

@@ -23,11 +23,13 @@ import asyncio
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from io import BytesIO
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
@@ -35,14 +37,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID, ObjectIdentifier
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign import fields, signers
-from pyhanko.sign.general import load_cert_from_pemder
-from pyhanko.sign.signers.constants import ESIC_EXTENSION_1
-from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko.sign.validation.status import SignatureCoverageLevel
-from pyhanko_certvalidator import ValidationContext
+
+if TYPE_CHECKING:  # pyHanko is slow to import: the functions that seal or check import it
+    from pyhanko.sign import signers
 
 SEAL_FIELD = "PortalSeal"
 # id-kp-documentSigning (RFC 9336); older validators ignore it.
@@ -67,7 +64,9 @@ class SealCheck:
 
     ``intact``: the signed bytes hash to the signed digest; ``valid``: the
     signature over that digest verifies; ``trusted``: the signer chains to the
-    given root; ``untouched``: nothing was added to the file after sealing.
+    given root; ``untouched``: nothing was added to the file after sealing;
+    ``timestamped_at``: the time in the signature's timestamp token, if it has one;
+    ``timestamp_trusted``: that token verifies and its authority chains to a given root.
     """
 
     intact: bool
@@ -76,11 +75,19 @@ class SealCheck:
     untouched: bool
     signer: str
     signed_at: datetime | None
+    timestamped_at: datetime | None = None
+    timestamp_trusted: bool = False
     problem: str = ""
 
     @property
     def ok(self) -> bool:
         return self.intact and self.valid and self.trusted and self.untouched
+
+    @property
+    def level(self) -> str:
+        """The PAdES baseline level the seal is shown to reach: B-T with a trusted
+        timestamp, B-B with the signer's own claim of the time only."""
+        return "B-T" if self.ok and self.timestamp_trusted else "B-B"
 
 
 def create_local_ca(
@@ -234,22 +241,46 @@ def load_signer(
     return signer
 
 
-class _Pdf17Signer(signers.PdfSigner):
-    """A PAdES signer that keeps the file a PDF 1.7 one.
+@cache
+def _pdf17_signer():
+    from pyhanko.sign import fields, signers
+    from pyhanko.sign.signers.constants import ESIC_EXTENSION_1
 
-    pyHanko declares the ISO/TS 32002 extension (and with it PDF 2.0) for ECDSA
-    on the usual curves; PAdES (ETSI EN 319 142-1) already allows ECDSA with
-    SHA-256 in PDF 1.7, and a PDF/A-3 file must not claim PDF 2.0.
-    """
+    class Pdf17Signer(signers.PdfSigner):
+        """A PAdES signer that keeps the file a PDF 1.7 one.
 
-    def register_extensions(self, pdf_out, *, md_algorithm: str) -> None:
-        if self.signature_meta.subfilter == fields.SigSeedSubFilter.PADES:
-            pdf_out.ensure_output_version(version=(1, 7))
-            pdf_out.register_extension(ESIC_EXTENSION_1)
+        pyHanko declares the ISO/TS 32002 extension (and with it PDF 2.0) for ECDSA
+        on the usual curves; PAdES (ETSI EN 319 142-1) already allows ECDSA with
+        SHA-256 in PDF 1.7, and a PDF/A-3 file must not claim PDF 2.0.
+        """
+
+        def register_extensions(self, pdf_out, *, md_algorithm: str) -> None:
+            if self.signature_meta.subfilter == fields.SigSeedSubFilter.PADES:
+                pdf_out.ensure_output_version(version=(1, 7))
+                pdf_out.register_extension(ESIC_EXTENSION_1)
+
+    return Pdf17Signer
 
 
-def seal_pdf(pdf_bytes: bytes, signer: signers.Signer, reason: str, location: str) -> bytes:
-    """``pdf_bytes`` with one PAdES B-B signature appended as an incremental update.
+class TimestampUnavailable(Exception):
+    """The time-stamping authority could not be reached or refused to answer."""
+
+
+def seal_pdf(
+    pdf_bytes: bytes,
+    signer: signers.Signer,
+    reason: str,
+    location: str,
+    *,
+    tsa_url: str | None = None,
+    tsa_timeout: float = 10,
+) -> bytes:
+    """``pdf_bytes`` with one PAdES signature appended as an incremental update.
+
+    Without ``tsa_url`` the signature is PAdES B-B: its signing time is only what the
+    signer says. With the URL of an RFC 3161 time-stamping authority the signature
+    carries that authority's timestamp token over it (PAdES B-T); when the authority
+    cannot be had, :class:`TimestampUnavailable` is raised and nothing is sealed.
 
     The original bytes stay untouched in front of the signature, so a PDF/A
     file keeps its conformance claims and its embedded record. The document
@@ -257,6 +288,7 @@ def seal_pdf(pdf_bytes: bytes, signer: signers.Signer, reason: str, location: st
     itself to the Info /Producer only and rewrite the packet under prefixes of
     its own, both of which break PDF/A (ISO 19005-3 6.6.2.3).
     """
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
     writer = IncrementalPdfFileWriter(BytesIO(pdf_bytes))
@@ -268,29 +300,76 @@ def seal_pdf(pdf_bytes: bytes, signer: signers.Signer, reason: str, location: st
         subfilter=fields.SigSeedSubFilter.PADES,
         md_algorithm="sha256",
     )
-    output = _outside_any_event_loop(_Pdf17Signer(metadata, signer=signer).sign_pdf, writer)
+    timestamper = _timestamper(tsa_url, tsa_timeout) if tsa_url else None
+    pdf_signer = _pdf17_signer()(metadata, signer=signer, timestamper=timestamper)
+    with _timestamp_errors() if timestamper else nullcontext():
+        output = _outside_any_event_loop(pdf_signer.sign_pdf, writer)
     return output.getvalue()
 
 
-def validate_sealed_pdf(pdf_bytes: bytes, trust_root_cert: Path | str | bytes) -> SealCheck:
-    """Check the portal seal of ``pdf_bytes`` against a trusted root certificate."""
+def request_timestamp(tsa_url: str, timeout: float = 10) -> datetime:
+    """The time a time-stamping authority puts on a token for a test digest; raises
+    :class:`TimestampUnavailable` when it gives none."""
+    from pyhanko.sign.timestamps.common_utils import dummy_digest
 
-    root = (
-        load_cert_from_pemder(str(trust_root_cert))
-        if isinstance(trust_root_cert, Path | str)
-        else _cert_from_bytes(trust_root_cert)
-    )
+    timestamper = _timestamper(tsa_url, timeout)
+    with _timestamp_errors():
+        token = _outside_any_event_loop(
+            lambda: asyncio.run(timestamper.async_timestamp(dummy_digest("sha256"), "sha256"))
+        )
+    info = token["content"]["encap_content_info"]["content"].parsed
+    return info["gen_time"].native
+
+
+def _timestamper(url: str, timeout: float):
+    from pyhanko.sign.timestamps.aiohttp_client import HTTPTimeStamper
+
+    return HTTPTimeStamper(url, timeout=timeout)
+
+
+@contextmanager
+def _timestamp_errors():
+    """Whatever keeps the authority's token from arriving, as TimestampUnavailable."""
+    import aiohttp
+
+    try:
+        yield
+    except (OSError, aiohttp.ClientError) as error:  # TimeoutError is an OSError
+        raise TimestampUnavailable(f"{type(error).__name__}: {error}") from error
+
+
+def validate_sealed_pdf(
+    pdf_bytes: bytes,
+    trust_root_cert: Path | str | bytes,
+    *,
+    tsa_roots: Sequence[Path | str | bytes] = (),
+) -> SealCheck:
+    """Check the portal seal of ``pdf_bytes`` against a trusted root certificate, and its
+    timestamp, if it has one, against ``tsa_roots`` (the time-stamping authority's roots)."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
+
+    def context(roots):
+        return ValidationContext(trust_roots=roots, allow_fetching=False,
+                                 revocation_mode="soft-fail")
+
+    root, stamp_roots = _load_cert(trust_root_cert), [_load_cert(r) for r in tsa_roots]
     try:
         reader = PdfFileReader(BytesIO(pdf_bytes), strict=False)
         seals = [sig for sig in reader.embedded_signatures if sig.field_name == SEAL_FIELD]
         if not seals:
             return _failed("no portal seal in the document")
-        context = ValidationContext(
-            trust_roots=[root], allow_fetching=False, revocation_mode="soft-fail"
+        status = _outside_any_event_loop(
+            validate_pdf_signature,
+            seals[0],
+            context([root]),
+            context(stamp_roots) if stamp_roots else None,
         )
-        status = _outside_any_event_loop(validate_pdf_signature, seals[0], context)
     except Exception as error:  # a damaged file can fail anywhere in the parser
         return _failed(f"{type(error).__name__}: {error}")
+    stamp = status.timestamp_validity
     return SealCheck(
         intact=status.intact,
         valid=status.valid,
@@ -298,6 +377,8 @@ def validate_sealed_pdf(pdf_bytes: bytes, trust_root_cert: Path | str | bytes) -
         untouched=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
         signer=status.signing_cert.subject.human_friendly,
         signed_at=status.signer_reported_dt,
+        timestamped_at=stamp.timestamp if stamp is not None else None,
+        timestamp_trusted=bool(stamp and stamp.intact and stamp.valid and stamp.trusted),
     )
 
 
@@ -322,7 +403,8 @@ def _failed(problem: str) -> SealCheck:
     return SealCheck(False, False, False, False, signer="", signed_at=None, problem=problem)
 
 
-def _cert_from_bytes(data: bytes) -> asn1_x509.Certificate:
+def _load_cert(cert: Path | str | bytes) -> asn1_x509.Certificate:
+    data = Path(cert).read_bytes() if isinstance(cert, Path | str) else cert
     if pem.detect(data):
         _, _, data = pem.unarmor(data)
     return asn1_x509.Certificate.load(data)

@@ -19,13 +19,17 @@ process. ``clock`` supplies the ``now`` handed to ``tick`` so tests can travel
 in time; APScheduler's own timing still follows the real clock.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable
 from datetime import UTC, datetime
-
-from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
+from typing import TYPE_CHECKING
 
 from scheduling.intervals import require_aware
+
+if TYPE_CHECKING:  # APScheduler is slow to import and `portal scheduler --once` needs none
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.schedulers.blocking import BlockingScheduler
 
 Clock = Callable[[], datetime]
 Tick = Callable[[datetime], object]
@@ -60,6 +64,9 @@ def build_scheduler(
     while the process was down is picked up at once. Use ``blocking=True`` for
     a dedicated scheduler process, the default inside a web worker or dev server.
     """
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
     if interval_seconds < 1:
         raise ValueError("interval_seconds must be at least 1")
     scheduler_class = BlockingScheduler if blocking else BackgroundScheduler

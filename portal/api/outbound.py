@@ -5,6 +5,10 @@ public one (or inside a network the deployment allows on purpose, for a city pla
 the same private network), and the connection goes to the address that was checked, so a
 name that changes its answer between check and connect (DNS rebinding) gains nothing.
 Redirects are not followed, and only a short excerpt of the answer is kept.
+
+Only addresses that API clients give pass through here. Those an operator sets in the
+environment (the time-stamping authority, the SMTP relay) are trusted like the database's
+and may well be internal.
 """
 
 from __future__ import annotations

@@ -34,6 +34,8 @@ from portal.disputes.services import DEFAULT_DAYS
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.orgs.models import User, Village
+from portal.residents import codes
+from portal.residents.models import CaseCode
 from portal.timeutil import local_zone, utcnow
 
 CHUNK = 5_000
@@ -167,6 +169,7 @@ def generate_disputes(count: int, seed: int | None = None, now: datetime | None 
         year: (block.reference(block.first), block.reference(block.last))
         for year, block in blocks.items()})
     builder = _Builder(rng, world, now, zone)
+    taken: set[str] = set()
     for start in range(0, count, chunk):
         cases = []
         for moment in times[start:start + chunk]:
@@ -176,7 +179,7 @@ def generate_disputes(count: int, seed: int | None = None, now: datetime | None 
             next_serial[year] += 1
         summary.parties, summary.events = (summary.parties + sum(len(c.parties) for c in cases),
                                            summary.events + sum(len(c.events) for c in cases))
-        _insert(cases)
+        _insert(cases, taken)
         if progress is not None:
             progress(start + len(cases))
     record("disputes.generated", summary=f"demo: {count} generated disputes",
@@ -356,12 +359,22 @@ def _event(d: dict, at: datetime, actor: int, action: str, before: Status | None
                 note=note)
 
 
-def _insert(cases: list[_Case]) -> None:
-    """Insert one chunk: disputes, then their parties and events keyed by the new ids."""
+def _fresh_code(taken: set[str]) -> str:
+    code = codes.new_code()
+    while code in taken:
+        code = codes.new_code()
+    taken.add(code)
+    return code
+
+
+def _insert(cases: list[_Case], taken: set[str]) -> None:
+    """Insert one chunk: disputes, then their parties, events and case codes (一案一码, as
+    every dispute gets one) keyed by the new ids. ``taken`` holds the run's codes so far:
+    among 100,000 drawn codes two alike are likely enough to guard against."""
     disputes = Dispute.__table__
     db.session.execute(sa.insert(disputes), [c.dispute for c in cases])
     keys = {(c.dispute["year"], c.dispute["serial"]): c for c in cases}
-    idents = []
+    idents, reported = [], {}
     for year in {y for y, _s in keys}:
         serials = [s for y, s in keys if y == year]
         rows = db.session.execute(
@@ -372,8 +385,12 @@ def _insert(cases: list[_Case]) -> None:
             case = keys.get((year, serial))
             if case is not None:
                 idents.append(ident)
+                reported[ident] = case.dispute["reported_at"]
                 for row in (*case.parties, *case.events):
                     row["dispute_id"] = ident
     db.session.execute(sa.insert(Party.__table__), [p for c in cases for p in c.parties])
     db.session.execute(sa.insert(DisputeEvent.__table__), [e for c in cases for e in c.events])
+    db.session.execute(sa.insert(CaseCode.__table__), [
+        {"code": _fresh_code(taken), "dispute_id": ident, "created_at": reported_at}
+        for ident, reported_at in reported.items()])
     search.refresh(db.session.connection(), idents)

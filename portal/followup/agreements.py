@@ -35,6 +35,7 @@ from portal.jobs import queue
 from portal.minutes import services as minutes
 from portal.orgs.models import Organisation, OrgKind, Role, User
 from portal.permissions import can
+from portal.residents import codes
 from portal.timeutil import local_zone, utcnow
 from portal.uploads import SCAN_TYPES, UploadRefused, check_upload
 from reports import agreement as doc
@@ -297,6 +298,8 @@ def _obligation(row: dict, obligors: set[str]) -> doc.Obligation:
 def issued_document(agreement: Agreement) -> doc.MediationAgreement:
     """The document as printed: the signing copy until it is in effect, then issued."""
     document = to_document(agreement)
+    code, url = codes.printed(agreement.dispute)
+    document = replace(document, case_code=code, case_url=url)
     if agreement.state is AgreementState.EFFECTIVE:
         document = replace(document, issued=True,
                            verify_url=minutes.verify_url_for(doc.content_hash(document)))
@@ -512,6 +515,7 @@ def _notice_document(dispute: Dispute, parties: list[Party]):
 
     notice = Notice()
     notice.parties = [NoticeParty(p) for p in parties]
+    notice.case_code, notice.case_url = codes.printed(dispute)
     return notice
 
 

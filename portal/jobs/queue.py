@@ -21,12 +21,12 @@ MAX_BACKOFF = timedelta(hours=1)
 
 
 class RetryLater(Exception):
-    """The job cannot run yet (it waits for another job); it is tried again without
-    counting as a failure."""
+    """The job cannot run yet (it waits for another job or a service); it is tried again
+    without counting as a failure. ``step`` says on the waiting page what it waits for."""
 
-    def __init__(self, seconds: float = 15):
+    def __init__(self, seconds: float = 15, step: str = ""):
         super().__init__(f"waiting {seconds:g} s")
-        self.seconds = seconds
+        self.seconds, self.step = seconds, step
 
 
 @dataclass(frozen=True)
@@ -152,7 +152,7 @@ def execute(run: JobRun) -> JobState:
         kind.run(run)
     except RetryLater as wait:
         db.session.rollback()
-        _finish(run, state=JobState.QUEUED, attempts=Job.attempts - 1,
+        _finish(run, state=JobState.QUEUED, attempts=Job.attempts - 1, step=wait.step[:200],
                 run_after=utcnow() + timedelta(seconds=wait.seconds))
         return JobState.QUEUED
     except Exception as error:  # recorded on the job; the page shows it, the log has all

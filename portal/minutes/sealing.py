@@ -3,6 +3,7 @@ chain that `portal keys init` creates for a stand-alone deployment."""
 
 from __future__ import annotations
 
+import logging
 from functools import cache
 from pathlib import Path
 
@@ -10,7 +11,13 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from portal.errors import DomainError
+from portal.jobs.queue import RetryLater
 from reports import signing, verify
+
+log = logging.getLogger(__name__)
+# A seal waits for the time-stamping authority rather than going out without its timestamp:
+# the job is tried again this often, as long as the authority stays away.
+TSA_RETRY_SECONDS = 60
 
 LOCAL_FILES = {"key": "seal.key.pem", "cert": "seal.cert.pem",
                "chain": ("issuing-ca.cert.pem", "root-ca.cert.pem"), "root": "root-ca.cert.pem"}
@@ -59,9 +66,21 @@ def seal(pdf: bytes, *, reason: str | None = None) -> bytes:
     if reason is None:
         record = verify.read_document_record(pdf)
         reason = REASONS.get(record.kind if record else "", "文书印发")
-    return signing.seal_pdf(pdf, signer, reason=reason,
-                            location=current_app.config["PORTAL_SEAL_LOCATION"])
+    config = current_app.config
+    try:
+        return signing.seal_pdf(pdf, signer, reason=reason,
+                                location=config["PORTAL_SEAL_LOCATION"],
+                                tsa_url=config["PORTAL_TSA_URL"] or None,
+                                tsa_timeout=config["PORTAL_TSA_TIMEOUT"])
+    except signing.TimestampUnavailable as error:
+        log.warning("time-stamping authority %s gave no timestamp (%s); sealing again in %d s",
+                    config["PORTAL_TSA_URL"], error, TSA_RETRY_SECONDS)
+        raise RetryLater(TSA_RETRY_SECONDS, _(
+            "Waiting for the time-stamping authority: the document is sealed as soon as it "
+            "answers.")) from error
 
 
 def check(pdf: bytes) -> signing.SealCheck:
-    return signing.validate_sealed_pdf(pdf, paths()["root"])
+    tsa_root = current_app.config["PORTAL_TSA_TRUST_ROOT"]
+    return signing.validate_sealed_pdf(pdf, paths()["root"],
+                                       tsa_roots=[Path(tsa_root)] if tsa_root else ())

@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Email, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal import validators as check
-from portal.orgs.models import OrgKind, Role
+from portal.orgs.models import DEFAULT_WORKING_HOURS, OrgKind, Role
 
 LANGUAGE_CHOICES = [SelectChoice("zh_CN", "简体中文"), SelectChoice("en", "English")]
 
@@ -51,6 +51,14 @@ class VillageForm(FlaskForm):
     community_police_id = SelectField(_l("Community police officer"), coerce=int,
                                       validators=[Optional()])
     resident_lawyer_id = SelectField(_l("Resident lawyer"), coerce=int, validators=[Optional()])
+    police_hours = StringField(
+        _l("Working hours of the community police officer"), validators=[check.length(120)],
+        description=_l("Shown on the doorplate page; empty: %(hours)s",
+                       hours=DEFAULT_WORKING_HOURS))
+    grid_worker_hours = StringField(
+        _l("Working hours of the grid worker"), validators=[check.length(120)],
+        description=_l("Shown on the doorplate page; empty: %(hours)s",
+                       hours=DEFAULT_WORKING_HOURS))
     active = BooleanField(_l("Active"), default=True)
     submit = SubmitField(_l("Save"))
 
@@ -66,6 +74,8 @@ class VillageForm(FlaskForm):
             "name": self.name.data.strip(),
             "police_grid": self.police_grid.data.strip(),
             "community_grid": self.community_grid.data.strip(),
+            "police_hours": " ".join((self.police_hours.data or "").split()),
+            "grid_worker_hours": " ".join((self.grid_worker_hours.data or "").split()),
             "active": self.active.data,
         }
         for name in self.PEOPLE:

@@ -127,6 +127,9 @@ class Organisation(db.Model):
         return self.name
 
 
+DEFAULT_WORKING_HOURS = _l("Monday to Friday 8:30–12:00, 14:30–18:00")
+
+
 class Village(db.Model):
     """A village or community (村社区) with its police grid (警格) and community grid (网格)."""
 
@@ -139,6 +142,11 @@ class Village(db.Model):
     grid_worker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     community_police_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     resident_lawyer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # When residents find the officer and the grid worker of the village in, shown on the
+    # doorplate page; empty: the usual office hours (DEFAULT_WORKING_HOURS).
+    police_hours: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
+    grid_worker_hours: Mapped[str] = mapped_column(sa.String(120), default="",
+                                                   server_default="")
     active: Mapped[bool] = mapped_column(default=True)
 
     grid_worker: Mapped[User | None] = relationship(foreign_keys=[grid_worker_id])
@@ -147,6 +155,12 @@ class Village(db.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def working_hours(self) -> dict[str, str]:
+        """The hours shown on the doorplate page, by role ("police", "grid_worker")."""
+        return {"police": self.police_hours or str(DEFAULT_WORKING_HOURS),
+                "grid_worker": self.grid_worker_hours or str(DEFAULT_WORKING_HOURS)}
 
 
 class Room(db.Model):

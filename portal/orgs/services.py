@@ -17,7 +17,7 @@ from portal.signals import password_reset
 ORG_FIELDS = ["name", "kind", "phone", "address", "active"]
 VILLAGE_FIELDS = [
     "name", "police_grid", "community_grid", "grid_worker_id", "community_police_id",
-    "resident_lawyer_id", "active",
+    "resident_lawyer_id", "police_hours", "grid_worker_hours", "active",
 ]
 ROOM_FIELDS = ["name", "location", "capacity", "timezone", "active"]
 USER_FIELDS = [

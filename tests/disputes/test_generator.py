@@ -164,3 +164,16 @@ def test_generated_and_imported_disputes_share_the_sequence(app, demo):
     year = db.session.get(Dispute, created[0]).year
     serials = sorted(db.session.scalars(sa.select(Dispute.serial).where(Dispute.year == year)))
     assert serials == list(range(1, len(serials) + 1))
+
+
+def test_every_generated_dispute_has_a_case_code_of_its_own(demo):
+    from portal.residents import codes
+    from portal.residents.models import CaseCode
+
+    generator.generate_disputes(60, seed=4)
+    generated = {d.id for d in _generated(demo)}
+    found = db.session.execute(sa.select(CaseCode.dispute_id, CaseCode.code).where(
+        CaseCode.dispute_id.in_(generated))).all()
+    assert {ident for ident, _code in found} == generated
+    assert len({code for _ident, code in found}) == 60
+    assert codes.find(found[0].code).dispute_id == found[0].dispute_id  # usable on /c/

@@ -263,3 +263,40 @@ def test_joint_application_for_judicial_confirmation_once_in_effect(drafted, cli
     response = download(client,
                         f"/followup/agreements/{agreement.id}/confirmation-application.pdf")
     assert response.status_code == 200 and response.data.startswith(b"%PDF-")
+
+
+def _case_code(dispute):
+    import sqlalchemy as sa
+
+    from portal.residents.models import CaseCode
+
+    return db.session.scalar(sa.select(CaseCode).where(CaseCode.dispute_id == dispute.id))
+
+
+def test_rights_notice_prints_the_case_code_and_a_qr_code_to_the_case_page(issued, app,
+                                                                          tmp_path):
+    conference, _ = issued
+    dispute = conference.dispute
+    case = _case_code(dispute)
+    pdf = render_pdf(agreements.notice_html(dispute, dispute.parties[0]))
+    text = _pdf_text(pdf)
+    url = app.config["PORTAL_BASE_URL"] + f"/c/{case.code}"
+    assert f"案件码（一案一码）：{case.display}" in text and url in text
+    path = tmp_path / "notice.pdf"
+    path.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "150", "-png", str(path), str(tmp_path / "page")],
+                   check=True)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) == 1  # still one sheet per party
+    decoded = subprocess.run(["zbarimg", "-q", "--raw", str(pages[0])], capture_output=True,
+                             check=True).stdout.decode().split()
+    assert decoded == [url]
+
+
+def test_agreement_prints_the_case_code_outside_the_signed_content(drafted):
+    case = _case_code(drafted.dispute)
+    document = agreements.issued_document(drafted)
+    assert f"案件码（一案一码）：{case.display}" in _pdf_text(render_agreement_pdf(document))
+    from reports.agreement import content_hash
+
+    assert content_hash(document) == content_hash(agreements.to_document(drafted))

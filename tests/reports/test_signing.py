@@ -1,4 +1,6 @@
+import socket
 import stat
+from datetime import UTC, datetime, timedelta
 from io import BytesIO
 
 import pytest
@@ -6,12 +8,15 @@ from cryptography import x509
 from pypdf import PdfReader
 
 from reports.signing import (
+    TimestampUnavailable,
     create_local_ca,
     load_signer,
+    request_timestamp,
     seal_pdf,
     validate_sealed_pdf,
 )
 from reports.verify import read_document_record
+from tests.timestamping import tsa  # noqa: F401 - the fixture
 
 
 @pytest.fixture(scope="module")
@@ -167,3 +172,53 @@ def test_seal_reason_says_why_the_document_is_sealed(ca, issued_pdf):
     signature = PdfReader(BytesIO(sealed)).trailer["/Root"]["/AcroForm"]["/Fields"][0] \
         .get_object()["/V"].get_object()
     assert signature["/Reason"] == "会商纪要印发"
+
+
+@pytest.fixture(scope="module")
+def timestamped_pdf(ca, issued_pdf, tsa):  # noqa: F811
+    signer = load_signer(ca.seal_key, ca.seal_cert, [ca.issuing_cert])
+    return seal_pdf(issued_pdf, signer, reason="会商纪要印发", location="山西省高平市",
+                    tsa_url=tsa.url)
+
+
+def test_seal_without_an_authority_is_pades_b_b(ca, sealed_pdf):
+    check = validate_sealed_pdf(sealed_pdf, ca.root_cert)
+    assert check.ok and check.timestamped_at is None
+    assert check.level == "B-B"
+
+
+def test_seal_with_an_authority_carries_its_trusted_timestamp(ca, timestamped_pdf, tsa):  # noqa: F811
+    check = validate_sealed_pdf(timestamped_pdf, ca.root_cert, tsa_roots=[tsa.root_cert])
+    assert check.ok, check
+    assert check.timestamp_trusted and check.level == "B-T"
+    assert abs(check.timestamped_at - datetime.now(UTC)) < timedelta(minutes=5)
+
+
+def test_timestamp_is_trusted_only_against_the_authoritys_root(ca, timestamped_pdf):
+    check = validate_sealed_pdf(timestamped_pdf, ca.root_cert, tsa_roots=[ca.root_cert])
+    assert check.ok and check.timestamped_at is not None
+    assert not check.timestamp_trusted and check.level == "B-B"
+
+
+def test_timestamped_seal_stays_within_pdf_1_7_and_keeps_the_record(timestamped_pdf,
+                                                                    issued_pdf):
+    assert timestamped_pdf.startswith(issued_pdf) and timestamped_pdf.startswith(b"%PDF-1.7")
+    assert read_document_record(timestamped_pdf) == read_document_record(issued_pdf)
+
+
+def _closed_port_url() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/tsa"
+
+
+def test_unreachable_authority_seals_nothing(ca, issued_pdf):
+    signer = load_signer(ca.seal_key, ca.seal_cert, [ca.issuing_cert])
+    with pytest.raises(TimestampUnavailable):
+        seal_pdf(issued_pdf, signer, reason="会商纪要印发", location="山西省高平市",
+                 tsa_url=_closed_port_url(), tsa_timeout=2)
+
+
+def test_authority_that_answers_gives_its_time(tsa):  # noqa: F811
+    assert abs(request_timestamp(tsa.url) - datetime.now(UTC)) < timedelta(minutes=5)

@@ -53,3 +53,24 @@ def test_each_plate_takes_only_a_few_reports_an_hour(world, client, app):
         assert client.post(f"/d/{world.plate.token}",
                            data=_form(page, challenge="99")).status_code == 422
     assert client.post(f"/d/{world.plate.token}", data=_form(page)).status_code == 429
+
+
+def test_the_page_shows_the_usual_hours_until_an_admin_sets_the_villages_own(world, client,
+                                                                             login):
+    page = client.get(f"/d/{world.plate.token}").get_data(as_text=True)
+    assert page.count("工作时间：周一至周五 8:30–12:00，14:30–18:00") == 2
+    login(world.admin)
+    form = client.get(f"/admin/villages/{world.village.id}").get_data(as_text=True)
+    assert "社区民警工作时间" in form
+    response = client.post(f"/admin/villages/{world.village.id}", data={
+        "name": "米山村", "police_grid": world.village.police_grid,
+        "community_grid": world.village.community_grid,
+        "grid_worker_id": world.grid_worker.id, "community_police_id": world.police.id,
+        "resident_lawyer_id": 0, "active": "y",
+        "police_hours": "每周二、周四 9:00–17:00 在村委会警务室",
+        "grid_worker_hours": "每天 8:00–20:00"})
+    assert response.status_code == 302
+    page = client.get(f"/d/{world.plate.token}").get_data(as_text=True)
+    assert "工作时间：每周二、周四 9:00–17:00 在村委会警务室" in page
+    assert "工作时间：每天 8:00–20:00" in page
+    assert "8:30–12:00" not in page
