@@ -51,7 +51,7 @@ def _commands() -> tuple[click.Command, ...]:
     from portal.followup.cli import followup
 
     return (seed_demo, import_disputes, audit, doctor, create_admin, keys, outbox, scheduler,
-            worker, webhooks, followup, statistics)
+            worker, webhooks, followup, statistics, references)
 
 
 def register_commands(app) -> None:
@@ -298,6 +298,37 @@ def statistics_rebuild():
     progress("Saving the summaries …")
     db.session.commit()
     click.echo(f"Statistics summaries rebuilt in {time.perf_counter() - started:.1f} s.")
+
+
+@click.group()
+def references():
+    """The reference number series (南城矛〔2026〕0001号)."""
+
+
+@references.command("open")
+@click.argument("year", type=int)
+@click.option("--digits", type=int, required=True, help="Digits of the new series' serials.")
+@click.option("--prefix", default=None,
+              help="The issuing body's prefix (default: PORTAL_REFERENCE_PREFIX).")
+@with_appcontext
+def references_open(year, digits, prefix):
+    """Open a wider series for YEAR: a full one goes on from its last number, and a year
+    not begun yet starts with this width (audited)."""
+    from portal.disputes.references import open_series
+    from portal.errors import DomainError
+    from portal.extensions import db
+
+    try:
+        series = open_series(year, digits, prefix)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    if series.previous_digits is None:
+        click.echo(f"Series {series.prefix}〔{year}〕 opened with {digits} digits: "
+                   f"its first number will be {series.next_reference}.")
+    else:
+        click.echo(f"Series {series.prefix}〔{year}〕 widened from {series.previous_digits} "
+                   f"to {digits} digits: the next number is {series.next_reference}.")
 
 
 @click.group()
