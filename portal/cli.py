@@ -113,7 +113,7 @@ def seed_demo(disputes, seed):
         from portal.statistics import upkeep
 
         progress("Building the statistics summaries …")
-        upkeep.ensure_built(upkeep.portal_zone())
+        upkeep.ensure_built()
         progress("Statistics summaries built")
     click.echo(f"Demo accounts (password for all: {demo.DEMO_PASSWORD}):")
     for username, name, role in demo.account_list():
@@ -286,17 +286,17 @@ def statistics_monthly(month):
 @statistics.command("rebuild")
 @with_appcontext
 def statistics_rebuild():
-    """Build the dashboard's summaries afresh from the registers (the scheduler does this
-    by itself whenever they may have fallen behind, e.g. after a bulk import)."""
-    from portal.extensions import db
+    """Build the dashboard's summaries afresh from the registers, a few thousand disputes
+    per short transaction (registrations go on meanwhile); the scheduler does this by
+    itself whenever they may have fallen behind, e.g. after a bulk import."""
     from portal.statistics import upkeep
 
     started = time.perf_counter()
     progress = Progress()
     progress("Counting disputes, invitations and conferences in the registers …")
-    upkeep.rebuild(upkeep.portal_zone(), progress)
-    progress("Saving the summaries …")
-    db.session.commit()
+    if not upkeep.rebuild(progress):
+        raise click.ClickException("The registers kept being changed in bulk during the "
+                                   "rebuild; the scheduler's next tick tries again.")
     click.echo(f"Statistics summaries rebuilt in {time.perf_counter() - started:.1f} s.")
 
 
