@@ -380,3 +380,57 @@ def test_a_rebuild_goes_in_short_batches_and_keeps_what_is_written_between_them(
     kept = kept_summaries()
     upkeep.rebuild()
     assert kept_summaries() == kept
+
+
+def test_writers_during_a_rebuild_are_counted_once(app, make, monkeypatch):
+    """A rebuild in batches of two runs while four writers register disputes and move
+    older ones between states; the summaries it ends with equal a rebuild made after."""
+    monkeypatch.setattr(upkeep, "BATCH", 2)
+    db.session.execute(sa.delete(StatisticsVersion))
+    db.session.add(StatisticsVersion(id=1, token="t", n=0, summary_zone="UTC"))
+    reporter = make.user(Role.GRID_WORKER)
+    village = make.village()
+    older = [make.dispute(reporter=reporter, village=village).id for _ in range(12)]
+    db.session.commit()
+    reporter_id, village_id = reporter.id, village.id
+    db.session.remove()
+    errors, built = [], []
+
+    def rebuild():
+        try:
+            with app.app_context():
+                built.append(upkeep.rebuild())
+                db.session.remove()
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    def write(n):
+        from portal.disputes.services import DisputeInput, PartyInput, create_dispute
+
+        try:
+            with app.app_context():
+                reporter = db.session.get(User, reporter_id)
+                for i in range(4):
+                    create_dispute(reporter, DisputeInput(
+                        title=f"并发 {n}-{i}", category=Category.NEIGHBOUR,
+                        village_id=village_id, source=Source.WALK_IN, description="x",
+                        parties=[PartyInput("王五", PartyRole.APPLICANT)]))
+                    dispute = db.session.get(Dispute, older[(n * 4 + i) % len(older)])
+                    dispute.status = (Status.CLOSED, Status.HANDLING)[i % 2]
+                    db.session.commit()
+                db.session.remove()
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=rebuild),
+               *[threading.Thread(target=write, args=(n,)) for n in range(4)]]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and built == [True]
+    assert upkeep.current(db.session.connection())
+    kept = kept_summaries()
+    assert sum(row[5] for row in kept[0] if row[0] == "month") == 12 + 16
+    upkeep.rebuild()
+    assert kept_summaries() == kept
