@@ -246,7 +246,7 @@ def run(backend: str, args) -> dict[str, float]:
             # The bulk inserts above bypass the session, so the summaries are rebuilt,
             # as the scheduler's next tick would do.
             started = time.perf_counter()
-            upkeep.ensure_built(upkeep.portal_zone())
+            upkeep.ensure_built()
             print(f"[{backend}] summaries rebuilt in {time.perf_counter() - started:.1f} s")
             with db.engine.connect() as connection:
                 if backend == "postgres":

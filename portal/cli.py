@@ -49,7 +49,7 @@ def main():
 
 def _commands() -> tuple[click.Command, ...]:
     return (seed_demo, import_disputes, audit, doctor, create_admin, keys, outbox, scheduler,
-            worker, webhooks, followup, statistics)
+            worker, webhooks, followup, statistics, references)
 
 
 def register_commands(app) -> None:
@@ -111,7 +111,7 @@ def seed_demo(disputes, seed):
         from portal.statistics import upkeep
 
         progress("Building the statistics summaries …")
-        upkeep.ensure_built(upkeep.portal_zone())
+        upkeep.ensure_built()
         progress("Statistics summaries built")
     click.echo(f"Demo accounts (password for all: {demo.DEMO_PASSWORD}):")
     for username, name, role in demo.account_list():
@@ -284,18 +284,49 @@ def statistics_monthly(month):
 @statistics.command("rebuild")
 @with_appcontext
 def statistics_rebuild():
-    """Build the dashboard's summaries afresh from the registers (the scheduler does this
-    by itself whenever they may have fallen behind, e.g. after a bulk import)."""
-    from portal.extensions import db
+    """Build the dashboard's summaries afresh from the registers, a few thousand disputes
+    per short transaction (registrations go on meanwhile); the scheduler does this by
+    itself whenever they may have fallen behind, e.g. after a bulk import."""
     from portal.statistics import upkeep
 
     started = time.perf_counter()
     progress = Progress()
     progress("Counting disputes, invitations and conferences in the registers …")
-    upkeep.rebuild(upkeep.portal_zone(), progress)
-    progress("Saving the summaries …")
-    db.session.commit()
+    if not upkeep.rebuild(progress):
+        raise click.ClickException("The registers kept being changed in bulk during the "
+                                   "rebuild; the scheduler's next tick tries again.")
     click.echo(f"Statistics summaries rebuilt in {time.perf_counter() - started:.1f} s.")
+
+
+@click.group()
+def references():
+    """The reference number series (南城矛〔2026〕0001号)."""
+
+
+@references.command("open")
+@click.argument("year", type=int)
+@click.option("--digits", type=int, required=True, help="Digits of the new series' serials.")
+@click.option("--prefix", default=None,
+              help="The issuing body's prefix (default: PORTAL_REFERENCE_PREFIX).")
+@with_appcontext
+def references_open(year, digits, prefix):
+    """Open a wider series for YEAR: a full one goes on from its last number, and a year
+    not begun yet starts with this width (audited)."""
+    from portal.disputes.references import open_series
+    from portal.errors import DomainError
+    from portal.extensions import db
+
+    try:
+        series = open_series(year, digits, prefix)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    if series.previous_digits is None:
+        click.echo(f"Series {series.prefix}〔{year}〕 opened with {digits} digits: "
+                   f"its first number will be {series.next_reference}.")
+    else:
+        click.echo(f"Series {series.prefix}〔{year}〕 widened from {series.previous_digits} "
+                   f"to {digits} digits: the next number is {series.next_reference}.")
 
 
 @click.group()

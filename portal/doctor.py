@@ -89,16 +89,17 @@ def _secret_key() -> Check:
 
 
 def _statistics() -> Check:
-    from portal.statistics.upkeep import summary_zone
+    from portal.statistics.upkeep import current
 
-    name, zone = "statistics summaries", current_app.config["PORTAL_TIMEZONE"]
+    name = "statistics summaries"
     try:
-        kept = summary_zone(db.session.connection())
+        kept = current(db.session.connection())
     except Exception as error:  # noqa: BLE001
         db.session.rollback()
         return Check(name, False, str(error), "Fix the database and migrations first.")
-    if kept is not None and kept.key == zone:
-        return Check(name, True, f"current, by month in {zone}")
+    if kept:
+        return Check(name, True, "current, by UTC hour, day and month (regrouped for "
+                                 "every viewer's zone)")
     return Check(name, False, "not current: the dashboard counts in the registers (slower)",
                  "Run: portal statistics rebuild (the scheduler's next tick does the same)")
 

@@ -43,7 +43,7 @@ def test_statistics_rebuild_shows_its_stages_on_a_terminal_only(app, ctx, make):
     db.session.commit()  # the command runs in another process
     shown = _on_a_terminal(app, "statistics", "rebuild")
     assert len(STAGE.findall(shown)) >= 4, shown
-    assert "Disputes per month: 1 rows" in shown and "Statistics summaries rebuilt" in shown
+    assert "1 of 1 disputes summarised" in shown and "Statistics summaries rebuilt" in shown
 
     piped = app.test_cli_runner().invoke(args=["statistics", "rebuild"])
     assert piped.exit_code == 0 and not STAGE.search(piped.output)

@@ -31,9 +31,9 @@ from portal.api.schemas import (
     ResolveIn,
     RevealQuery,
 )
-from portal.disputes import policy, services
+from portal.disputes import policy, search, services
 from portal.disputes.identity import normalise_id
-from portal.disputes.models import Category, Dispute, Party, PartyRole, Referral, Risk, Source
+from portal.disputes.models import Category, Dispute, PartyRole, Referral, Risk, Source
 from portal.disputes.models import Status as DisputeStatus
 from portal.extensions import db
 from portal.orgs.models import User
@@ -116,12 +116,11 @@ def list_disputes(args):
         statement = statement.where(Dispute.village_id == args["village_id"])
     if "external_ref" in args:
         statement = statement.where(Dispute.external_ref == args["external_ref"])
-    if args.get("q", "").strip():
-        q = args["q"].strip()
-        statement = statement.where(sa.or_(
-            Dispute.title.contains(q, autoescape=True),
-            Dispute.reference.contains(q, autoescape=True),
-            Dispute.parties.any(Party.name.contains(q, autoescape=True))))
+    q = args.get("q", "").strip()
+    if q:
+        # The list page's indexed search; the order stays newest first for the cursor.
+        found = search.matches(q, db.engine.dialect.name)
+        statement = statement.join(found, found.c.dispute_id == Dispute.id)
     rows, next_cursor = cursors.page(statement, Dispute, "disputes", args["limit"],
                                      args.get("cursor"))
     return {"items": [serialize.dispute(d) for d in rows], "next_cursor": next_cursor}

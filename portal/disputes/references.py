@@ -4,7 +4,9 @@ Each issuing body has its own prefix (`PORTAL_REFERENCE_PREFIX`) and so its own 
 A series' serials all have the width it started with (`PORTAL_REFERENCE_DIGITS` when its
 first number of the year was issued, 4 by default): a body that registers more than
 9,999 disputes a year sets 5 or 6 before the year begins, and a series that is full
-refuses further numbers rather than printing one of another form.
+refuses further numbers rather than printing one of another form — until an administrator
+opens a wider one (`open_series`, `portal references open`): its numbers go on from the
+last one issued, so no number is given twice and the year stays without gaps.
 """
 
 from __future__ import annotations
@@ -16,11 +18,14 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 
+from portal.audit.services import record
 from portal.disputes.models import ReferenceCounter
 from portal.errors import DomainError
 from portal.extensions import db
 
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+# The widest serial a reference of the longest prefix still fits `Dispute.reference` with.
+MAX_DIGITS = 8
 
 
 def format_reference(prefix: str, year: int, serial: int, digits: int = 4) -> str:
@@ -85,3 +90,57 @@ def issue(year: int, count: int = 1) -> tuple[int, str]:
 def next_number(prefix: str, year: int) -> int:
     """The next number of a document series such as 南城会纪, printed without padding."""
     return reserve(year, prefix=prefix).first
+
+
+@dataclass(frozen=True)
+class Series:
+    prefix: str
+    year: int
+    digits: int
+    previous_digits: int | None  # None: the year had no series yet
+    next_serial: int
+
+    @property
+    def next_reference(self) -> str:
+        return format_reference(self.prefix, self.year, self.next_serial, self.digits)
+
+
+def open_series(year: int, digits: int, prefix: str | None = None, actor=None) -> Series:
+    """Give the series of `prefix` (the disputes' by default) in `year` serials of
+    `digits` digits from its next number on, in the caller's transaction, audited.
+
+    A series only ever widens: a narrower form could repeat a number already issued."""
+    prefix = prefix or current_app.config["PORTAL_REFERENCE_PREFIX"]
+    if not prefix.strip() or len(prefix) > ReferenceCounter.prefix.type.length:
+        raise DomainError(_("A prefix has from 1 to %(most)d characters.",
+                            most=ReferenceCounter.prefix.type.length), field="prefix")
+    if not 1 <= year <= 9999:
+        raise DomainError(_("Give the year as four digits."), field="year")
+    if not 1 <= digits <= MAX_DIGITS:
+        raise DomainError(_("A series has from 1 to %(most)d digits.", most=MAX_DIGITS),
+                          field="digits")
+    table = ReferenceCounter.__table__
+    connection = db.session.connection()
+    # The update lock: a number being issued meanwhile is counted before the width changes.
+    locked = (sa.select(table.c.last, table.c.digits)
+              .where(table.c.prefix == prefix, table.c.year == year).with_for_update())
+    row = connection.execute(locked).first()
+    if row is None and connection.execute(
+            _INSERTS[db.engine.dialect.name](table)
+            .values(prefix=prefix, year=year, last=0, digits=digits)
+            .on_conflict_do_nothing()).rowcount:
+        last, before = 0, None
+    else:
+        last, before = row or connection.execute(locked).one()
+    if before is not None and digits <= before:
+        raise DomainError(_(
+            "The series %(prefix)s〔%(year)d〕 already has %(digits)d digits: a new series "
+            "needs more.", prefix=prefix, year=year, digits=before), field="digits")
+    connection.execute(sa.update(table)
+                       .where(table.c.prefix == prefix, table.c.year == year)
+                       .values(digits=digits))
+    series = Series(prefix, year, digits, before, last + 1)
+    record("reference_series.opened", summary=f"{prefix}〔{year}〕 → {series.next_reference}",
+           changes={"prefix": prefix, "year": year, "digits": [before, digits],
+                    "next_serial": series.next_serial}, actor=actor)
+    return series

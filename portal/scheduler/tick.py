@@ -232,7 +232,7 @@ def tick(now: datetime) -> int:
     residents = _guarded("resident request reminders",
                          lambda: resident_reminders.first_contact_overdue(now), 0)
     _guarded("text messages to residents", sms.deliver_pending)
-    _guarded("the statistics summaries", lambda: upkeep.ensure_built(upkeep.portal_zone()))
+    _guarded("the statistics summaries", lambda: upkeep.ensure_built())
     # The monthly statistics report, made once from the month's first working day.
     _guarded("the monthly statistics report", lambda: run_due(now))
     return sent + sum(followups.values()) + residents

@@ -65,22 +65,35 @@ class StatisticsVersion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(sa.String(32))
     n: Mapped[int] = mapped_column(sa.BigInteger, default=0)
-    # The zone whose calendar months `DisputeMonth` counts in; None while the summaries
-    # are not (or no longer) known to match the data, and the figures are read from the
-    # registers themselves.
+    # "UTC" while the summaries are known to match the data (their periods are UTC hours,
+    # days and months); None while they are not (or no longer), and the figures are read
+    # from the registers themselves.
     summary_zone: Mapped[str | None] = mapped_column(sa.String(64))
+    # While a rebuild is under way: the summaries hold every dispute up to this id (with
+    # its conferences and invitations) and the writers keep those, and only those, in step.
+    summarised_through: Mapped[int | None] = mapped_column(sa.BigInteger)
 
 
-class DisputeMonth(db.Model):
-    """Disputes registered in one local month, per village, category and tier, by outcome.
+# The periods the summaries are cut in, all in UTC: the local months and days of any zone
+# whose offset is a whole number of hours (Beijing, Tokyo, London in summer or winter)
+# begin and end on a UTC hour, so they are made of whole UTC months, days and hours —
+# at most a month and a day's hours of rows each side, however long the range.
+SPANS = ("hour", "day", "month")
+
+
+class DisputePeriod(db.Model):
+    """Disputes registered in one UTC hour, day or month (`span`, starting at `start`,
+    seconds since the epoch), per village, category and tier, by outcome. Every dispute
+    counts once in each span.
 
     A summary of `disputes` kept in the writer's transaction (`portal.statistics.upkeep`):
     a dashboard reads a year from a few thousand of these rows instead of every dispute.
     """
 
-    __tablename__ = "statistics_dispute_months"
+    __tablename__ = "statistics_dispute_periods"
 
-    month: Mapped[str] = mapped_column(sa.String(7), primary_key=True)  # "2026-10"
+    span: Mapped[str] = mapped_column(sa.String(5), primary_key=True)
+    start: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
     village_id: Mapped[int] = mapped_column(primary_key=True)
     category: Mapped[Category] = mapped_column(
         sa.Enum(Category, native_enum=False, length=32), primary_key=True)
@@ -91,14 +104,15 @@ class DisputeMonth(db.Model):
     referred: Mapped[int] = mapped_column(default=0)
 
 
-class InvitationMonth(db.Model):
-    """Invitations sent in one local month per body and dispute tier (delegates' own not
-    counted), how many were answered and how many answers have a time; kept beside
-    `InvitationFact`."""
+class InvitationPeriod(db.Model):
+    """Invitations sent in one UTC hour, day or month per body and dispute tier
+    (delegates' own not counted), how many were answered and how many answers have a
+    time; kept beside `InvitationFact`."""
 
-    __tablename__ = "statistics_invitation_months"
+    __tablename__ = "statistics_invitation_periods"
 
-    month: Mapped[str] = mapped_column(sa.String(7), primary_key=True)
+    span: Mapped[str] = mapped_column(sa.String(5), primary_key=True)
+    start: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
     body_id: Mapped[int] = mapped_column(primary_key=True)  # 0: no body
     tier: Mapped[int] = mapped_column(primary_key=True)
     invited: Mapped[int] = mapped_column(default=0)

@@ -4,15 +4,17 @@ Every count, sum and percentile here is computed by the database (GROUP BY, cond
 sums, window functions); Python only receives the aggregated rows. The same statements run
 on SQLite and PostgreSQL; the one place where the dialects differ, day differences, is `_days`.
 
-While the summaries kept by `portal.statistics.upkeep` are trusted, disputes are counted
-from `DisputeMonth` for the whole months of the period (and from the register for the days
-around them), and invitations from `InvitationFact`; otherwise from the registers.
+While the summaries kept by `portal.statistics.upkeep` are trusted, disputes and sent
+invitations are counted from the UTC months, days and hours that make up the viewer's
+period (`pieces`: any zone whose offset is a whole number of hours), conferences and
+answers from their facts; otherwise, and for the few zones with half-hour offsets, from
+the registers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -28,11 +30,11 @@ from portal.orgs.models import HEAD_KINDS, MEDIATION_BODY_KINDS, Organisation, U
 from portal.statistics.models import (
     HELD_STATES,
     ConferenceFact,
-    DisputeMonth,
+    DisputePeriod,
     InvitationFact,
-    InvitationMonth,
+    InvitationPeriod,
 )
-from portal.statistics.upkeep import MEASURES, summary_zone
+from portal.statistics.upkeep import MEASURES, current
 
 
 @dataclass(frozen=True)
@@ -68,36 +70,46 @@ def _slices(f: Filters, source=Dispute) -> list:
 
 
 def summarised(f: Filters) -> bool:
-    """Whether the kept summaries can answer for `f` (same zone, known to be current)."""
-    zone = summary_zone(db.session.connection())
-    return zone is not None and zone.key == f.zone.key
+    """Whether the kept summaries are known to be current (for every zone alike)."""
+    return current(db.session.connection())
 
 
 def _epoch(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
-def _local(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(), zone)
-
-
 def _next_month(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def split_months(start: date, end: date) -> tuple[list[str], list[tuple[date, date]]]:
-    """The calendar months lying wholly within the days `start`..`end`, and the runs of
-    days before and after them (each as [first, day after last))."""
-    first = start if start.day == 1 else _next_month(start)
-    stop = (end + timedelta(days=1)).replace(day=1)
-    if first >= stop:
-        return [], [(start, end + timedelta(days=1))]
-    months, month = [], first
-    while month < stop:
-        months.append(f"{month:%Y-%m}")
-        month = _next_month(month)
-    edges = [(a, b) for a, b in ((start, first), (stop, end + timedelta(days=1))) if a < b]
-    return months, edges
+Piece = tuple[str, int, int]  # a span and the [first, last) starts of its periods
+
+
+def pieces(since: datetime, until: datetime) -> list[Piece] | None:
+    """The UTC hours, days and months that exactly make up [since, until): whole months
+    in the middle, whole days next to them, hours at the ends. None when an end is not on
+    a UTC hour (a zone half an hour off), which no set of periods makes up."""
+    if _epoch(since) % 3600 or _epoch(until) % 3600:
+        return None
+    a, b = since.astimezone(UTC), until.astimezone(UTC)
+    day_a = a if a.hour == 0 else a.replace(hour=0) + timedelta(days=1)
+    day_b = b.replace(hour=0)
+    if day_a >= day_b:
+        found = [("hour", a, b)]
+    else:
+        month_a = day_a if day_a.day == 1 else datetime.combine(
+            _next_month(day_a.date()), time(), UTC)
+        month_b = day_b.replace(day=1)
+        middle = ([("day", day_a, day_b)] if month_a >= month_b else
+                  [("day", day_a, month_a), ("month", month_a, month_b),
+                   ("day", month_b, day_b)])
+        found = [("hour", a, day_a), *middle, ("hour", day_b, b)]
+    return [(span, _epoch(lo), _epoch(hi)) for span, lo, hi in found if lo < hi]
+
+
+def _in_pieces(table, found: list[Piece]):
+    return sa.or_(*[sa.and_(table.span == span, table.start >= lo, table.start < hi)
+                    for span, lo, hi in found]) if found else sa.false()
 
 
 def _between(column, since: datetime, until: datetime):
@@ -128,19 +140,30 @@ def _rows(statement) -> list[sa.Row]:
 
 def _counts(f: Filters):
     """The dispute measures of the period per village, category and tier: from the
-    monthly summary for whole months, counted in the register for the other days."""
-    months, edges = (split_months(f.start, f.end) if summarised(f)
-                     else ([], [(f.start, f.end + timedelta(days=1))]))
-    m = DisputeMonth
-    parts = [sa.select(m.village_id, m.category, m.tier, m.registered, m.concluded,
-                       m.resolved, m.referred)
-             .where(m.month.in_(months), *_slices(f, m))] if months else []
+    periods that make it up, or counted in the register."""
+    found = pieces(f.since, f.until) if summarised(f) else None
+    if found is not None:
+        p = DisputePeriod
+        return sa.select(p.village_id, p.category, p.tier, p.registered, p.concluded,
+                         p.resolved, p.referred).where(_in_pieces(p, found), *_slices(f, p))
     keys = (Dispute.village_id, Dispute.category, Dispute.tier)
-    parts += [sa.select(*keys, *_measures())
-              .where(_between(Dispute.reported_at, _local(a, f.zone), _local(b, f.zone)),
-                     *_slices(f)).group_by(*keys)
-              for a, b in edges]
-    return sa.union_all(*parts) if len(parts) > 1 else parts[0]
+    return (sa.select(*keys, *_measures())
+            .where(_between(Dispute.reported_at, f.since, f.until), *_slices(f))
+            .group_by(*keys))
+
+
+def _pieces_by_index(bounds: list[datetime]) -> list[list[Piece]] | None:
+    """The periods making up each month of `bounds`, or None if one cannot be made up."""
+    found = [pieces(a, b) for a, b in zip(bounds, bounds[1:], strict=False)]
+    return None if any(month is None for month in found) else found
+
+
+def _indexed(table, by_index: list[list[Piece]]):
+    """The index of the month a period row belongs to, and the condition keeping only
+    the rows of some month."""
+    whens = [(_in_pieces(table, month), index) for index, month in enumerate(by_index)
+             if month]
+    return sa.case(*whens), sa.or_(*[condition for condition, _index in whens])
 
 
 def _sums(counts) -> list:
@@ -222,14 +245,14 @@ def _bucket(column, bounds: list[datetime]):
 
 def disputes_by_month(f: Filters, bounds: list[datetime]) -> list[sa.Row]:
     """Registered and concluded disputes per month of `bounds` (keyed by its index)."""
-    if summarised(f):
-        m = DisputeMonth
-        months = {f"{start:%Y-%m}": index for index, start in enumerate(bounds[:-1])}
-        index = sa.case(months, value=m.month)
+    by_index = _pieces_by_index(bounds) if summarised(f) else None
+    if by_index is not None:
+        p = DisputePeriod
+        index, condition = _indexed(p, by_index)
         return _rows(sa.select(index.label("key"),
-                               sa.func.sum(m.registered).label("registered"),
-                               sa.func.sum(m.concluded).label("concluded"))
-                     .where(m.month.in_(list(months)), *_slices(f, m))
+                               sa.func.sum(p.registered).label("registered"),
+                               sa.func.sum(p.concluded).label("concluded"))
+                     .where(condition, *_slices(f, p))
                      .group_by(index).order_by(index))
     inner = (sa.select(_bucket(Dispute.reported_at, bounds).label("m"), Dispute.id,
                        Dispute.status, Dispute.referral)
@@ -443,29 +466,17 @@ def responses_by_body(f: Filters) -> list[sa.Row]:
     """Per body: invitations sent in the period, how many were answered, and how many
     answers have a time (the count the median response time is taken over)."""
     fact = InvitationFact
-    if summarised(f) and f.village_id is None and f.category is None:
-        # Whole months from the monthly summary, the days around them from the facts.
-        months, edges = split_months(f.start, f.end)
-        m = InvitationMonth
-        tier = [m.tier == f.tier] if f.tier is not None else []
-        parts = [sa.select(m.body_id, m.invited, m.answered, m.timed)
-                 .where(m.month.in_(months), *tier)] if months else []
-        parts += [sa.select(sa.func.coalesce(fact.body_id, 0).label("body_id"),
-                            sa.func.count().label("invited"),
-                            _count_if(fact.answered).label("answered"),
-                            sa.func.count(fact.hours).label("timed"))
-                  .where(fact.delegated.is_(False), *_slices(f, fact),
-                         fact.invited_at >= _epoch(_local(a, f.zone)),
-                         fact.invited_at < _epoch(_local(b, f.zone)))
-                  .group_by(fact.body_id)
-                  for a, b in edges]
-        counts = (sa.union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
-        c = counts.c
-        return _rows(sa.select(sa.func.nullif(c.body_id, 0).label("key"),
-                               sa.func.sum(c.invited).label("invited"),
-                               sa.func.sum(c.answered).label("answered"),
-                               sa.func.sum(c.timed).label("timed"))
-                     .group_by(c.body_id).having(sa.func.sum(c.invited) > 0))
+    found = (pieces(f.since, f.until)
+             if summarised(f) and f.village_id is None and f.category is None else None)
+    if found is not None:
+        p = InvitationPeriod
+        tier = [p.tier == f.tier] if f.tier is not None else []
+        return _rows(sa.select(sa.func.nullif(p.body_id, 0).label("key"),
+                               sa.func.sum(p.invited).label("invited"),
+                               sa.func.sum(p.answered).label("answered"),
+                               sa.func.sum(p.timed).label("timed"))
+                     .where(_in_pieces(p, found), *tier)
+                     .group_by(p.body_id).having(sa.func.sum(p.invited) > 0))
     if summarised(f):
         return _rows(_facts_scoped(sa.select(
             fact.body_id.label("key"), sa.func.count().label("invited"),

@@ -1,26 +1,30 @@
 """The summaries the dashboard reads, kept right in the writer's own transaction.
 
-`DisputeMonth` holds per local month, village, category and tier how many disputes were
-registered and how they ended; every flush that writes disputes adds the difference it
-made (read from the database before and after the flush, so expired attributes, defaults
-and savepoints all count). `InvitationFact` holds one row per invitation, worked out again
-whenever the invitation, its answers or its conference's sending time change, and
-`InvitationMonth` the invitations sent per month and body, moved by the difference between
-a fact's old and new row; `ConferenceFact` one row per conference, worked out again for
-every conference of a dispute whose dispute, conferences, invitations or minutes changed.
+`DisputePeriod` holds per UTC hour, day and month, village, category and tier how many
+disputes were registered and how they ended; every flush that writes disputes adds the
+difference it made (read from the database before and after the flush, so expired
+attributes, defaults and savepoints all count). `InvitationFact` holds one row per
+invitation, worked out again whenever the invitation, its answers or its conference's
+sending time change, and `InvitationPeriod` the invitations sent per period and body,
+moved by the difference between a fact's old and new row; `ConferenceFact` one row per
+conference, worked out again for every conference of a dispute whose dispute,
+conferences, invitations or minutes changed. Nothing in them depends on a time zone: a
+viewer's local months are regrouped from the UTC periods (`portal.statistics.queries`).
 
-The summaries are trusted only while `statistics_version.summary_zone` names the zone
-they were built in. Anything the hooks cannot follow — a bulk statement on the registers,
-a person moving to another body, a body changing kind — clears it in the same
-transaction, the dashboard reads the registers themselves meanwhile (slower, never
-wrong) and the scheduler's next tick builds the summaries again (`ensure_built`).
+The summaries are trusted only while `statistics_version.summary_zone` reads "UTC".
+Anything the hooks cannot follow — a bulk statement on the registers, a person moving to
+another body, a body changing kind — clears it in the same transaction, the dashboard
+reads the registers themselves meanwhile (slower, never wrong) and the scheduler's next
+tick builds the summaries again (`ensure_built`), a few thousand disputes per short
+transaction so that registrations go on meanwhile: the writers keep the disputes already
+built in step (`summarised_through`) and leave the others to the batches still to come.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -39,9 +43,9 @@ from portal.statistics.cache import bulk_written
 from portal.statistics.models import (
     HELD_STATES,
     ConferenceFact,
-    DisputeMonth,
+    DisputePeriod,
     InvitationFact,
-    InvitationMonth,
+    InvitationPeriod,
     StatisticsVersion,
 )
 
@@ -54,35 +58,59 @@ COPIED = ("village_id", "category", "tier", "escalated_at")
 SUMMARISED = frozenset({"disputes", "invitations", "answer_changes", "conferences",
                         "minutes_versions"})
 CHUNK = 5_000
+# Disputes per rebuild transaction: each holds the registers' writers back well under a
+# second, and a rebuild of 100,000 disputes is fifty of them.
+BATCH = 2_000
+LAYOUT = "UTC"
+EVERY = float("inf")
 
 _OLD = "statistics.disputes_before_flush"
 _SENT = "statistics.invited_before_flush"
 _GONE = "statistics.facts_before_flush"
-_ZONE = "statistics.zone_before_flush"
 
 
-SUMMARY_ZONE = (sa.select(StatisticsVersion.summary_zone)
-                .order_by(StatisticsVersion.id).limit(1))
+COVERAGE = (sa.select(StatisticsVersion.summary_zone, StatisticsVersion.summarised_through)
+            .order_by(StatisticsVersion.id).limit(1))
 
 
-def summary_zone(connection) -> ZoneInfo | None:
-    name = connection.execute(SUMMARY_ZONE).scalar()
-    return ZoneInfo(name) if name else None
+def coverage(connection) -> float | None:
+    """The greatest dispute id the summaries hold: every one (`EVERY`) when they are
+    current, the rebuild's progress while one is under way, None when not known."""
+    row = connection.execute(COVERAGE).first()
+    if row is None:
+        return None
+    if row.summary_zone == LAYOUT:
+        return EVERY
+    return row.summarised_through
+
+
+def current(connection) -> bool:
+    return coverage(connection) == EVERY
 
 
 def _postgres(connection) -> bool:
     return connection.dialect.name == "postgresql"
 
 
-# --- disputes by month ------------------------------------------------------------------
+# --- disputes by period -----------------------------------------------------------------
 
-def _contribution(row, zone: ZoneInfo) -> tuple[tuple, tuple[int, ...]]:
+def periods(moment: datetime) -> tuple[tuple[str, int], ...]:
+    """The UTC hour, day and month `moment` falls in, each as (span, its start)."""
+    hour = moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    day = hour.replace(hour=0)
+    return tuple(zip(("hour", "day", "month"),
+                     (int(t.timestamp()) for t in (hour, day, day.replace(day=1))),
+                     strict=True))
+
+
+def _contributions(row) -> Iterable[tuple[tuple, tuple[int, ...]]]:
     concluded = row.status in CLOSED_STATES
     closed = row.status is Status.CLOSED
     resolved = row.status is Status.RESOLVED or (closed and row.referral is None)
     referred = row.status is Status.REFERRED or (closed and row.referral is not None)
-    key = (f"{row.reported_at.astimezone(zone):%Y-%m}", row.village_id, row.category, row.tier)
-    return key, (1, int(concluded), int(resolved), int(referred))
+    measures = (1, int(concluded), int(resolved), int(referred))
+    for span, start in periods(row.reported_at):
+        yield (span, start, row.village_id, row.category, row.tier), measures
 
 
 # Each statement a flush runs is built once (per variant) and run with its ids as an
@@ -137,9 +165,8 @@ def _tally(contributions: Iterable, sign: int, into: dict[tuple, list[int]]) -> 
             total[index] += sign * value
 
 
-def _count_months(rows: Iterable, zone: ZoneInfo, sign: int,
-                  into: dict[tuple, list[int]]) -> None:
-    _tally((_contribution(row, zone) for row in rows), sign, into)
+def _count_periods(rows: Iterable, sign: int, into: dict[tuple, list[int]]) -> None:
+    _tally((c for row in rows for c in _contributions(row)), sign, into)
 
 
 def _changes(width: int) -> dict[tuple, list[int]]:
@@ -149,11 +176,10 @@ def _changes(width: int) -> dict[tuple, list[int]]:
 # --- invitations ------------------------------------------------------------------------
 
 @cache
-def _facts_statement(scoped: bool) -> sa.Select:
-    first = sa.select(AnswerChange.invitation_id, sa.func.min(AnswerChange.at).label("at"))
-    if scoped:
-        first = first.where(AnswerChange.invitation_id.in_(IDS))
-    first = first.group_by(AnswerChange.invitation_id).subquery()
+def _facts_statement() -> sa.Select:
+    first = (sa.select(AnswerChange.invitation_id, sa.func.min(AnswerChange.at).label("at"))
+             .where(AnswerChange.invitation_id.in_(IDS))
+             .group_by(AnswerChange.invitation_id).subquery())
     body_id = sa.func.coalesce(Invitation.organisation_id, User.organisation_id)
     statement = (
         sa.select(Invitation.id, Invitation.conference_id, Conference.dispute_id,
@@ -165,14 +191,12 @@ def _facts_statement(scoped: bool) -> sa.Select:
         .outerjoin(User, User.id == Invitation.user_id)
         .outerjoin(Organisation, Organisation.id == body_id)
         .outerjoin(first, first.c.invitation_id == Invitation.id))
-    return statement.where(Invitation.id.in_(IDS)) if scoped else statement
+    return statement.where(Invitation.id.in_(IDS))
 
 
-def _facts(connection, ids: list[int] | None) -> list[dict]:
-    """The fact rows of invitations `ids` (all when None), from the registers."""
-    rows = connection.execute(_facts_statement(ids is not None),
-                              {} if ids is None else {"ids": ids})
-    return [_fact(row) for row in rows]
+def _facts(connection, ids: list[int]) -> list[dict]:
+    """The fact rows of invitations `ids`, from the registers."""
+    return [_fact(row) for row in connection.execute(_facts_statement(), {"ids": ids})]
 
 
 def _fact(row) -> dict:
@@ -190,13 +214,13 @@ def _fact(row) -> dict:
                 hours=hours)
 
 
-def _sent(fact: dict, zone: ZoneInfo) -> Iterable[tuple[tuple, tuple[int, ...]]]:
-    """What `fact` adds to `InvitationMonth` (nothing for a delegate's or an unsent one)."""
+def _sent(fact: dict) -> Iterable[tuple[tuple, tuple[int, ...]]]:
+    """What `fact` adds to `InvitationPeriod` (nothing for a delegate's or an unsent one)."""
     if fact["delegated"] or fact["invited_at"] is None:
         return ()
-    month = f"{datetime.fromtimestamp(fact['invited_at'], zone):%Y-%m}"
-    return (((month, fact["body_id"] or 0, fact["tier"]),
-             (1, int(fact["answered"]), int(fact["hours"] is not None))),)
+    measures = (1, int(fact["answered"]), int(fact["hours"] is not None))
+    return (((span, start, fact["body_id"] or 0, fact["tier"]), measures)
+            for span, start in periods(datetime.fromtimestamp(fact["invited_at"], UTC)))
 
 
 def _kept_facts(connection, ids: Iterable[int]) -> list[dict]:
@@ -210,19 +234,19 @@ def _kept_facts(connection, ids: Iterable[int]) -> list[dict]:
     return [dict(row._mapping) for row in connection.execute(statement)]
 
 
-def _store_facts(connection, facts: list[dict], zone: ZoneInfo, gone: list[dict] = (),
+def _store_facts(connection, facts: list[dict], gone: list[dict] = (),
                  fresh: bool = False) -> None:
-    """Write `facts` over the kept ones and move the invitation months by the difference;
-    `gone`: the kept facts of invitations deleted in this flush. `fresh`: into emptied
-    tables."""
+    """Write `facts` over the kept ones and move the invitation periods by the difference;
+    `gone`: the kept facts of invitations deleted in this flush. `fresh`: facts not kept
+    yet (a rebuild's)."""
     table = InvitationFact.__table__
-    months = _changes(3)
+    sent = _changes(3)
     for fact in (*gone, *([] if fresh else _kept_facts(
             connection, [f["invitation_id"] for f in facts]))):
-        _tally(_sent(fact, zone), -1, months)
+        _tally(_sent(fact), -1, sent)
     for fact in facts:
-        _tally(_sent(fact, zone), +1, months)
-    _add(connection, InvitationMonth.__table__, months)
+        _tally(_sent(fact), +1, sent)
+    _add(connection, InvitationPeriod.__table__, sent)
     insert = sa.insert(table) if fresh else _upsert(table, connection.dialect.name)
     for start in range(0, len(facts), CHUNK):
         connection.execute(insert, facts[start:start + CHUNK])
@@ -239,11 +263,11 @@ def _sent_times(connection, ids: Iterable[int]) -> dict[int, datetime | None]:
 # --- conferences ------------------------------------------------------------------------
 
 @cache
-def _conferences_statement(scoped: bool) -> sa.Select:
-    """Every conference of the disputes `ids` (all when not `scoped`) with its dispute's
-    village and escalation, its first issued minutes and the bodies that accepted."""
+def _conferences_statement() -> sa.Select:
+    """Every conference of the disputes `ids` with its dispute's village and escalation,
+    its first issued minutes and the bodies that accepted."""
     fact = InvitationFact
-    own = (sa.select(Conference.id).where(Conference.dispute_id.in_(IDS)),) if scoped else ()
+    own = sa.select(Conference.id).where(Conference.dispute_id.in_(IDS))
     taking_part = (
         sa.select(fact.conference_id,
                   sa.func.count(sa.distinct(sa.case(
@@ -251,12 +275,12 @@ def _conferences_statement(scoped: bool) -> sa.Select:
                   sa.func.count(sa.distinct(sa.case(
                       (fact.body_kind.in_(MEDIATION_BODY_KINDS), fact.body_id)))).label("sectors"),
                   sa.func.count(sa.distinct(fact.body_id)).label("bodies"))
-        .where(fact.accepted, *[fact.conference_id.in_(ids) for ids in own])
+        .where(fact.accepted, fact.conference_id.in_(own))
         .group_by(fact.conference_id).subquery())
     issued = (sa.select(MinutesVersion.conference_id,
                         sa.func.min(MinutesVersion.issued_at).label("at"))
               .where(MinutesVersion.issued_at.is_not(None),
-                     *[MinutesVersion.conference_id.in_(ids) for ids in own])
+                     MinutesVersion.conference_id.in_(own))
               .group_by(MinutesVersion.conference_id).subquery())
     statement = (
         sa.select(Conference.id, Conference.dispute_id, Dispute.village_id, Dispute.category,
@@ -267,7 +291,7 @@ def _conferences_statement(scoped: bool) -> sa.Select:
         .outerjoin(issued, issued.c.conference_id == Conference.id)
         .outerjoin(taking_part, taking_part.c.conference_id == Conference.id)
         .order_by(Conference.id))
-    return statement.where(Conference.dispute_id.in_(IDS)) if scoped else statement
+    return statement.where(Conference.dispute_id.in_(IDS))
 
 
 @cache
@@ -282,14 +306,14 @@ def _lock_conferences_statement() -> sa.Select:
             .order_by(Conference.id).with_for_update())
 
 
-def _store_conference_facts(connection, disputes: list[int] | None) -> None:
-    """Work out again the facts of every conference of `disputes` (all when None): a
-    conference's standing as its dispute's first held one depends on its siblings."""
-    parameters = {} if disputes is None else {"ids": disputes}
-    if disputes is not None and _postgres(connection):
+def _store_conference_facts(connection, disputes: list[int]) -> None:
+    """Work out again the facts of every conference of `disputes`: a conference's
+    standing as its dispute's first held one depends on its siblings."""
+    parameters = {"ids": disputes}
+    if _postgres(connection):
         # One writer at a time per conference: the next reads what the first committed.
         connection.execute(_lock_conferences_statement(), parameters)
-    rows = connection.execute(_conferences_statement(disputes is not None), parameters).all()
+    rows = connection.execute(_conferences_statement(), parameters).all()
     first: dict[int, tuple] = {}
     for row in rows:
         if row.state in HELD_STATES and row.started_at is not None:
@@ -297,8 +321,7 @@ def _store_conference_facts(connection, disputes: list[int] | None) -> None:
                                         (row.started_at, row.id))
     facts = [_conference_fact(row, first.get(row.dispute_id)) for row in rows]
     table = ConferenceFact.__table__
-    if disputes is not None:
-        connection.execute(sa.delete(table).where(table.c.dispute_id.in_(disputes)))
+    connection.execute(sa.delete(table).where(table.c.dispute_id.in_(disputes)))
     for start in range(0, len(facts), CHUNK):
         connection.execute(sa.insert(table), facts[start:start + CHUNK])
 
@@ -335,9 +358,8 @@ def _before_flush(session: Session, context, instances) -> None:
     if not changed and not conferences and not deleted:
         return
     connection = session.connection()
-    session.info[_ZONE] = zone = summary_zone(connection)
-    if zone is None:
-        return
+    # Read whatever the summaries' state: a rebuild's batch may take these disputes in
+    # before the flush ends, and the difference is then this flush's to add.
     session.info[_OLD] = _dispute_rows(connection, changed, lock=True)
     session.info[_SENT] = _sent_times(connection, conferences)
     # Their facts go with them (ON DELETE CASCADE); what they counted goes too.
@@ -349,8 +371,6 @@ def _after_flush(session: Session, context) -> None:
     old = session.info.pop(_OLD, [])
     sent_before = session.info.pop(_SENT, {})
     gone = session.info.pop(_GONE, [])
-    # Read once per flush: before it when there was something to read then.
-    known, zone = _ZONE in session.info, session.info.pop(_ZONE, None)
     disputes = {d.id for d in _of(session, Dispute, "new", "dirty", "deleted")}
     minutes = _of(session, MinutesVersion, "new", "dirty")
     invitations = {i.id for i in _of(session, Invitation, "new", "dirty")}
@@ -362,9 +382,10 @@ def _after_flush(session: Session, context) -> None:
     if not (disputes or invitations or conferences or minutes or moved or gone):
         return
     connection = session.connection()
-    if not known:
-        zone = summary_zone(connection)
-    if zone is None:
+    # Read after this flush's writes: on PostgreSQL a rebuild's batch either committed
+    # before them (and this reads its progress) or waits for this transaction to end.
+    through = coverage(connection)
+    if through is None:
         return
     if moved:
         mark_unknown(connection)
@@ -372,9 +393,9 @@ def _after_flush(session: Session, context) -> None:
     if disputes:
         new = _dispute_rows(connection, disputes)
         changes = _changes(len(MEASURES))
-        _count_months(old, zone, -1, changes)
-        _count_months(new, zone, +1, changes)
-        _add(connection, DisputeMonth.__table__, changes)
+        _count_periods((row for row in old if row.id <= through), -1, changes)
+        _count_periods((row for row in new if row.id <= through), +1, changes)
+        _add(connection, DisputePeriod.__table__, changes)
         # Only a dispute whose copied columns changed has facts to work out again (a new
         # one has no conferences yet); a status change alone has none.
         before = {row.id: tuple(getattr(row, c) for c in COPIED) for row in old}
@@ -391,14 +412,15 @@ def _after_flush(session: Session, context) -> None:
             Invitation.conference_id.in_(resent))).scalars())
     invitations.discard(None)
     facts = _facts(connection, sorted(invitations)) if invitations else []
-    _store_facts(connection, facts, zone, gone)
+    facts = [fact for fact in facts if fact["dispute_id"] <= through]
+    _store_facts(connection, facts, gone)
     conferences = {*conferences, *(f["conference_id"] for f in (*facts, *gone)),
                    *(m.conference_id for m in minutes)}
     conferences.discard(None)
     if conferences:
         disputes |= set(connection.execute(sa.select(Conference.dispute_id).where(
             Conference.id.in_(sorted(conferences)))).scalars())
-    disputes.discard(None)
+    disputes = {ident for ident in disputes if ident is not None and ident <= through}
     if disputes:
         _store_conference_facts(connection, sorted(disputes))
 
@@ -416,60 +438,125 @@ def _on_execute(state) -> None:
 
 def disputes_added(connection, ids: Iterable[int]) -> None:
     """Count disputes a bulk writer inserted past the session (they have no facts yet)."""
-    zone = summary_zone(connection)
-    if zone is None:
+    through = coverage(connection)
+    if through is None:
         return
     changes = _changes(len(MEASURES))
-    _count_months(_dispute_rows(connection, ids), zone, +1, changes)
-    _add(connection, DisputeMonth.__table__, changes)
+    _count_periods((row for row in _dispute_rows(connection, ids) if row.id <= through),
+                   +1, changes)
+    _add(connection, DisputePeriod.__table__, changes)
 
 
 def mark_unknown(connection) -> None:
-    """The summaries no longer follow the registers: read the registers until rebuilt."""
+    """The summaries no longer follow the registers: read the registers until rebuilt
+    (a rebuild under way starts again)."""
     table = StatisticsVersion.__table__
-    connection.execute(sa.update(table).where(table.c.summary_zone.is_not(None))
-                       .values(summary_zone=None))
+    connection.execute(sa.update(table).where(sa.or_(table.c.summary_zone.is_not(None),
+                                                     table.c.summarised_through.is_not(None)))
+                       .values(summary_zone=None, summarised_through=None))
 
 
 # --- building them afresh ---------------------------------------------------------------
 
-def rebuild(zone: ZoneInfo, progress=None) -> None:
-    """Build both summaries from the registers, in the session's transaction;
-    `progress(text)` hears when each is done."""
-    progress = progress or (lambda text: None)
-    connection = db.session.connection()
-    if _postgres(connection):
-        # Writers wait the second or two this takes, so that none is missed.
-        connection.execute(sa.text("LOCK TABLE disputes, conferences, invitations, "
-                                   "answer_changes, minutes_versions IN SHARE MODE"))
-    connection.execute(sa.delete(DisputeMonth.__table__))
-    connection.execute(sa.delete(InvitationFact.__table__))
-    connection.execute(sa.delete(InvitationMonth.__table__))
-    months = _changes(len(MEASURES))
-    rows = connection.execute(sa.select(*DISPUTE_COLUMNS).execution_options(yield_per=CHUNK))
-    _count_months(rows, zone, +1, months)
-    _add(connection, DisputeMonth.__table__, months)
-    progress(f"Disputes per month: {len(months)} rows")
-    _store_facts(connection, _facts(connection, None), zone, fresh=True)
-    progress("Invitations per month and body done")
-    connection.execute(sa.delete(ConferenceFact.__table__))
-    _store_conference_facts(connection, None)
-    progress("Conference facts done")
+SUMMARIES = (DisputePeriod, InvitationPeriod, InvitationFact, ConferenceFact)
+# What a batch holds still: the tables it counts and those whose writers bump the version.
+LOCKED = ("disputes", "conferences", "invitations", "answer_changes", "minutes_versions",
+          "users", "organisations")
+RESTARTS = 3
+
+
+class Restarted(Exception):
+    """The summaries were marked unknown while a rebuild was building them."""
+
+
+def _set_coverage(connection, zone: str | None, through: int | None) -> None:
     table = StatisticsVersion.__table__
-    connection.execute(sa.update(table).values(summary_zone=zone.key))
+    connection.execute(sa.update(table).values(summary_zone=zone, summarised_through=through))
+
+
+def _begin() -> None:
+    """Empty the summaries and record that none is built yet; the writers stop keeping
+    them from here on."""
+    _set_coverage(db.session.connection(), None, 0)
+    db.session.commit()
+    connection = db.session.connection()
+    for model in SUMMARIES:
+        # Nobody reads or writes them while nothing is built, so PostgreSQL's TRUNCATE
+        # (instant, but locking the table) waits for nobody; SQLite empties a table that
+        # no trigger reads as fast.
+        name = model.__tablename__
+        connection.execute(sa.text(f"TRUNCATE {name}" if _postgres(connection)
+                                   else f"DELETE FROM {name}"))
+    db.session.commit()
+
+
+def _build_batch(connection) -> int | None:
+    """Take in the next disputes after those built, with their invitations and
+    conferences; the last one's id, or None when the summaries are complete."""
+    if _postgres(connection):
+        # The writers of these tables wait for this one short transaction: each either
+        # committed before it (and is counted here) or reads the progress it records.
+        connection.execute(sa.text(f"LOCK TABLE {', '.join(LOCKED)} IN SHARE MODE"))
+    through = coverage(connection)
+    if through is None:
+        raise Restarted
+    if through == EVERY:
+        return None
+    ids = list(connection.execute(sa.select(Dispute.id).where(Dispute.id > through)
+                                  .order_by(Dispute.id).limit(BATCH)).scalars())
+    if not ids:
+        _set_coverage(connection, LAYOUT, None)
+        return None
+    counts = _changes(len(MEASURES))
+    _count_periods(_dispute_rows(connection, ids), +1, counts)
+    _add(connection, DisputePeriod.__table__, counts)
+    invitations = list(connection.execute(_dispute_invitations_statement(), {"ids": ids})
+                       .scalars())
+    if invitations:
+        _store_facts(connection, _facts(connection, sorted(invitations)), fresh=True)
+    _store_conference_facts(connection, ids)
+    _set_coverage(connection, None, ids[-1])
+    return ids[-1]
+
+
+def rebuild(progress=None, afresh: bool = True) -> bool:
+    """Build the summaries from the registers in short transactions of their own (the
+    session's pending work is committed first), from nothing or, not `afresh`, on from
+    an interrupted rebuild's progress; `progress(text)` hears how far. True once they
+    are current."""
+    progress = progress or (lambda text: None)
+    db.session.commit()
+    for attempt in range(RESTARTS):
+        if afresh or attempt or coverage(db.session.connection()) in (None, EVERY):
+            _begin()
+        total = db.session.scalar(sa.select(sa.func.count(Dispute.id)).where(
+            Dispute.id > coverage(db.session.connection())))
+        progress(f"Summarising {total} disputes, {BATCH} per transaction …")
+        batches = 0
+        try:
+            while _build_batch(db.session.connection()) is not None:
+                db.session.commit()
+                batches += 1
+                if batches == 1 or batches % 10 == 0:
+                    progress(f"{min(batches * BATCH, total)} of {total} disputes summarised")
+        except Restarted:
+            db.session.rollback()
+            progress("The registers were changed in bulk meanwhile: starting again")
+            continue
+        db.session.commit()
+        progress("Summaries current")
+        return True
+    return False
 
 
 def portal_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["PORTAL_TIMEZONE"])
 
 
-def ensure_built(zone: ZoneInfo) -> bool:
-    """Rebuild the summaries when they are not known to match the data in `zone`;
-    True when it did. What the scheduler's tick and `portal statistics rebuild` call."""
-    if summary_zone(db.session.connection()) == zone:
+def ensure_built() -> bool:
+    """Build the summaries when they are not known to match the data (going on with an
+    interrupted rebuild); True when it did. What the scheduler's tick calls."""
+    connection = db.session.connection()
+    if current(connection) or connection.execute(COVERAGE).first() is None:
         return False
-    if db.session.scalar(sa.select(StatisticsVersion.id).limit(1)) is None:
-        return False
-    rebuild(zone)
-    db.session.commit()
-    return True
+    return rebuild(afresh=False)

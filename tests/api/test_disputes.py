@@ -1,7 +1,8 @@
 import sqlalchemy as sa
 
 from portal.audit.models import AuditEvent
-from portal.disputes.models import Dispute, Status
+from portal.disputes.models import Dispute, PartyRole, Status
+from portal.disputes.services import PartyInput
 from portal.extensions import db
 from portal.orgs.models import Role
 from tests.api.conftest import dispute_body
@@ -126,3 +127,46 @@ def test_a_refused_create_releases_its_idempotency_key(api_as, make, village):
     assert bad.get_json()["errors"] == {"village_id": [bad.get_json()["message"]]}
     good = api.post("/disputes", json=dispute_body(village.id), headers=key)
     assert good.status_code == 201
+
+
+def _party(name: str) -> list:
+    return [PartyInput(name, PartyRole.APPLICANT)]
+
+
+def _titles(api, **query) -> list[str]:
+    return [d["title"] for d in api.get("/disputes", query_string=query).get_json()["items"]]
+
+
+def test_q_finds_what_the_list_page_finds(api_as, make, village, convener):
+    make.dispute(reporter=convener, village=village, title="拖欠工资",
+                 description="工地欠薪三个月", parties=_party("王建国"))
+    make.dispute(reporter=convener, village=village, title="噪音扰邻",
+                 description="夜间装修 ACME", parties=_party("李四"))
+    api = api_as(convener)
+    assert _titles(api, q="欠薪") == ["拖欠工资"]        # a two-character word
+    assert _titles(api, q="王") == ["拖欠工资"]          # a surname
+    assert _titles(api, q="acme") == ["噪音扰邻"]        # the description, any case
+    assert _titles(api, q="三个月") == ["拖欠工资"]
+    assert _titles(api, q="薪拖") == []
+    assert _titles(api, q="  ") == ["噪音扰邻", "拖欠工资"]
+
+
+def test_q_finds_only_what_the_account_may_see(api_as, make):
+    mine = make.user(Role.GRID_WORKER)
+    other = make.user(Role.GRID_WORKER)
+    make.dispute(reporter=mine, title="我的欠薪")
+    make.dispute(reporter=other, title="别人的欠薪")
+    assert _titles(api_as(mine), q="欠薪") == ["我的欠薪"]
+
+
+def test_q_pages_with_a_cursor(api_as, make, village, convener):
+    for number in range(3):
+        make.dispute(reporter=convener, village=village, title=f"欠薪{number}")
+    make.dispute(reporter=convener, village=village, title="噪音")
+    api = api_as(convener)
+    first = api.get("/disputes", query_string={"q": "欠薪", "limit": 2}).get_json()
+    assert [d["title"] for d in first["items"]] == ["欠薪2", "欠薪1"]
+    second = api.get("/disputes", query_string={"q": "欠薪", "limit": 2,
+                                                 "cursor": first["next_cursor"]}).get_json()
+    assert [d["title"] for d in second["items"]] == ["欠薪0"]
+    assert second["next_cursor"] is None

@@ -74,3 +74,49 @@ def test_a_full_series_refuses_numbers_instead_of_printing_another_form(ctx):
     db.session.rollback()
     assert "南城矛〔2032〕 are used up" in refused.value.message
     assert db.session.get(ReferenceCounter, ("南城矛", 2032)).last == 9_999
+
+
+def _open(app, *args):
+    return app.test_cli_runner().invoke(args=["references", "open", *args])
+
+
+def test_a_full_series_goes_on_in_the_wider_one_an_administrator_opens(app, ctx):
+    from portal.audit.models import AuditEvent
+
+    references.issue(2033, count=9_999)
+    db.session.commit()
+    result = _open(app, "2033", "--digits", "5")
+    assert result.exit_code == 0, result.output
+    assert "from 4 to 5 digits: the next number is 南城矛〔2033〕10000号" in result.output
+    assert references.issue(2033)[1] == "南城矛〔2033〕10000号"
+    event = db.session.scalar(sa.select(AuditEvent)
+                              .where(AuditEvent.action == "reference_series.opened"))
+    assert event.summary == "南城矛〔2033〕 → 南城矛〔2033〕10000号"
+    assert '"digits": [4, 5]' in event.changes
+
+
+def test_a_year_not_begun_starts_with_the_width_opened_for_it(app, ctx):
+    result = _open(app, "2034", "--digits", "6", "--prefix", "北城矛")
+    assert result.exit_code == 0, result.output
+    assert "opened with 6 digits: its first number will be 北城矛〔2034〕000001号" in result.output
+    assert references.reserve(2034, prefix="北城矛").reference(1) == "北城矛〔2034〕000001号"
+
+
+def test_a_series_never_narrows_and_a_refusal_changes_nothing(app, ctx):
+    from flask_babel import force_locale
+
+    from portal.audit.models import AuditEvent
+    from portal.errors import DomainError
+
+    references.issue(2035, count=12)
+    db.session.commit()
+    with force_locale("en"), pytest.raises(DomainError) as refused:
+        references.open_series(2035, 4)
+    db.session.rollback()
+    assert refused.value.message == ("The series 南城矛〔2035〕 already has 4 digits: "
+                                     "a new series needs more.")
+    assert _open(app, "2035", "--digits", "9").exit_code == 1
+    counter = db.session.get(ReferenceCounter, ("南城矛", 2035))
+    assert (counter.last, counter.digits) == (12, 4)
+    assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
+        AuditEvent.action == "reference_series.opened")) == 0

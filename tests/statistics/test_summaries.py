@@ -1,8 +1,10 @@
 """The summaries the writers keep give the registers' own figures, for any period."""
 
+import re
 import threading
+from contextlib import contextmanager
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,12 +20,12 @@ from portal.orgs.models import OrgKind, Role, User, Village
 from portal.statistics import queries, services, upkeep
 from portal.statistics.models import (
     ConferenceFact,
-    DisputeMonth,
+    DisputePeriod,
     InvitationFact,
-    InvitationMonth,
+    InvitationPeriod,
     StatisticsVersion,
 )
-from portal.statistics.queries import Filters, split_months
+from portal.statistics.queries import Filters, pieces
 from tests.statistics.conftest import MARCH, SHANGHAI, TODAY, utc
 
 # The world built while the summaries are kept (conftest's `counted_from`).
@@ -45,18 +47,15 @@ def from_registers(filters: Filters) -> dict:
 
 
 def kept_summaries() -> tuple[set, set]:
-    months = {tuple(row) for row in db.session.execute(
-        sa.select(DisputeMonth.month, DisputeMonth.village_id, DisputeMonth.category,
-                  DisputeMonth.tier, DisputeMonth.registered, DisputeMonth.concluded,
-                  DisputeMonth.resolved, DisputeMonth.referred)
-        .where(DisputeMonth.registered != 0))}
+    periods = {tuple(row) for row in db.session.execute(
+        sa.select(*DisputePeriod.__table__.c).where(DisputePeriod.registered != 0))}
     facts = {tuple(row) for row in db.session.execute(
         sa.select(*InvitationFact.__table__.c))}
     held = {tuple(row) for row in db.session.execute(
         sa.select(*ConferenceFact.__table__.c))}
     sent = {tuple(row) for row in db.session.execute(
-        sa.select(*InvitationMonth.__table__.c).where(InvitationMonth.invited != 0))}
-    return months, facts, held, sent
+        sa.select(*InvitationPeriod.__table__.c).where(InvitationPeriod.invited != 0))}
+    return periods, facts, held, sent
 
 
 PERIODS = [
@@ -81,7 +80,7 @@ def test_the_summaries_are_used_and_give_the_registers_figures(world):
 def test_what_the_writers_kept_is_what_a_rebuild_makes(world):
     kept = kept_summaries()
     assert all(kept)
-    upkeep.rebuild(SHANGHAI)
+    upkeep.rebuild()
     assert kept_summaries() == kept
 
 
@@ -106,7 +105,7 @@ def test_a_dispute_moved_to_another_month_leaves_one_and_joins_the_other(world):
     db.session.commit()
     assert tables(MARCH)["tiers"][0][1] == 2
     assert tables(MARCH) == from_registers(MARCH)
-    upkeep.rebuild(SHANGHAI)
+    upkeep.rebuild()
     assert tables(MARCH) == from_registers(MARCH)
 
 
@@ -133,10 +132,10 @@ def test_a_bulk_statement_sends_the_dashboard_to_the_registers_until_rebuilt(wor
     db.session.commit()
     assert not queries.summarised(MARCH)
     assert tables(MARCH)["tiers"][0][1] == 3
-    assert upkeep.ensure_built(SHANGHAI)
+    assert upkeep.ensure_built()
     assert queries.summarised(MARCH)
     assert tables(MARCH)["tiers"][0][1] == 3
-    assert not upkeep.ensure_built(SHANGHAI)
+    assert not upkeep.ensure_built()
 
 
 @kept
@@ -148,12 +147,55 @@ def test_a_person_moving_to_another_body_sends_the_dashboard_to_the_registers(wo
     assert not queries.summarised(MARCH)
 
 
+REGISTERS = re.compile(r"\b(disputes|conferences|invitations|answer_changes|minutes_versions)\b")
+
+
+@contextmanager
+def statements():
+    seen = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", note)
+
+
+ZONES = [ZoneInfo("Asia/Tokyo"), ZoneInfo("Europe/London"), ZoneInfo("America/New_York")]
+
+
 @kept
-def test_another_zone_is_counted_from_the_registers(world):
-    berlin = replace(MARCH, zone=ZoneInfo("Europe/Berlin"))
-    assert not queries.summarised(berlin)
-    # d1 was reported at 17:00 UTC on 28 February: still February in Berlin.
-    assert tables(berlin)["tiers"][0][1] == 2
+@pytest.mark.parametrize("zone", ZONES, ids=lambda z: z.key)
+def test_a_viewer_in_another_zone_is_served_from_the_summaries(world, zone):
+    for filters in [replace(f, zone=zone) for f in PERIODS]:
+        with statements() as seen:
+            shown = tables(filters)
+        if filters.tier is None and filters.category is None:
+            # Only the action items (follow-up tasks, not summarised) join a register,
+            # and only when the dashboard is sliced.
+            assert [s for s in seen if REGISTERS.search(s)] == [], filters
+        assert shown == from_registers(filters), filters
+
+
+@kept
+def test_a_month_is_cut_at_the_viewers_midnight(world):
+    tokyo, london = (replace(MARCH, zone=ZoneInfo(name))
+                     for name in ("Asia/Tokyo", "Europe/London"))
+    # d8 (15:00 UTC on 28 February) and d1 (17:00) are March in Tokyo, d7 (16:00 UTC on
+    # 31 March) April; in London (summer time from 29 March) d1 is February, d7 March.
+    assert [row[1] for row in tables(tokyo)["tiers"]] == [3, 2, 2]
+    assert [row[1] for row in tables(london)["tiers"]] == [2, 2, 2]
+    assert [row[1] for row in tables(MARCH)["tiers"]] == [2, 2, 2]
+
+
+@kept
+def test_a_zone_half_an_hour_off_counts_its_disputes_in_the_registers(world):
+    kolkata = replace(MARCH, zone=ZoneInfo("Asia/Kolkata"))
+    assert pieces(kolkata.since, kolkata.until) is None
+    assert tables(kolkata) == from_registers(kolkata)
 
 
 @kept
@@ -167,19 +209,34 @@ def test_the_scheduler_tick_rebuilds_summaries_left_unknown(world, app):
     assert tables(MARCH) == from_registers(MARCH)
 
 
-@pytest.mark.parametrize("start, end, months, edges", [
-    (date(2026, 3, 1), date(2026, 3, 31), ["2026-03"], []),
-    (date(2026, 3, 2), date(2026, 3, 31), [], [(date(2026, 3, 2), date(2026, 4, 1))]),
-    (date(2026, 2, 27), date(2026, 5, 3), ["2026-03", "2026-04"],
-     [(date(2026, 2, 27), date(2026, 3, 1)), (date(2026, 5, 1), date(2026, 5, 4))]),
-    (date(2025, 12, 1), date(2026, 1, 31), ["2025-12", "2026-01"], []),
+@pytest.mark.parametrize("since, until, expected", [
+    (utc(2026, 3, 1), utc(2026, 4, 1), [("month", utc(2026, 3, 1), utc(2026, 4, 1))]),
+    # Tokyo's March: 9 hours of February, 30 days and 15 hours of March.
+    (utc(2026, 2, 28, 15), utc(2026, 3, 31, 15),
+     [("hour", utc(2026, 2, 28, 15), utc(2026, 3, 1)),
+      ("day", utc(2026, 3, 1), utc(2026, 3, 31)),
+      ("hour", utc(2026, 3, 31), utc(2026, 3, 31, 15))]),
+    # Tokyo's 2026: nine hours, eleven months, thirty days, fifteen hours.
+    (utc(2025, 12, 31, 15), utc(2026, 12, 31, 15),
+     [("hour", utc(2025, 12, 31, 15), utc(2026, 1, 1)),
+      ("month", utc(2026, 1, 1), utc(2026, 12, 1)),
+      ("day", utc(2026, 12, 1), utc(2026, 12, 31)),
+      ("hour", utc(2026, 12, 31), utc(2026, 12, 31, 15))]),
+    # New York's 15 to 20 March (summer time): days from 04:00 UTC.
+    (utc(2026, 3, 15, 4), utc(2026, 3, 21, 4),
+     [("hour", utc(2026, 3, 15, 4), utc(2026, 3, 16)),
+      ("day", utc(2026, 3, 16), utc(2026, 3, 21)),
+      ("hour", utc(2026, 3, 21), utc(2026, 3, 21, 4))]),
+    (utc(2026, 3, 5, 3), utc(2026, 3, 5, 9), [("hour", utc(2026, 3, 5, 3),
+                                                  utc(2026, 3, 5, 9))]),
 ])
-def test_a_period_splits_into_whole_months_and_the_days_around_them(start, end, months, edges):
-    assert split_months(start, end) == (months, edges)
-    days = sum((b - a).days for a, b in edges)
-    whole = sum((date.fromisoformat(f"{m}-01").replace(day=28) + timedelta(days=4)).replace(
-        day=1).toordinal() - date.fromisoformat(f"{m}-01").toordinal() for m in months)
-    assert days + whole == (end - start).days + 1
+def test_a_period_is_made_of_whole_utc_months_days_and_hours(since, until, expected):
+    found = pieces(since, until)
+    assert found == [(span, int(a.timestamp()), int(b.timestamp()))
+                     for span, a, b in expected]
+    # Each piece ends where the next begins: the period is covered once, without gaps.
+    assert found[0][1] == since.timestamp() and found[-1][2] == until.timestamp()
+    assert all(a[2] == b[1] for a, b in zip(found, found[1:], strict=False))
 
 
 @kept
@@ -213,7 +270,7 @@ def test_concurrent_writers_keep_the_summary_exact(app, make):
     """Eight writers register and conclude disputes of the same village and month at once;
     the kept counts equal a rebuild (each writer's difference counted once)."""
     db.session.execute(sa.delete(StatisticsVersion))
-    db.session.add(StatisticsVersion(id=1, token="t", n=0, summary_zone="Asia/Shanghai"))
+    db.session.add(StatisticsVersion(id=1, token="t", n=0, summary_zone="UTC"))
     reporter_id, village_id = make.user(Role.GRID_WORKER).id, make.village().id
     shared = make.dispute(reporter=make.user(Role.GRID_WORKER), village=db.session.get(
         Village, village_id))
@@ -247,8 +304,8 @@ def test_concurrent_writers_keep_the_summary_exact(app, make):
         thread.join()
     assert errors == []
     kept = kept_summaries()
-    assert sum(row[4] for row in kept[0]) == 33
-    upkeep.rebuild(SHANGHAI)
+    assert sum(row[5] for row in kept[0] if row[0] == "month") == 33
+    upkeep.rebuild()
     assert kept_summaries() == kept
 
 
@@ -263,7 +320,7 @@ def test_an_invitation_withdrawn_after_sending_leaves_the_counts(world):
     assert responses[world.bodies[OrgKind.LABOUR_ARBITRATION].name] == 2  # c2 and c3
     assert tables(MARCH) == from_registers(MARCH)
     kept = kept_summaries()
-    upkeep.rebuild(SHANGHAI)
+    upkeep.rebuild()
     assert kept_summaries() == kept
 
 
@@ -276,7 +333,7 @@ def test_the_rebuild_command_makes_the_summaries_current_again(world, app):
     result = runner.invoke(args=["statistics", "rebuild"])
     assert result.exit_code == 0, result.output
     assert "Statistics summaries rebuilt" in result.output
-    assert "[ok  ] statistics summaries: current, by month in Asia/Shanghai" in runner.invoke(
+    assert "[ok  ] statistics summaries: current, by UTC hour, day and month" in runner.invoke(
         args=["doctor"]).output
     assert queries.summarised(MARCH)
 
@@ -291,3 +348,89 @@ def test_a_dispute_moved_to_another_village_takes_its_conferences_along(world):
                     replace(MARCH, category=Category.OTHER), replace(MARCH, tier=3)):
         assert tables(filters) == from_registers(filters), filters
     assert dict((row[0], row[-1]) for row in tables(MARCH)["villages"])[v2.name] == 3
+
+
+@kept
+def test_a_rebuild_goes_in_short_batches_and_keeps_what_is_written_between_them(
+        world, make, monkeypatch):
+    """Registrations and transitions made between two batches are counted once: those
+    of disputes already built by the writers, the others by the batches to come."""
+    monkeypatch.setattr(upkeep, "BATCH", 3)
+    build, progress, reporter = upkeep._build_batch, [], make.user(Role.GRID_WORKER)
+    d2, d7 = world.disputes["d2"], world.disputes["d7"]  # built in the first batch, the third
+
+    def batch(connection):
+        progress.append(upkeep.coverage(connection))
+        if len(progress) == 2:
+            d2.status, d7.reported_at = Status.RESOLVED, utc(2026, 3, 20)
+            make.dispute(reporter=reporter, village=world.villages[0], tier=1,
+                         category=Category.NEIGHBOUR).reported_at = utc(2026, 3, 15)
+            db.session.commit()
+        return build(db.session.connection())
+
+    monkeypatch.setattr(upkeep, "_build_batch", batch)
+    assert upkeep.rebuild()
+    ids = sorted(d.id for d in world.disputes.values())
+    assert progress == [0, ids[2], ids[5], ids[-1] + 1]
+    assert upkeep.current(db.session.connection())
+    monkeypatch.undo()
+    assert tables(MARCH) == from_registers(MARCH)
+    # Tier 1 in March: d1, d2 now resolved, d7 moved in, the new one still reported.
+    assert tables(MARCH)["tiers"][0][1:3] == [4, 3]
+    kept = kept_summaries()
+    upkeep.rebuild()
+    assert kept_summaries() == kept
+
+
+def test_writers_during_a_rebuild_are_counted_once(app, make, monkeypatch):
+    """A rebuild in batches of two runs while four writers register disputes and move
+    older ones between states; the summaries it ends with equal a rebuild made after."""
+    monkeypatch.setattr(upkeep, "BATCH", 2)
+    db.session.execute(sa.delete(StatisticsVersion))
+    db.session.add(StatisticsVersion(id=1, token="t", n=0, summary_zone="UTC"))
+    reporter = make.user(Role.GRID_WORKER)
+    village = make.village()
+    older = [make.dispute(reporter=reporter, village=village).id for _ in range(12)]
+    db.session.commit()
+    reporter_id, village_id = reporter.id, village.id
+    db.session.remove()
+    errors, built = [], []
+
+    def rebuild():
+        try:
+            with app.app_context():
+                built.append(upkeep.rebuild())
+                db.session.remove()
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    def write(n):
+        from portal.disputes.services import DisputeInput, PartyInput, create_dispute
+
+        try:
+            with app.app_context():
+                reporter = db.session.get(User, reporter_id)
+                for i in range(4):
+                    create_dispute(reporter, DisputeInput(
+                        title=f"并发 {n}-{i}", category=Category.NEIGHBOUR,
+                        village_id=village_id, source=Source.WALK_IN, description="x",
+                        parties=[PartyInput("王五", PartyRole.APPLICANT)]))
+                    dispute = db.session.get(Dispute, older[(n * 4 + i) % len(older)])
+                    dispute.status = (Status.CLOSED, Status.HANDLING)[i % 2]
+                    db.session.commit()
+                db.session.remove()
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=rebuild),
+               *[threading.Thread(target=write, args=(n,)) for n in range(4)]]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and built == [True]
+    assert upkeep.current(db.session.connection())
+    kept = kept_summaries()
+    assert sum(row[5] for row in kept[0] if row[0] == "month") == 12 + 16
+    upkeep.rebuild()
+    assert kept_summaries() == kept
