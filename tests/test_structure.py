@@ -14,7 +14,7 @@ PORTAL = Path(__file__).resolve().parent.parent / "portal"
 DOMAINS = ("audit", "jobs", "orgs", "auth", "holidays", "notifications", "disputes",
            "calendar", "conferences", "minutes", "followup", "residents", "statistics")
 # Modules of the portal package itself that belong to no domain and import none.
-KERNEL = ("bounds", "config", "csvfiles", "errors", "extensions", "pagination",
+KERNEL = ("bounds", "config", "csvfiles", "collation", "errors", "extensions", "pagination",
           "permissions", "proxies", "redirects", "signals", "timeutil", "uploads",
           "validators")
 STILL_UPWARD = {
@@ -25,6 +25,9 @@ STILL_UPWARD = {
     ("disputes/policy.py", "conferences"),
     ("disputes/services.py", "conferences"),
     ("disputes/services.py", "followup"),
+    ("disputes/timeline.py", "followup"),
+    ("disputes/timeline.py", "residents"),
+    ("followup/agreements.py", "residents"),
     ("disputes/views.py", "conferences"),
     ("holidays/views.py", "calendar"),
     ("minutes/services.py", "followup"),

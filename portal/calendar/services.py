@@ -399,5 +399,13 @@ def hold_room(conference: Conference) -> None:
                             room=room_name), "room_id") from None
 
 
+def free_room_from(conference: Conference, at: datetime) -> None:
+    """A session that ended early leaves the room to others for the rest of its slot."""
+    mine = RoomBooking.conference_id == conference.id
+    db.session.execute(sa.delete(RoomBooking).where(mine, RoomBooking.starts_at >= at))
+    db.session.execute(sa.update(RoomBooking).where(mine, RoomBooking.ends_at > at)
+                       .values(ends_at=at))
+
+
 def release_room(conference: Conference) -> None:
     db.session.execute(sa.delete(RoomBooking).where(RoomBooking.conference_id == conference.id))

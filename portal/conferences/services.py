@@ -352,7 +352,9 @@ def _room_taken(conference: Conference, room: Room, starts: datetime, ends: date
     clash = sa.select(Conference.id).where(
         Conference.id != conference.id, Conference.room_id == room.id,
         Conference.state.in_(OPEN_STATES - {S.DRAFT, S.INVITING}),
-        Conference.starts_at < ends, Conference.ends_at > starts)
+        # A session that has ended holds its room only until it ended.
+        Conference.starts_at < ends,
+        sa.func.coalesce(Conference.ended_at, Conference.ends_at) > starts)
     return db.session.scalar(clash.limit(1)) is not None
 
 
@@ -456,6 +458,7 @@ def end_session(actor: User, conference: Conference) -> None:
     _check(actor, "conference.run", conference)
     _check_state(conference, "end")
     conference.ended_at = utcnow()
+    booking.free_room_from(conference, conference.ended_at)
     _move(actor, conference, "end")
     db.session.commit()
 

@@ -22,6 +22,7 @@ built in step (`summarised_through`) and leave the others to the batches still t
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -471,7 +472,12 @@ class Restarted(Exception):
 
 def _set_coverage(connection, zone: str | None, through: int | None) -> None:
     table = StatisticsVersion.__table__
-    connection.execute(sa.update(table).values(summary_zone=zone, summarised_through=through))
+    done = connection.execute(sa.update(table).values(summary_zone=zone,
+                                                      summarised_through=through))
+    if done.rowcount == 0:  # a database whose version row was never made (or removed)
+        connection.execute(sa.insert(table).values(token=uuid.uuid4().hex, n=0,
+                                                   summary_zone=zone,
+                                                   summarised_through=through))
 
 
 def _begin() -> None:

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from portal.bounds import FIRST_DATE, in_range, optional_id
+from portal.bounds import FIRST_DATE, in_range, optional_id, record_id
 from portal.collation import by_pinyin
 from portal.disputes.models import Category
 from portal.extensions import db
@@ -120,7 +120,7 @@ def _download(body: bytes, mimetype: str, filename: str) -> Response:
 def report_pdf(month: str):
     """The latest edition of the month, or the one asked for (?edition=1)."""
     query = sa.select(MonthlyReport).where(MonthlyReport.month == month)
-    edition = request.args.get("edition", type=int)
+    edition = request.args.get("edition", type=record_id)
     query = query.where(MonthlyReport.edition == edition) if edition else query.order_by(
         MonthlyReport.edition.desc())
     report = db.session.scalar(query.limit(1))

@@ -1,6 +1,7 @@
 """Two conferences never hold one room at overlapping times: the database refuses it."""
 
 import threading
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -12,7 +13,9 @@ from portal.conferences.models import Conference
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.orgs.models import Role, Room, User
+from portal.timeutil import utcnow
 from tests.calendar.conftest import slot
+from tests.minutes.conftest import closed_session  # noqa: F401 - the fixture is reused
 
 
 def test_the_database_refuses_an_overlapping_booking(world, make):
@@ -77,3 +80,19 @@ def test_rescheduling_into_ones_own_booking_is_fine(world):
     conferences.schedule(convener, conference, when.start_utc, when.end_utc.replace(
         hour=when.end_utc.hour - 1), room, "先定")
     assert db.session.scalar(sa.select(sa.func.count(RoomBooking.id))) == 1
+
+
+def test_a_session_that_ends_early_leaves_its_room_to_others(closed_session, make):  # noqa: F811
+    conference, _ = closed_session
+    planned_end = conference.ends_at
+    conferences.end_session(conference.secretary, conference)
+    booking = db.session.scalar(sa.select(RoomBooking).where(
+        RoomBooking.conference_id == conference.id))
+    # Opened ten minutes early and ended before its slot began: no time is held.
+    assert booking is None or booking.ends_at <= utcnow() < planned_end
+    assert conference.ends_at == planned_end  # the meeting's planned time stays on record
+    other = make.conference()
+    starts = utcnow() + timedelta(minutes=1)
+    conferences.schedule(other.convener, other, starts, starts + timedelta(hours=1),
+                         conference.room, override_reason="各单位书面提交意见")
+    assert other.room_id == conference.room_id

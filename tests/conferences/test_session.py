@@ -135,3 +135,4 @@ def test_a_slot_needing_confirmation_keeps_the_input_by_the_checkbox(client, log
         day.isoformat(), "21:00", "22:00")
     checkbox = re.search(r'<input[^>]*id="propose-accept_warnings"[^>]*>', page).group(0)
     assert "is-invalid" in checkbox
+

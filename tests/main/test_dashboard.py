@@ -32,7 +32,7 @@ def held(make, nancheng):
         if invitation.required:
             conferences.answer(people[invitation.organisation.kind], invitation,
                                Answer.ACCEPTED)
-    starts = utcnow() + timedelta(hours=1)
+    starts = utcnow() + timedelta(minutes=10)  # opened a little early, at its time
     conferences.schedule(conference.convener, conference, starts, starts + timedelta(hours=2),
                          make.room())
     conferences.start(conference.secretary, conference)
