@@ -354,10 +354,11 @@ def record_signatures(actor: User, agreement: Agreement, dates: dict[int, date],
         if signed_on < held:
             raise DomainError(_("%(name)s: the signature date %(date)s is before the "
                                 "conference (%(held)s); an agreement cannot be signed before "
-                                "it was reached.", name=name, date=signed_on, held=held))
+                                "it was reached.", name=name, date=signed_on, held=held),
+                              f"signed-{party_id}")
         if signed_on > now:
             raise DomainError(_("%(name)s: the signature date cannot be in the future.",
-                                name=name))
+                                name=name), f"signed-{party_id}")
         agreement.signatures.append(PartySignature(party_id=party_id, signed_on=signed_on,
                                                    recorded_by_id=actor.id))
     if scan:

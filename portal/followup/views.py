@@ -220,8 +220,10 @@ def agreement_page(ident):
     return _agreement_view(agreement)
 
 
-def _agreement_view(agreement: Agreement, typed: dict | None = None):
+def _agreement_view(agreement: Agreement, typed: dict | None = None,
+                    signing: tuple[dict, DomainError] | None = None):
     signed = {s.party_id: s for s in agreement.signatures}
+    signing_typed, signing_error = signing or ({}, None)
     return render_template(
         "followup/agreement.html", agreement=agreement,
         data=typed or agreements.content(agreement),
@@ -231,6 +233,7 @@ def _agreement_view(agreement: Agreement, typed: dict | None = None):
         held=agreements.conference_day(agreement.conference),
         may_draft=can(current_user, "agreement.draft", agreement.conference),
         may_manage=can(current_user, "followup.manage", agreement.dispute),
+        signing_typed=signing_typed, signing_error=signing_error,
         Confirmation=Confirmation)
 
 
@@ -288,15 +291,21 @@ def confirmation_application_pdf(ident):
 def signatures(ident):
     agreement = load_or_404(Agreement, ident, "agreement.view")
     upload = request.files.get("scan")
-
-    def perform():
-        dates = {p.id: _date(f"signed-{p.id}", required=False)
-                 for p in agreement.dispute.parties}
+    typed = {p.id: (request.form.get(f"signed-{p.id}") or "").strip()
+             for p in agreement.dispute.parties}
+    try:
+        dates = {party_id: _date(f"signed-{party_id}", required=False) for party_id in typed}
         agreements.record_signatures(current_user, agreement, dates,
                                      upload.read() if upload else None,
                                      upload.filename if upload else "")
-    return _attempt(perform, _("The signatures are recorded."),
-                    url_for(".agreement_page", ident=ident))
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        # The dates typed stay in the form, the message by the date it is about.
+        disputes.reveal_personal_data(current_user, agreement.dispute, "agreement")
+        return _agreement_view(agreement, signing=(typed, error)), 400
+    flash(_("The signatures are recorded."), "success")
+    return redirect(url_for(".agreement_page", ident=ident))
 
 
 @bp.route("/agreements/<int:ident>/scan")

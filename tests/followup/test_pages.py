@@ -54,7 +54,26 @@ def test_bad_signature_records_are_refused_on_the_page(drafted, client, login, d
     login(agreement.conference.secretary)
     page = _signatures(client, agreement, day, scan, name)
     text = page.get_data(as_text=True)
-    assert page.status_code == 200 and "alert-danger" in text and message in text
+    assert page.status_code == 400 and "alert-danger" in text and message in text
+    db.session.refresh(agreement)
+    assert agreement.state is AgreementState.DRAFT and not agreement.signatures
+
+
+def test_a_signing_date_in_the_future_keeps_the_dates_and_says_so_by_the_field(
+        drafted, client, login):
+    agreement = drafted
+    first, second = agreement.dispute.parties[:2]
+    tomorrow = str(agreements.today() + timedelta(days=1))
+    login(agreement.conference.secretary)
+    page = client.post(f"/followup/agreements/{agreement.id}/signatures", data={
+        f"signed-{first.id}": str(agreements.today()), f"signed-{second.id}": tomorrow,
+        "scan": (io.BytesIO(PDF), "signed.pdf")}, content_type="multipart/form-data")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 400
+    assert f'name="signed-{first.id}" value="{agreements.today()}"' in text
+    assert (f'name="signed-{second.id}" value="{tomorrow}" aria-invalid="true" '
+            f'aria-describedby="error-signed-{second.id}"') in text
+    assert f'id="error-signed-{second.id}">{second.name}' in text
     db.session.refresh(agreement)
     assert agreement.state is AgreementState.DRAFT and not agreement.signatures
 
