@@ -3,6 +3,7 @@
 import os
 import shutil
 import threading
+from datetime import date, timedelta
 
 import pytest
 from werkzeug.serving import make_server
@@ -76,3 +77,15 @@ def sign_in(page, username: str, password: str = "Nancheng-2026") -> None:
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
+
+
+def working_days(count: int) -> list[date]:
+    """The next working days from the day after tomorrow: times a poll may propose."""
+    from portal.calendar.services import PortalCalendar
+
+    calendar, day, found = PortalCalendar(), date.today() + timedelta(days=2), []
+    while len(found) < count:
+        if calendar.is_working_day(day):
+            found.append(day)
+        day += timedelta(days=1)
+    return found

@@ -1,23 +1,12 @@
 import re
-from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from portal.calendar.services import PortalCalendar
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in, working_days
 
 pytestmark = pytest.mark.browser
-
-
-def _workdays(count):
-    calendar, day, found = PortalCalendar(), date.today() + timedelta(days=2), []
-    while len(found) < count:
-        if calendar.is_working_day(day):
-            found.append(day)
-        day += timedelta(days=1)
-    return found
 
 
 def _inviting_case(app):
@@ -38,7 +27,7 @@ def _sign_out(page):
 
 def test_secretary_proposes_three_invitees_vote_convener_confirms(page, demo, app):
     ident = _inviting_case(app)
-    days = _workdays(3)
+    days = working_days(3)
     page.goto(f"/conferences/{ident}")
     sign_in(page, "secretary")
     propose = page.locator("form[data-action=propose]")

@@ -8,8 +8,7 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from portal.calendar.services import PortalCalendar
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in, working_days
 from tests.samples import PNG
 
 pytestmark = pytest.mark.browser
@@ -28,15 +27,6 @@ def _as(page, username):
 def _out(page):
     page.get_by_role("button", name="退出").click()
     expect(page.get_by_label("用户名")).to_be_visible()
-
-
-def _working_days(count):
-    calendar, day, found = PortalCalendar(), date.today() + timedelta(days=2), []
-    while len(found) < count:
-        if calendar.is_working_day(day):
-            found.append(day)
-        day += timedelta(days=1)
-    return found
 
 
 def _answer(page, username, label, note=""):
@@ -136,7 +126,7 @@ def test_a_new_wage_case_from_registration_to_its_case_file(page, demo, app, tmp
         _out(page)
 
     # The secretary proposes two times; the convener confirms the first.
-    days = _working_days(2)
+    days = working_days(2)
     _as(page, "secretary")
     page.goto(room_url)
     propose = page.locator("form[data-action=propose]")

@@ -3,14 +3,13 @@
 import re
 from datetime import timedelta
 
-import pytest
-
 from portal.conferences import services as conferences
 from portal.conferences.models import Answer
 from portal.main import dashboard
 from portal.minutes import services as minutes
 from portal.orgs.models import OrgKind, Role
 from portal.timeutil import utcnow
+from tests.minutes.conftest import closed_session  # noqa: F401 - the fixture is reused
 
 
 def _card(page: str, key: str) -> str:
@@ -21,22 +20,6 @@ def _card(page: str, key: str) -> str:
 
 def _count(card: str) -> int:
     return int(re.search(r'data-testid="count">(\d+)<', card).group(1))
-
-
-@pytest.fixture
-def held(make, nancheng):
-    """A conference whose required invitees accepted, held and closed: minutes to draft."""
-    _, people = nancheng
-    conference = make.conference()
-    for invitation in conference.invitations:
-        if invitation.required:
-            conferences.answer(people[invitation.organisation.kind], invitation,
-                               Answer.ACCEPTED)
-    starts = utcnow() + timedelta(minutes=10)  # opened a little early, at its time
-    conferences.schedule(conference.convener, conference, starts, starts + timedelta(hours=2),
-                         make.room())
-    conferences.start(conference.secretary, conference)
-    return conference, people
 
 
 def test_answered_invitation_stays_listed_until_the_meeting_with_a_change_link(make, nancheng,
@@ -87,8 +70,8 @@ def test_the_room_offers_to_change_an_answer_until_the_meeting_starts(make, nanc
     assert "修改答复" in page and "当天开庭" in page
 
 
-def test_secretary_sees_what_to_record_and_minutes_to_issue(held, login):
-    conference, _ = held
+def test_secretary_sees_what_to_record_and_minutes_to_issue(closed_session, login):  # noqa: F811
+    conference, _ = closed_session
     client = login(conference.secretary)
     page = client.get("/").get_data(as_text=True)
     record = _card(page, "to-record")
@@ -106,8 +89,9 @@ def test_secretary_sees_what_to_record_and_minutes_to_issue(held, login):
     assert _count(issue) == 1 and f"尚有 {signers} 人未签署" in issue
 
 
-def test_signers_see_the_minutes_waiting_for_their_signature(held, make, login):
-    conference, people = held
+def test_signers_see_the_minutes_waiting_for_their_signature(closed_session, make,  # noqa: F811
+                                                             login):
+    conference, people = closed_session
     conferences.end_session(conference.secretary, conference)
     version = minutes.generate_draft(conference.secretary, conference)
     minutes.open_signing(conference.secretary, version)
