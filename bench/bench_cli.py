@@ -25,7 +25,7 @@ PORTAL = [sys.executable, "-c", "import sys; from portal.cli import main; sys.ex
 ROUNDS = 7
 TARGET_S = 0.8
 HEAVY = {"weasyprint", "pyhanko", "pyhanko_certvalidator", "aiohttp", "pypdf", "PIL",
-         "openpyxl", "segno", "alembic", "apscheduler", "fontTools"}
+         "openpyxl", "segno", "alembic", "apscheduler", "fontTools", "pypinyin"}
 
 
 def timed(command: list[str], env: dict) -> float:

@@ -7,10 +7,12 @@ lacks, so lists are sorted here rather than in the query."""
 
 from __future__ import annotations
 
-from pypinyin import Style, lazy_pinyin
-
 
 def pinyin_key(text: str) -> tuple[tuple[str, ...], str]:
+    # pypinyin reads its phrase dictionary (about a second) on import; every `portal`
+    # command loads the views, and only the pages that sort names need it.
+    from pypinyin import Style, lazy_pinyin
+
     return tuple(lazy_pinyin(text, style=Style.TONE3, errors="default")), text
 
 

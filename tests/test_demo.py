@@ -40,8 +40,7 @@ def test_seed_demo_refuses_outside_demo_mode(app, ctx, monkeypatch):
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0
 
 
-def test_demo_secretary_can_sign_in(app, client, ctx):
-    app.test_cli_runner().invoke(args=["seed-demo"])
+def test_demo_secretary_can_sign_in(app, demo, client, ctx):
     response = client.post("/login", data={"username": "secretary",
                                            "password": "Nancheng-2026"})
     assert response.status_code == 302

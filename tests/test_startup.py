@@ -12,7 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 # Each costs a noticeable share of a start; the code that needs one imports it there.
 HEAVY = ("weasyprint", "pyhanko", "pyhanko_certvalidator", "aiohttp", "pypdf", "PIL",
-         "openpyxl", "segno", "alembic", "apscheduler", "fontTools")
+         "openpyxl", "segno", "alembic", "apscheduler", "fontTools", "pypinyin")
 PROBE = """
 import sys
 from portal.cli import main

@@ -61,17 +61,6 @@ def page(browser, live_server, worker):
     context.close()
 
 
-@pytest.fixture
-def demo(app):
-    """The Nancheng demo data, committed so the live server sees it."""
-    from portal.extensions import db
-
-    with app.app_context():
-        result = app.test_cli_runner().invoke(args=["seed-demo"])
-        assert result.exit_code == 0, result.output
-        db.session.remove()
-
-
 def sign_in(page, username: str, password: str = "Nancheng-2026") -> None:
     """Sign in with the form on the current page (a demo account by default)."""
     page.get_by_label("用户名").fill(username)

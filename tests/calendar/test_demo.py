@@ -8,9 +8,7 @@ from portal.conferences.models import Conference, ConferenceState
 from portal.extensions import db
 
 
-def test_the_demo_shows_polls_bookings_and_reminders(app, ctx, login):
-    result = app.test_cli_runner().invoke(args=["seed-demo"])
-    assert result.exit_code == 0, result.output
+def test_the_demo_shows_polls_bookings_and_reminders(app, demo, ctx, login):
     voted = db.session.scalars(sa.select(ProposedSlot.conference_id).join(SlotVote)).all()
     open_polls = [c for c in db.session.scalars(sa.select(Conference).where(
         Conference.id.in_(voted), Conference.state == ConferenceState.INVITING))]

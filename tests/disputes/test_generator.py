@@ -25,10 +25,8 @@ def _count(model) -> int:
 
 
 @pytest.fixture
-def demo(app, ctx) -> int:
+def demo(demo, ctx) -> int:
     """The demo setting (which may hold a few demo disputes); returns the last dispute id."""
-    result = app.test_cli_runner().invoke(args=["seed-demo"])
-    assert result.exit_code == 0, result.output
     return _last_id()
 
 
@@ -135,7 +133,7 @@ def test_seed_demo_without_disputes_stays_idempotent(app, demo):
     assert result.exit_code == 0 and _last_id() == demo
 
 
-def test_seed_demo_with_disputes_adds_them_on_every_run(app, ctx):
+def test_seed_demo_with_disputes_adds_them_on_every_run(app, demo):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["seed-demo", "--disputes", "30", "--seed", "8"])
     assert first.exit_code == 0, first.output

@@ -12,9 +12,7 @@ def _dispute(title: str) -> Dispute:
     return db.session.scalar(sa.select(Dispute).where(Dispute.title == title))
 
 
-def test_demo_follow_up_in_realistic_states(app, ctx):
-    result = app.test_cli_runner().invoke(args=["seed-demo"])
-    assert result.exit_code == 0, result.output
+def test_demo_follow_up_in_realistic_states(app, demo, ctx):
     states = {a.dispute.title: a.state for a in db.session.scalars(sa.select(Agreement))}
     assert states == {"石末村宅基地边界纠纷": AgreementState.SIGNING,
                       "陈区村民间借贷纠纷": AgreementState.EFFECTIVE,
