@@ -93,14 +93,28 @@ def app(database_url, tmp_path_factory):
     return app
 
 
+def _world_tables() -> list[sa.Table]:
+    """Every table of the world, parents first, but the audit head (kept, then reset)."""
+    from portal.extensions import db
+
+    return [t for t in db.metadata.sorted_tables if t.name != "audit_head"]
+
+
 @functools.cache
 def _written_tables_query(names: tuple[str, ...]) -> sa.TextClause:
     return sa.text(" UNION ALL ".join(
         f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM {name})" for name in names))
 
 
-def _written_tables(tables) -> sa.TextClause:
-    return _written_tables_query(tuple(table.name for table in tables))
+def _empty(connection, tables: list[sa.Table]) -> None:
+    """Delete the rows of these tables, children first."""
+    # One question finds the few tables a test wrote to; a DELETE per empty table
+    # would cost a round trip each, sixty times per test.
+    written = set(connection.execute(
+        _written_tables_query(tuple(table.name for table in tables))).scalars())
+    for table in reversed(tables):
+        if table.name in written:
+            connection.execute(table.delete())
 
 
 @pytest.fixture(autouse=True)
@@ -119,14 +133,8 @@ def _clean_world(request):
 
     with app.app_context():
         db.session.remove()
-        tables = [t for t in reversed(db.metadata.sorted_tables) if t.name != "audit_head"]
         with db.engine.begin() as connection:
-            # One question finds the few tables a test wrote to; a DELETE per empty table
-            # would cost a round trip each, sixty times per test.
-            written = set(connection.execute(_written_tables(tables)).scalars())
-            for table in tables:
-                if table.name in written:
-                    connection.execute(table.delete())
+            _empty(connection, _world_tables())
             connection.execute(sa.text(
                 "UPDATE audit_head SET seq = 0, last_hash = :genesis"), {"genesis": "0" * 64})
             # Reference data that the migrations insert is part of the empty world too.
@@ -150,26 +158,23 @@ def demo(app):
     from portal.extensions import db
 
     with app.app_context():
-        tables = [t for t in db.metadata.sorted_tables if t.name != "audit_head"]
+        tables = _world_tables()
         if not _demo_rows:
             result = app.test_cli_runner().invoke(args=["seed-demo"])
             assert result.exit_code == 0, result.output
             db.session.remove()
             with db.engine.connect() as connection:
-                _demo_rows.update({t.name: connection.execute(t.select()).mappings().all()
+                _demo_rows.update({t.name: [dict(row) for row in
+                                            connection.execute(t.select()).mappings()]
                                    for t in tables})
                 _demo_rows["audit_head"] = connection.execute(
                     sa.text("SELECT seq, last_hash FROM audit_head")).one()
         else:
             with db.engine.begin() as connection:
-                written = set(connection.execute(_written_tables(tables)).scalars())
-                for table in reversed(tables):
-                    if table.name in written:
-                        connection.execute(table.delete())
+                _empty(connection, tables)
                 for table in tables:
                     if _demo_rows[table.name]:
-                        connection.execute(table.insert(), [dict(row) for row in
-                                                            _demo_rows[table.name]])
+                        connection.execute(table.insert(), _demo_rows[table.name])
                 seq, last_hash = _demo_rows["audit_head"]
                 connection.execute(sa.text(
                     "UPDATE audit_head SET seq = :seq, last_hash = :hash"),
