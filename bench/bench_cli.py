@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PORTAL = [sys.executable, "-c", "import sys; from portal.cli import main; sys.exit(main())"]
+PORTAL = [sys.executable, "-c", "from portal.cli import run; run()"]
 ROUNDS = 7
 TARGET_S = 0.8
 HEAVY = {"weasyprint", "pyhanko", "pyhanko_certvalidator", "aiohttp", "pypdf", "PIL",

@@ -7,9 +7,12 @@ from flask import Flask
 from portal.config import CONFIGS, INSTANCE_DIR, STATIC_DIR, TEMPLATES_DIR, check
 
 
-def create_app(config_name: str | None = None, **overrides) -> Flask:
+def create_app(config_name: str | None = None, *, pages: bool = True, **overrides) -> Flask:
+    """``pages=False`` defers the pages to their first use (see ``web.PortalApp``)."""
+    from portal import web
+
     config_name = config_name or os.environ.get("PORTAL_ENV", "development")
-    app = Flask(
+    app = web.PortalApp(
         __name__,
         template_folder=str(TEMPLATES_DIR),
         static_folder=str(STATIC_DIR),
@@ -20,7 +23,5 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     check(app.config)
 
-    from portal import web
-
-    web.init_app(app)
+    web.init_app(app, pages=pages)
     return app

@@ -1,16 +1,27 @@
 """The `portal` command: Flask's own commands (run, routes, db ...) plus the portal's."""
 
+import gc
 import sys
 import time
 
 import click
 from flask.cli import FlaskGroup, with_appcontext
 
+# Flask's own commands that serve or list the pages get them at once; the portal's commands
+# add them only if they render or link something (``web.PortalApp``).
+_SERVING = {"run", "routes"}
+
 
 def _create_app():
     from portal import create_app
 
-    return create_app()
+    context = click.get_current_context(silent=True)
+    command = context.meta.get("portal.command") if context else None
+    app = create_app(pages=command is None or command in _SERVING)
+    if not gc.isenabled():  # see run()
+        gc.freeze()
+        gc.enable()
+    return app
 
 
 class PortalGroup(FlaskGroup):
@@ -24,7 +35,9 @@ class PortalGroup(FlaskGroup):
 
     def resolve_command(self, ctx, args):
         ctx.meta["portal.running"] = True
-        return super().resolve_command(ctx, args)
+        name, command, rest = super().resolve_command(ctx, args)
+        ctx.meta["portal.command"] = name
+        return name, command, rest
 
     def get_command(self, ctx, name):
         if name == "db":
@@ -45,6 +58,15 @@ class PortalGroup(FlaskGroup):
 @click.group(cls=PortalGroup, create_app=_create_app)
 def main():
     """Case-conference portal management."""
+
+
+def run() -> None:
+    """The ``portal`` console script."""
+    # Building the app makes tens of thousands of objects that live as long as the process
+    # (models, mappers, the URL map); collecting garbage meanwhile only delays the start.
+    # Collection resumes, with those objects frozen out of it, once the app is built.
+    gc.disable()
+    main()
 
 
 def _commands() -> tuple[click.Command, ...]:

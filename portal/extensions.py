@@ -1,12 +1,8 @@
 """Flask extensions, created unbound and initialised by the app factory."""
 
 from flask_babel import Babel
-from flask_bootstrap import Bootstrap5
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -48,6 +44,27 @@ db = SQLAlchemy(model_class=Base)
 migrate = LazyMigrate()
 login_manager = LoginManager()
 babel = Babel()
-csrf = CSRFProtect()
-bootstrap = Bootstrap5()
-limiter = Limiter(key_func=get_remote_address)
+
+
+def _pages_only(name: str):
+    """The extensions only pages use (forms, Bootstrap, the rate limiter) are made on first
+    import, so that commands which show no page never load them (``web.PortalApp``)."""
+    if name == "csrf":
+        from flask_wtf import CSRFProtect
+
+        return CSRFProtect()
+    if name == "bootstrap":
+        from flask_bootstrap import Bootstrap5
+
+        return Bootstrap5()
+    if name == "limiter":
+        from flask_limiter import Limiter
+        from flask_limiter.util import get_remote_address
+
+        return Limiter(key_func=get_remote_address)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __getattr__(name: str):
+    extension = globals()[name] = _pages_only(name)
+    return extension

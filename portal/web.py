@@ -1,15 +1,18 @@
 """Wiring: extensions, blueprints, request hooks, template helpers."""
 
 import os
+import threading
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import Flask, has_request_context, request, session
+from flask.templating import DispatchingJinjaLoader
 from flask_babel import get_locale
 from flask_login import current_user
 
 from portal.bounds import BoundedIntConverter
 from portal.config import MIGRATIONS_DIR, networks
-from portal.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+from portal.extensions import babel, db, login_manager, migrate
 from portal.permissions import can
 from portal.proxies import TrustedProxies
 from portal.timeutil import utcnow
@@ -17,7 +20,50 @@ from portal.timeutil import utcnow
 MIGRATIONS = str(MIGRATIONS_DIR)
 
 
-def init_app(app: Flask) -> None:
+class PortalApp(Flask):
+    """The portal's Flask application. A command may build it without its pages: they
+    (views, API, forms, error pages) are added the first time anything builds a URL or
+    loads a template, so a command with nothing to show or send never imports them."""
+
+    _add_pages: Callable[[Flask], None] | None = None
+    _pages_lock = threading.Lock()
+
+    def defer_pages(self, add: Callable[[Flask], None]) -> None:
+        self._add_pages = add
+
+    def ensure_pages(self) -> None:
+        if self._add_pages is None:
+            return
+        with self._pages_lock:
+            add, self._add_pages = self._add_pages, None
+            if add is not None:
+                add(self)
+
+    def create_url_adapter(self, request):
+        if request is not None:  # every app context makes one; only a request needs pages
+            self.ensure_pages()
+        return super().create_url_adapter(request)
+
+    def url_for(self, *args, **kwargs) -> str:
+        self.ensure_pages()
+        return super().url_for(*args, **kwargs)
+
+    def create_global_jinja_loader(self):
+        return _PagesFirstLoader(self)
+
+
+class _PagesFirstLoader(DispatchingJinjaLoader):
+    """Adds the deferred pages before the first template is read: their template filters
+    must be known when Jinja compiles it."""
+
+    def get_source(self, environment, template):
+        self.app.ensure_pages()
+        return super().get_source(environment, template)
+
+
+def init_app(app: PortalApp, pages: bool = True) -> None:
+    """Everything any use of the app needs (database, translations, every domain's rules,
+    listeners and job kinds, the commands); the pages now, or when first needed."""
     os.makedirs(app.instance_path, exist_ok=True)
     from portal import wiring
 
@@ -28,26 +74,14 @@ def init_app(app: Flask) -> None:
         if db.engine.dialect.name == "sqlite":
             _tune_sqlite(db.engine)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True, compare_type=True)
-    csrf.init_app(app)
-    bootstrap.init_app(app)
     babel.init_app(app, locale_selector=_locale, timezone_selector=_timezone)
-    app.config.setdefault("RATELIMIT_ENABLED", True)
-    limiter.init_app(app)
-    _init_login(app)
     app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
-    _register_blueprints(app)
-    _register_template_helpers(app)
     _start_scheduler_with_dev_server(app)
     _use_pdf_engine(app)
 
     from portal.cli import register_commands
-    from portal.main.views import register_error_pages
 
     register_commands(app)
-    register_error_pages(app)
-    from portal.api import init_app as init_api  # after the error pages: it wraps 404/405
-
-    init_api(app)  # the JSON API: its blueprints, CSRF exemption (bearer tokens), rate limit
 
     @app.after_request
     def security_headers(response):
@@ -66,6 +100,30 @@ def init_app(app: Flask) -> None:
     proxies = networks(app.config["PORTAL_TRUSTED_PROXIES"])
     if proxies:
         app.wsgi_app = TrustedProxies(app.wsgi_app, proxies)
+    if pages:
+        add_pages(app)
+    else:
+        app.defer_pages(add_pages)
+
+
+def add_pages(app: Flask) -> None:
+    """Sign-in, forms, the blueprints with their views, the error pages and the API."""
+    from portal.extensions import bootstrap, csrf, limiter
+
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    app.config.setdefault("RATELIMIT_ENABLED", True)
+    limiter.init_app(app)
+    _init_login(app)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+
+    from portal.main.views import register_error_pages
+
+    register_error_pages(app)
+    from portal.api import init_app as init_api  # after the error pages: it wraps 404/405
+
+    init_api(app)  # the JSON API: its blueprints, CSRF exemption (bearer tokens), rate limit
 
 
 def _tune_sqlite(engine) -> None:

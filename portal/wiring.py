@@ -15,14 +15,21 @@ def connect() -> None:
     """Connect every receiver and register every job kind and permission rule; idempotent,
     since tests create many applications in one process."""
     from portal import models  # noqa: F401 - the schema, for migrations and create_all
+    from portal.api import tokens as api_rules  # noqa: F401
+    from portal.api import webhooks  # noqa: F401 - turns audited changes into deliveries
     from portal.calendar import events as calendar_events
+    from portal.conferences import policy as conference_rules  # noqa: F401
     from portal.disputes import policy as dispute_rules  # noqa: F401
+    from portal.disputes import search  # noqa: F401 - keeps the search index in step
     from portal.followup import jobs as followup_jobs  # noqa: F401
+    from portal.followup import policy as followup_rules  # noqa: F401
     from portal.jobs import renders  # noqa: F401
     from portal.minutes import jobs as minutes_jobs  # noqa: F401
+    from portal.notifications import policy as notification_rules  # noqa: F401
     from portal.residents import addresses as doorplates  # noqa: F401
     from portal.residents import codes  # noqa: F401 - gives every new dispute a case code
     from portal.residents import policy as resident_rules  # noqa: F401
+    from portal.statistics import policy as statistics_rules  # noqa: F401
     from portal.statistics import services as statistics  # noqa: F401
 
     # blinker holds receivers weakly; these are module-level functions, which live on.

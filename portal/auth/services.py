@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from limits import parse as parse_limit
 
+from portal import extensions
 from portal.audit.services import record
-from portal.extensions import db, limiter
+from portal.extensions import db
 from portal.orgs.models import User
 from portal.orgs.passwords import hash_password, new_session_token, policy_problem, verify_password
 from portal.timeutil import utcnow
@@ -118,6 +118,9 @@ def confirm_password(user: User, password: str, now: datetime | None = None) -> 
     Raises PasswordRefused; commits what it counted.
     """
     now = now or utcnow()
+    from limits import parse as parse_limit
+
+    limiter = extensions.limiter  # made with the pages (portal.extensions)
     if limiter.enabled and not limiter.limiter.hit(
             parse_limit(current_app.config["PORTAL_LOGIN_LIMIT"]), "password-reentry",
             str(user.id)):

@@ -6,13 +6,20 @@ from __future__ import annotations
 import logging
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from flask_babel import gettext as _
 
 from portal.errors import DomainError
 from portal.jobs.queue import RetryLater
-from reports import signing, verify
+from reports import verify
+
+if TYPE_CHECKING:
+    from reports.signing import SealCheck
+
+# reports.signing loads cryptography's X.509 stack: only the functions that seal import it,
+# so that commands which never seal start without it.
 
 log = logging.getLogger(__name__)
 # A seal waits for the time-stamping authority rather than going out without its timestamp:
@@ -43,12 +50,16 @@ def init_local(organisation: str) -> Path:
     """Create the local root → issuing CA → seal chain once; an existing one is kept."""
     directory = key_directory()
     if not (directory / LOCAL_FILES["key"]).exists():
+        from reports import signing
+
         signing.create_local_ca(directory, organisation)
     return directory
 
 
 @cache
 def _signer(key: Path, cert: Path, chain: tuple[Path, ...]):
+    from reports import signing
+
     return signing.load_signer(key, cert, chain)
 
 
@@ -67,6 +78,8 @@ def seal(pdf: bytes, *, reason: str | None = None) -> bytes:
         record = verify.read_document_record(pdf)
         reason = REASONS.get(record.kind if record else "", "文书印发")
     config = current_app.config
+    from reports import signing
+
     try:
         return signing.seal_pdf(pdf, signer, reason=reason,
                                 location=config["PORTAL_SEAL_LOCATION"],
@@ -80,7 +93,9 @@ def seal(pdf: bytes, *, reason: str | None = None) -> bytes:
             "answers.")) from error
 
 
-def check(pdf: bytes) -> signing.SealCheck:
+def check(pdf: bytes) -> SealCheck:
+    from reports import signing
+
     tsa_root = current_app.config["PORTAL_TSA_TRUST_ROOT"]
     return signing.validate_sealed_pdf(pdf, paths()["root"],
                                        tsa_roots=[Path(tsa_root)] if tsa_root else ())

@@ -15,8 +15,8 @@ from portal.collation import by_pinyin
 from portal.disputes.models import Category
 from portal.extensions import db
 from portal.jobs.respond import wait_for
-from portal.orgs.models import Role, Village
-from portal.permissions import is_admin, require, rule
+from portal.orgs.models import Village
+from portal.permissions import require
 from portal.statistics import services
 from portal.statistics.models import MonthlyReport
 from portal.statistics.queries import Filters
@@ -26,16 +26,6 @@ from reports.export import to_csv, to_xlsx
 bp = Blueprint("statistics", __name__, url_prefix="/statistics")
 
 MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
-
-
-@rule("statistics.read")
-def _read(user, obj=None) -> bool:
-    return user.has_role(Role.ADMIN, Role.OBSERVER)
-
-
-@rule("statistics.manage")
-def _manage(user, obj=None) -> bool:
-    return is_admin(user)
 
 
 def _day(value: str | None) -> date | None:

@@ -60,7 +60,7 @@ def test_a_killed_worker_process_leaves_its_job_to_the_next_worker(app, ctx, dat
                PORTAL_PDF_ENGINE="tests.fakes:slow_pdf", PORTAL_FAKE_RENDER_SECONDS="60",
                PYTHONPATH=str(ROOT))
     process = subprocess.Popen(
-        [sys.executable, "-c", "from portal.cli import main; main()", "worker",
+        [sys.executable, "-c", "from portal.cli import run; run()", "worker",
          "--interval", "0.2"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL, start_new_session=True)
     try:
