@@ -2,7 +2,8 @@
 
 Starts `portal run` exactly as the README's run command does (development server with its
 in-process scheduler and job worker) on a fresh SQLite demo — or, with DATABASE_URL set to
-PostgreSQL, on that database — then:
+PostgreSQL, on that database; with BENCH_SERVER=gunicorn, the production layout instead: four
+gunicorn workers, one `portal worker` and one `portal scheduler` — then:
 
 1. times /healthz and each page idle (the floor and the baseline);
 2. runs USERS signed-in sessions for SECONDS, browsing and registering disputes, while
@@ -12,6 +13,8 @@ PostgreSQL, on that database — then:
    downloadable PDF, against bare WeasyPrint on the same HTML in the same run.
 
 Run: python bench/bench_jobs.py [USERS] [SECONDS]
+     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/bench_jobs BENCH_SERVER=gunicorn \
+     python bench/bench_jobs.py   (the database must exist and be empty)
 """
 
 from __future__ import annotations
@@ -79,20 +82,28 @@ def _csrf(page: str) -> str:
     return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
 
 
-def _serve(folder: Path) -> subprocess.Popen:
+def _serve(folder: Path) -> list[subprocess.Popen]:
     env = dict(os.environ, PORTAL_ENV="development", PORTAL_DEMO="1",
                PORTAL_KEYS_DIR=str(folder / "keys"), PYTHONPATH=str(ROOT))
     env.setdefault("DATABASE_URL", f"sqlite:///{folder / 'portal.sqlite3'}")
     for command in (["db", "upgrade"], ["keys", "init"], ["seed-demo"]):
         subprocess.run([PORTAL, *command], env=env, cwd=ROOT, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    server = subprocess.Popen([PORTAL, "run", "--host", "127.0.0.1", "--port", str(PORT),
-                               "--no-reload"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                              stderr=(folder / "server.log").open("w"))  # noqa: SIM115
-    for _ in range(100):
+    log = (folder / "server.log").open("w")  # noqa: SIM115 - closed with the process
+    if os.environ.get("BENCH_SERVER") == "gunicorn":
+        env.update(PORTAL_ENV="production", SECRET_KEY="bench-" + "x" * 40,
+                   PORTAL_BASE_URL=BASE, SESSION_COOKIE_SECURE="0")
+        gunicorn = str(Path(PORTAL).with_name("gunicorn"))
+        commands = [[gunicorn, "--workers", "4", "--bind", f"127.0.0.1:{PORT}",
+                     "portal:create_app()"], [PORTAL, "worker"], [PORTAL, "scheduler"]]
+    else:
+        commands = [[PORTAL, "run", "--host", "127.0.0.1", "--port", str(PORT), "--no-reload"]]
+    servers = [subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                stderr=log) for command in commands]
+    for _ in range(150):
         try:
             urllib.request.urlopen(BASE + "/healthz", timeout=2).read()
-            return server
+            return servers
         except OSError:
             time.sleep(0.2)
     raise SystemExit("the server did not start: " + (folder / "server.log").read_text()[-2000:])
@@ -141,12 +152,13 @@ def _documents(secretary: Session) -> list[str]:
 
 def main(users: int = 12, seconds: float = 60) -> None:
     folder = Path(tempfile.mkdtemp(prefix="bench-jobs-"))
-    server = _serve(folder)
+    servers = _serve(folder)
     try:
         _run(folder, users, seconds)
     finally:
-        server.terminate()
-        server.wait()
+        for server in servers:
+            server.terminate()
+            server.wait()
         if os.environ.get("KEEP"):
             print(f"kept {folder}")
         else:
