@@ -14,9 +14,9 @@ PORTAL = Path(__file__).resolve().parent.parent / "portal"
 DOMAINS = ("audit", "jobs", "orgs", "auth", "holidays", "notifications", "disputes",
            "calendar", "conferences", "minutes", "followup", "residents", "statistics")
 # Modules of the portal package itself that belong to no domain and import none.
-KERNEL = ("bounds", "config", "csvfiles", "collation", "errors", "extensions", "pagination",
-          "permissions", "proxies", "redirects", "signals", "timeutil", "uploads",
-          "validators")
+KERNEL = ("bounds", "config", "csvfiles", "collation", "errors", "extensions", "labels",
+          "pagination", "permissions", "proxies", "redirects", "signals", "timeutil",
+          "uploads", "validators")
 STILL_UPWARD = {
     ("calendar/events.py", "conferences"),
     ("calendar/services.py", "conferences"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import secrets
 from datetime import datetime
 
@@ -11,22 +10,19 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
+from portal.labels import Labelled
 from portal.orgs.models import Room, User
 from portal.timeutil import UTCDateTime, utcnow
 from scheduling.slots import WallClockSlot
 
 
-class VoteChoice(enum.Enum):
+class VoteChoice(Labelled):
     YES = "yes"
     IF_NEED_BE = "if_need_be"
     NO = "no"
 
-    @property
-    def label(self) -> str:
-        return str(VOTE_LABELS[self])
 
-
-VOTE_LABELS = {
+LABELS = {
     VoteChoice.YES: _l("Yes"),
     VoteChoice.IF_NEED_BE: _l("If need be"),
     VoteChoice.NO: _l("No"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import uuid
 from datetime import datetime
 
@@ -11,14 +10,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from portal.extensions import db
+from portal.labels import Labelled
 from portal.orgs.models import Organisation, Room, User
 from portal.timeutil import UTCDateTime, utcnow
-
-
-class Labelled(enum.Enum):
-    @property
-    def label(self) -> str:
-        return str(LABELS[self])
 
 
 class ConferenceState(Labelled):

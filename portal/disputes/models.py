@@ -11,17 +11,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
+from portal.labels import Labelled
 from portal.orgs.models import OrgKind, User, Village
 from portal.timeutil import UTCDateTime, utcnow
 
 
-class LabelledEnum(enum.Enum):
-    @property
-    def label(self) -> str:
-        return str(LABELS[self])
-
-
-class Category(LabelledEnum):
+class Category(Labelled):
     NEIGHBOUR = "neighbour"
     MARRIAGE_FAMILY = "marriage_family"
     LAND_FOREST = "land_forest"
@@ -36,7 +31,7 @@ class Category(LabelledEnum):
     OTHER = "other"
 
 
-class Subcategory(LabelledEnum):
+class Subcategory(Labelled):
     """A finer kind of dispute within a category (细类), which may call for further sector
     bodies: a wage case on a construction site needs housing & construction beside labour
     arbitration."""
@@ -73,7 +68,7 @@ def subcategories_of(category: Category) -> list[Subcategory]:
     return [s for s in Subcategory if SUBCATEGORY_OF[s] is category]
 
 
-class Status(LabelledEnum):
+class Status(Labelled):
     REPORTED = "reported"
     HANDLING = "handling"
     ESCALATED = "escalated"
@@ -83,7 +78,7 @@ class Status(LabelledEnum):
     CLOSED = "closed"
 
 
-class Source(LabelledEnum):
+class Source(Labelled):
     GRID_REPORT = "grid_report"
     POLICE_CALL = "police_call"
     DOORPLATE_QR = "doorplate_qr"
@@ -91,13 +86,13 @@ class Source(LabelledEnum):
     CITY_PLATFORM = "city_platform"
 
 
-class Risk(LabelledEnum):
+class Risk(Labelled):
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
 
 
-class PartyRole(LabelledEnum):
+class PartyRole(Labelled):
     APPLICANT = "applicant"
     RESPONDENT = "respondent"
     THIRD_PARTY = "third_party"
@@ -130,7 +125,7 @@ class EventKind(enum.Enum):
     RETURN_VISIT = "return_visit"
 
 
-class Referral(LabelledEnum):
+class Referral(Labelled):
     LITIGATION = "litigation"
     ARBITRATION = "arbitration"
     ADMINISTRATIVE = "administrative"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -10,14 +9,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from portal.extensions import db
+from portal.labels import Labelled
 from portal.orgs.models import Organisation, User
 from portal.timeutil import UTCDateTime, utcnow
-
-
-class Labelled(enum.Enum):
-    @property
-    def label(self) -> str:
-        return str(LABELS[self])
 
 
 class AgreementState(Labelled):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -10,21 +9,18 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from portal.extensions import db
+from portal.labels import Labelled
 from portal.timeutil import UTCDateTime, utcnow
 
 
-class JobState(enum.Enum):
+class JobState(Labelled):
     QUEUED = "queued"
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
 
-    @property
-    def label(self) -> str:
-        return str(STATE_LABELS[self])
 
-
-STATE_LABELS = {
+LABELS = {
     JobState.QUEUED: _l("Queued"),
     JobState.RUNNING: _l("Being prepared"),
     JobState.DONE: _l("Ready to download"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -10,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from portal.extensions import db
+from portal.labels import Labelled
 from portal.orgs.models import User
 from portal.timeutil import UTCDateTime, utcnow
 
@@ -38,19 +38,15 @@ class RecordSection(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class VersionStatus(enum.Enum):
+class VersionStatus(Labelled):
     DRAFT = "draft"
     REVIEW = "review"
     SIGNING = "signing"
     ISSUED = "issued"
     SUPERSEDED = "superseded"
 
-    @property
-    def label(self) -> str:
-        return str(STATUS_LABELS[self])
 
-
-STATUS_LABELS = {
+LABELS = {
     VersionStatus.DRAFT: _l("Draft"),
     VersionStatus.REVIEW: _l("Circulated for review"),
     VersionStatus.SIGNING: _l("Open for signing"),

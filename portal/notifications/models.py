@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
+from portal.labels import Labelled
 from portal.orgs.models import User
 from portal.timeutil import UTCDateTime, utcnow
 
@@ -36,18 +37,14 @@ class Notification(db.Model):
         return self.read_at is None
 
 
-class OutboxStatus(enum.Enum):
+class OutboxStatus(Labelled):
     PENDING = "pending"
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
 
-    @property
-    def label(self) -> str:
-        return str(OUTBOX_STATUS_LABELS[self])
 
-
-OUTBOX_STATUS_LABELS = {
+LABELS = {
     OutboxStatus.PENDING: _l("Waiting"),
     OutboxStatus.SENDING: _l("Sending"),
     OutboxStatus.SENT: _l("Sent"),

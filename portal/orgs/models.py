@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -11,10 +10,11 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
+from portal.labels import Labelled
 from portal.timeutil import UTCDateTime, utcnow
 
 
-class OrgKind(enum.Enum):
+class OrgKind(Labelled):
     COURT = "court"
     JUDICIAL_BUREAU = "judicial_bureau"
     POLICE_STATION = "police_station"
@@ -33,10 +33,6 @@ class OrgKind(enum.Enum):
     GOVERNANCE_CENTRE = "governance_centre"
 
     @property
-    def label(self) -> str:
-        return str(ORG_KIND_LABELS[self])
-
-    @property
     def is_head(self) -> bool:
         return self in HEAD_KINDS
 
@@ -51,7 +47,7 @@ class OrgKind(enum.Enum):
         return self in MEDIATION_BODY_KINDS
 
 
-ORG_KIND_LABELS = {
+LABELS = {
     OrgKind.COURT: _l("Court (people's tribunal)"),
     OrgKind.JUDICIAL_BUREAU: _l("Judicial bureau"),
     OrgKind.POLICE_STATION: _l("Police station"),
@@ -79,7 +75,7 @@ SECTOR_KINDS = frozenset({
 MEDIATION_BODY_KINDS = SECTOR_KINDS - {OrgKind.LABOUR_ARBITRATION}
 
 
-class Role(enum.Enum):
+class Role(Labelled):
     ADMIN = "admin"
     CONVENER = "convener"
     SECRETARY = "secretary"
@@ -90,12 +86,8 @@ class Role(enum.Enum):
     COMMUNITY_POLICE = "community_police"
     OBSERVER = "observer"
 
-    @property
-    def label(self) -> str:
-        return str(ROLE_LABELS[self])
 
-
-ROLE_LABELS = {
+LABELS |= {
     Role.ADMIN: _l("System admin"),
     Role.CONVENER: _l("Convener"),
     Role.SECRETARY: _l("Secretary"),

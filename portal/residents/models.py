@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -11,14 +10,9 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from portal.disputes.models import Category, Dispute, Party
 from portal.extensions import db
+from portal.labels import Labelled
 from portal.orgs.models import User, Village
 from portal.timeutil import UTCDateTime, utcnow
-
-
-class Labelled(enum.Enum):
-    @property
-    def label(self) -> str:
-        return str(LABELS[self])
 
 
 class Channel(Labelled):
