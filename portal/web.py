@@ -9,6 +9,7 @@ from flask import Flask, has_request_context, request, session
 from flask.templating import DispatchingJinjaLoader
 from flask_babel import get_locale
 from flask_login import current_user
+from markupsafe import Markup
 
 from portal.bounds import BoundedIntConverter
 from portal.config import MIGRATIONS_DIR, networks
@@ -238,10 +239,18 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
 
+def _csrf_field() -> Markup:
+    """The hidden CSRF input of a hand-written form (``{{ csrf_field() }}``)."""
+    from flask_wtf.csrf import generate_csrf
+
+    return Markup('<input type="hidden" name="csrf_token" value="{}">').format(generate_csrf())
+
+
 def _register_template_helpers(app: Flask) -> None:
     from portal.timeutil import register_filters
 
     register_filters(app)
+    app.jinja_env.globals["csrf_field"] = _csrf_field  # also inside imported macros
 
     @app.context_processor
     def helpers():
