@@ -15,6 +15,7 @@ the fresh dashboard at most 300 ms.
 """
 
 import argparse
+import json
 import random
 import statistics
 import sys
@@ -82,15 +83,17 @@ def _copy(cursor, table: sa.Table, rows: list[dict]) -> None:
                 else:
                     default = defaults[column.name]
                     value = default.arg(None) if default.is_callable else default.arg
+                if isinstance(value, dict | list):  # a JSON column's facts
+                    value = json.dumps(value, ensure_ascii=False)
                 values.append(value.name if hasattr(value, "name") and hasattr(value, "value")
                               else value)
             copy.write_row(values)
 
 
-def load(app, count: int, seed: int) -> tuple[float, float, float]:
+def load(app, count: int, seed: int, summarise: bool = True) -> tuple[float, float, float]:
     """COPY `count` generated disputes with parties, timelines, search rows, conferences
-    and invitations, build the dashboard summaries and ANALYZE; returns the seconds each
-    of the three took."""
+    and invitations, build the dashboard summaries (unless not `summarise`) and ANALYZE;
+    returns the seconds each of the three took."""
     from portal.conferences.models import (
         Answer,
         Conference,
@@ -177,7 +180,8 @@ def load(app, count: int, seed: int) -> tuple[float, float, float]:
         db.session.commit()
         copied = time.perf_counter()
         # In batches of short transactions, as the scheduler's tick does it.
-        upkeep.rebuild()
+        if summarise:
+            upkeep.rebuild()
         summarised = time.perf_counter()
     with app.app_context():
         engine = db.engine

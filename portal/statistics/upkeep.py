@@ -40,6 +40,7 @@ from portal.disputes.models import CLOSED_STATES, Dispute, Status
 from portal.extensions import db
 from portal.minutes.models import MinutesVersion
 from portal.orgs.models import HEAD_KINDS, MEDIATION_BODY_KINDS, Organisation, User
+from portal.statistics import counting
 from portal.statistics.cache import bulk_written
 from portal.statistics.models import (
     HELD_STATES,
@@ -181,6 +182,11 @@ def _facts_statement() -> sa.Select:
     first = (sa.select(AnswerChange.invitation_id, sa.func.min(AnswerChange.at).label("at"))
              .where(AnswerChange.invitation_id.in_(IDS))
              .group_by(AnswerChange.invitation_id).subquery())
+    return _facts_select(first).where(Invitation.id.in_(IDS))
+
+
+def _facts_select(first) -> sa.Select:
+    """Invitations with what their facts are made of; `first`: their first answers."""
     body_id = sa.func.coalesce(Invitation.organisation_id, User.organisation_id)
     statement = (
         sa.select(Invitation.id, Invitation.conference_id, Conference.dispute_id,
@@ -192,7 +198,20 @@ def _facts_statement() -> sa.Select:
         .outerjoin(User, User.id == Invitation.user_id)
         .outerjoin(Organisation, Organisation.id == body_id)
         .outerjoin(first, first.c.invitation_id == Invitation.id))
-    return statement.where(Invitation.id.in_(IDS))
+    return statement
+
+
+@cache
+def _range_facts_statement() -> sa.Select:
+    """The same for every invitation of the disputes with ids `first` to `last`."""
+    first = (sa.select(AnswerChange.invitation_id, sa.func.min(AnswerChange.at).label("at"))
+             .join(Invitation, Invitation.id == AnswerChange.invitation_id)
+             .join(Conference, Conference.id == Invitation.conference_id)
+             .where(Conference.dispute_id.between(counting.FIRST, counting.LAST))
+             .group_by(AnswerChange.invitation_id).subquery())
+    return (_facts_select(first)
+            .where(Conference.dispute_id.between(counting.FIRST, counting.LAST))
+            .order_by(Invitation.id))
 
 
 def _facts(connection, ids: list[int]) -> list[dict]:
@@ -263,12 +282,20 @@ def _sent_times(connection, ids: Iterable[int]) -> dict[int, datetime | None]:
 
 # --- conferences ------------------------------------------------------------------------
 
+def _of_disputes(ranged: bool) -> sa.ColumnElement[bool]:
+    """Conferences of the disputes `ids`, or (`ranged`) of those with ids `first` to
+    `last`."""
+    if ranged:
+        return Conference.dispute_id.between(counting.FIRST, counting.LAST)
+    return Conference.dispute_id.in_(IDS)
+
+
 @cache
-def _conferences_statement() -> sa.Select:
-    """Every conference of the disputes `ids` with its dispute's village and escalation,
-    its first issued minutes and the bodies that accepted."""
+def _conferences_statement(ranged: bool = False) -> sa.Select:
+    """Every conference of the disputes (`_of_disputes`) with its dispute's village and
+    escalation, its first issued minutes and the bodies that accepted."""
     fact = InvitationFact
-    own = sa.select(Conference.id).where(Conference.dispute_id.in_(IDS))
+    own = sa.select(Conference.id).where(_of_disputes(ranged))
     taking_part = (
         sa.select(fact.conference_id,
                   sa.func.count(sa.distinct(sa.case(
@@ -292,7 +319,7 @@ def _conferences_statement() -> sa.Select:
         .outerjoin(issued, issued.c.conference_id == Conference.id)
         .outerjoin(taking_part, taking_part.c.conference_id == Conference.id)
         .order_by(Conference.id))
-    return statement.where(Conference.dispute_id.in_(IDS))
+    return statement.where(_of_disputes(ranged))
 
 
 @cache
@@ -307,14 +334,20 @@ def _lock_conferences_statement() -> sa.Select:
             .order_by(Conference.id).with_for_update())
 
 
-def _store_conference_facts(connection, disputes: list[int]) -> None:
+def _store_conference_facts(connection, disputes: list[int], fresh: bool = False) -> None:
     """Work out again the facts of every conference of `disputes`: a conference's
-    standing as its dispute's first held one depends on its siblings."""
-    parameters = {"ids": disputes}
-    if _postgres(connection):
-        # One writer at a time per conference: the next reads what the first committed.
-        connection.execute(_lock_conferences_statement(), parameters)
-    rows = connection.execute(_conferences_statement(), parameters).all()
+    standing as its dispute's first held one depends on its siblings. `fresh`: a
+    rebuild's batch, every dispute from the first of `disputes` to the last, whose
+    facts are not kept yet (and whose registers the batch holds still)."""
+    if fresh:
+        rows = connection.execute(_conferences_statement(ranged=True),
+                                  {"first": disputes[0], "last": disputes[-1]}).all()
+    else:
+        parameters = {"ids": disputes}
+        if _postgres(connection):
+            # One writer at a time per conference: the next reads what the first committed.
+            connection.execute(_lock_conferences_statement(), parameters)
+        rows = connection.execute(_conferences_statement(), parameters).all()
     first: dict[int, tuple] = {}
     for row in rows:
         if row.state in HELD_STATES and row.started_at is not None:
@@ -322,7 +355,8 @@ def _store_conference_facts(connection, disputes: list[int]) -> None:
                                         (row.started_at, row.id))
     facts = [_conference_fact(row, first.get(row.dispute_id)) for row in rows]
     table = ConferenceFact.__table__
-    connection.execute(sa.delete(table).where(table.c.dispute_id.in_(disputes)))
+    if not fresh:
+        connection.execute(sa.delete(table).where(table.c.dispute_id.in_(disputes)))
     for start in range(0, len(facts), CHUNK):
         connection.execute(sa.insert(table), facts[start:start + CHUNK])
 
@@ -513,16 +547,18 @@ def _build_batch(connection) -> int | None:
     if not ids:
         _set_coverage(connection, LAYOUT, None)
         return None
-    counts = _changes(len(MEASURES))
-    _count_periods(_dispute_rows(connection, ids), +1, counts)
-    _add(connection, DisputePeriod.__table__, counts)
-    invitations = list(connection.execute(_dispute_invitations_statement(), {"ids": ids})
-                       .scalars())
-    if invitations:
-        _store_facts(connection, _facts(connection, sorted(invitations)), fresh=True)
-    _store_conference_facts(connection, ids)
-    _set_coverage(connection, None, ids[-1])
-    return ids[-1]
+    # The batch is every dispute from its first id to its last: the range, not thousands
+    # of ids, is what the statements name.
+    first, last = ids[0], ids[-1]
+    counting.count_disputes(connection, first, last)
+    facts = [_fact(row) for row in connection.execute(_range_facts_statement(),
+                                                       {"first": first, "last": last})]
+    for start in range(0, len(facts), CHUNK):
+        connection.execute(sa.insert(InvitationFact.__table__), facts[start:start + CHUNK])
+    counting.count_invitations(connection, first, last)
+    _store_conference_facts(connection, ids, fresh=True)
+    _set_coverage(connection, None, last)
+    return last
 
 
 def rebuild(progress=None, afresh: bool = True) -> bool:
