@@ -44,3 +44,8 @@ def mask_phone(value: str | None) -> str:
     if len(digits) <= 7:
         return "*" * len(digits)
     return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
+def mask_address(value: str | None) -> str:
+    """The place without the house: "建宁村3组12号" reads "建宁村*组**号"."""
+    return "".join("*" if ch.isdigit() else ch for ch in value or "")

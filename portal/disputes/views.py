@@ -37,7 +37,7 @@ from portal.disputes.forms import (
     ReferForm,
     ResolveForm,
 )
-from portal.disputes.identity import mask_id, mask_phone
+from portal.disputes.identity import mask_address, mask_id, mask_phone
 from portal.disputes.models import (
     CLOSED_STATES,
     Category,
@@ -161,7 +161,7 @@ def _detail(dispute: Dispute, reveal: bool = False, forms: dict | None = None):
         "disputes/detail.html", dispute=dispute, events=events, conferences=conferences,
         actions=actions, reveal=reveal,
         may_reveal=can(current_user, "dispute.personal_data", dispute),
-        mask_id=mask_id, mask_phone=mask_phone,
+        mask_id=mask_id, mask_phone=mask_phone, mask_address=mask_address,
         forms={
             "assign": assign,
             "take_over": forms.get("take_over") or OptionalNoteForm(prefix="take_over"),

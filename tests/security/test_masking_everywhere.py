@@ -106,6 +106,19 @@ def test_dispute_page_is_masked_until_the_handler_presses_show(make, sign_in):
     assert reveals("dispute") == [(handler.id, "张三, 李四")]
 
 
+def test_a_partys_address_shows_the_place_but_not_the_house_until_show(make, sign_in):
+    handler, convener = make.user(Role.COMMUNITY_POLICE), make.user(Role.CONVENER)
+    dispute = make.dispute()
+    disputes.assign(convener, dispute, handler)
+    dispute.parties[0].address = "建宁村3组12号"
+    db.session.commit()
+
+    page = sign_in(handler).get(f"/disputes/{dispute.id}")
+    assert "建宁村*组**号" in page.text and "3组12号" not in page.text
+    shown = sign_in(handler).post(f"/disputes/{dispute.id}/personal-data")
+    assert "建宁村3组12号" in shown.text
+
+
 def test_dispute_page_offers_a_convener_who_is_not_the_handler_no_show(make, sign_in):
     convener = make.user(Role.CONVENER)
     dispute = make.dispute()
