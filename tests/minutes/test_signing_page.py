@@ -4,7 +4,7 @@ survives a refusal."""
 import html
 import json
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 
@@ -79,6 +79,9 @@ def _shown(field: str, value, text: str) -> list[str]:
         # The session reads as one range: the day once, then the times.
         day = f"{moment.year}年{moment.month}月{moment.day}日"
         return [f"{moment:%H:%M}"] if day in text else []
+    if field == "due":
+        due = date.fromisoformat(value)
+        return [f"{due.year}年{due.month}月{due.day}日"]
     if field == "status":
         return [doc.AttendanceStatus(value).label]
     if field == "outcome":
