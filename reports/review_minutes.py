@@ -101,7 +101,8 @@ def _moment(value):
 
 def render_html(doc: ReviewMinutes) -> str:
     return template_environment().get_template("reports/review_minutes.html").render(
-        doc=doc, content_hash=content_hash(doc), issued=doc.issued_on is not None)
+        doc=doc, content_hash=content_hash(doc), issued=doc.issued_on is not None,
+        draft=doc.issued_on is None)
 
 
 def render_minutes_pdf(doc: ReviewMinutes, *, timeout: float | None = DEFAULT_TIMEOUT) -> bytes:

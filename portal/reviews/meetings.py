@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import aliased
 
 from portal.audit.services import record
 from portal.errors import DomainError
@@ -69,23 +70,28 @@ def previous_meeting(meeting: ReviewMeeting) -> ReviewMeeting | None:
 
 def agenda(meeting: ReviewMeeting) -> Agenda:
     """What the meeting goes through. The follow-ups are those of the series' items handed
-    over at earlier meetings: reported done since the meeting before, past their due date,
-    or still running."""
+    over at earlier meetings: reported done since the meeting before, past their due date
+    on the meeting's day, or still running."""
     items = list(db.session.scalars(sa.select(HazardItem).where(
         HazardItem.meeting_id == meeting.id).order_by(HazardItem.village_id, HazardItem.id)))
     result = Agenda(carried=[i for i in items if i.first_meeting_id != meeting.id],
                     new=[i for i in items if i.first_meeting_id == meeting.id])
     before = previous_meeting(meeting)
+    decided_at = aliased(ReviewMeeting)
     tasks = db.session.scalars(sa.select(Task).join(
-        HazardItem, HazardItem.id == Task.review_item_id).where(
-        HazardItem.series_id == meeting.series_id, HazardItem.meeting_id != meeting.id,
-        Task.created_at < meeting.starts_at).order_by(Task.due_on, Task.id))
+        HazardItem, HazardItem.id == Task.review_item_id).join(
+        decided_at, decided_at.id == HazardItem.meeting_id).where(
+        HazardItem.series_id == meeting.series_id, decided_at.starts_at < meeting.starts_at)
+        .order_by(Task.due_on, Task.id))
     day = meeting.starts_at.astimezone(_zone(meeting)).date()
+    # A report is news at the first meeting after it: after the meeting before was closed
+    # (its minutes issued) and, once this one is closed, before that.
+    since = (before.issued_at or before.starts_at) if before else None
+    until = meeting.issued_at
     for task in tasks:
         if task.state is TaskState.DONE:
-            since = before.starts_at if before else None
             if task.reported_at and (since is None or task.reported_at >= since) \
-                    and task.reported_at <= meeting.ends_at:
+                    and (until is None or task.reported_at <= until):
                 result.done.append(task)
         elif task.state in PENDING:
             (result.overdue if task.due_on < day else result.following).append(task)
