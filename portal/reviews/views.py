@@ -92,7 +92,7 @@ def _refused(error: DomainError, form: str, page):
     """The page again, status 400, with the refused form's input and its message."""
     db.session.rollback()
     g.review_refusal = {"form": form, "field": error.field, "message": error.message,
-                        "values": request.form}
+                        "typed": request.form}
     flash(error.message, "danger")
     return page(), 400
 
@@ -101,7 +101,7 @@ def _refused(error: DomainError, form: str, page):
 def _helpers():
     def refusal(form: str) -> dict:
         found = g.get("review_refusal")
-        return found if found and found["form"] == form else {"values": {}, "field": None,
+        return found if found and found["form"] == form else {"typed": {}, "field": None,
                                                               "message": None}
 
     return {"review_refusal": refusal}
@@ -189,7 +189,7 @@ def report_to_series(ident):
         return _refused(error, "item", lambda: series_page(ident))
     db.session.commit()
     flash(_("The item is on the agenda of the meeting of %(day)s.",
-            day=f"{item.meeting.starts_at.astimezone(_zone(series)):%Y-%m-%d}"), "success")
+            day=item.meeting.starts_at.astimezone(_zone(series)).date().isoformat()), "success")
     return redirect(url_for(".meeting", ident=item.meeting_id))
 
 

@@ -3,9 +3,9 @@
 Each tick (``tick(now)``, in an application context) plans the joint reviews' meetings
 ahead, sends the conference reminders (answers due and overdue, the meeting in 24 h and
 2 h), the reminders of joint review meetings (24 h and 2 h, to every member) and the
-reminders for minutes waiting for a signature through reminder rows (below), then the follow-up reminders (judicial
-confirmation, tasks due in 3 days, overdue to the owner and then to the convener: see
-``portal.followup.reminders``, whose claim rows give the same exactly-once guarantee), the
+reminders for minutes waiting for a signature through reminder rows (below), then the
+follow-up reminders (judicial confirmation, tasks due in 3 days, overdue to the owner and
+then to the convener: see ``portal.followup.reminders``, whose claim rows give the same exactly-once guarantee), the
 first-contact reminder of resident requests (``portal.residents.reminders``, same claim
 rows), hands waiting text messages to the SMS provider, and queues the monthly report's
 job. It only plans: documents are rendered by the workers. Each part runs on its own, so
@@ -230,10 +230,9 @@ def tick(now: datetime) -> int:
     from portal.followup import reminders as followup
     from portal.residents import reminders as resident_reminders
     from portal.residents import sms
+    from portal.reviews import planning as review_planning
     from portal.statistics import upkeep
     from portal.statistics.services import run_due
-
-    from portal.reviews import planning as review_planning
 
     # Meetings of the joint reviews planned ahead first, so their reminders are planned too.
     _guarded("planning joint review meetings", lambda: review_planning.plan_all(now))

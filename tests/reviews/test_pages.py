@@ -22,7 +22,7 @@ def test_non_members_get_not_found(world, login, make):
         assert client.get(url).status_code == 404, url
     assert client.post(f"/reviews/items/{item.id}/decision",
                        data={"decision": "close", "reason": "x"}).status_code == 404
-    assert "警网融合例会" not in client.get("/reviews/").get_data(as_text=True)
+    assert "建宁村、米山村警网融合例会" not in client.get("/reviews/").get_data(as_text=True)
 
 
 def test_an_admin_sees_every_series(world, login, make):
