@@ -1,15 +1,16 @@
 """The scheduler's tick: every reminder and every piece of timed background work, once.
 
 Each tick (``tick(now)``, in an application context) plans the joint reviews' meetings
-ahead, sends the conference reminders (answers due and overdue, the meeting in 24 h and
-2 h), the reminders of joint review meetings (24 h and 2 h, to every member) and the
-reminders for minutes waiting for a signature through reminder rows (below), then the
-follow-up reminders (judicial confirmation, tasks due in 3 days, overdue to the owner and
-then to the convener: see ``portal.followup.reminders``, whose claim rows give the same
-exactly-once guarantee), the first-contact reminder of resident requests
-(``portal.residents.reminders``, same claim rows), hands waiting text messages to the SMS provider, and queues the monthly report's
-job. It only plans: documents are rendered by the workers. Each part runs on its own, so
-one that fails is logged and retried on the next tick without holding back the others.
+ahead, sends the conference reminders (answers due and overdue, the meeting in 24 h and 2
+h), the reminders of joint review meetings (24 h and 2 h, to every member) and the reminders
+for minutes waiting for a signature through reminder rows (below), then the follow-up
+reminders (judicial confirmation, tasks due in 3 days, overdue to the owner and then to the
+convener: see ``portal.followup.reminders``, whose claim rows give the same exactly-once
+guarantee), the first-contact reminder of resident requests (``portal.residents.reminders``,
+same claim rows), hands waiting text messages to the SMS provider, and queues the monthly
+report's job. It only plans: documents are rendered by the workers. Each part runs on its
+own, so one that fails is logged and retried on the next tick without holding back the
+others.
 
 Reminder rows:
 
