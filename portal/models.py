@@ -55,6 +55,14 @@ from portal.residents.models import (
     SmsMessage,
     StandardAddress,
 )
+from portal.reviews.models import (
+    HazardItem,
+    ReviewAttendance,
+    ReviewMeeting,
+    ReviewMember,
+    ReviewSeries,
+    ReviewSignature,
+)
 from portal.statistics.models import MonthlyReport
 
 __all__ = [
@@ -72,4 +80,6 @@ __all__ = [
     "Village",
     "CaseCode", "CaseRating", "Doorplate", "NoticeAcknowledgement", "RequestPhoto",
     "ResidentRequest", "SmsMessage", "StandardAddress",
+    "HazardItem", "ReviewAttendance", "ReviewMeeting", "ReviewMember", "ReviewSeries",
+    "ReviewSignature",
 ]

@@ -231,11 +231,12 @@ def _register_blueprints(app: Flask) -> None:
     from portal.orgs.views import bp as admin_bp
     from portal.residents.public import bp as resident_public_bp
     from portal.residents.views import bp as residents_bp
+    from portal.reviews.views import bp as reviews_bp
     from portal.statistics.views import bp as statistics_bp
 
     for blueprint in (main_bp, auth_bp, admin_bp, audit_bp, disputes_bp, conferences_bp,
                       notifications_bp, minutes_bp, statistics_bp, followup_bp, calendar_bp,
-                      holidays_bp, jobs_bp, residents_bp, resident_public_bp):
+                      holidays_bp, jobs_bp, residents_bp, resident_public_bp, reviews_bp):
         app.register_blueprint(blueprint)
 
 

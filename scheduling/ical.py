@@ -4,8 +4,8 @@ API::
 
     build_request(event, attendee, now=None) -> bytes   METHOD:REQUEST, one ATTENDEE
     build_cancel(event, attendee, now=None)  -> bytes   METHOD:CANCEL, STATUS:CANCELLED
-    build_feed(events, name)                 -> bytes   METHOD:PUBLISH, no ATTENDEEs
-    feed_etag(events, name)                  -> str     strong ETag, without serialising
+    build_feed(events, name, series=())      -> bytes   METHOD:PUBLISH, no ATTENDEEs
+    feed_etag(events, name, series=())       -> str     strong ETag, without serialising
     clear_caches(keep_timezones=False)       -> None
     message_type(data)                       -> MessageType(method, content_type)
 
@@ -117,19 +117,22 @@ def build_cancel(event: ConferenceEvent, attendee: Attendee, now: datetime | Non
     return _calendar("CANCEL", None, [event.slot.zone], [vevent.to_ical()])
 
 
-def build_feed(events: Iterable[ConferenceEvent], name: str) -> bytes:
-    """A subscribable calendar of ``events`` in the given order (iTIP PUBLISH).
+def build_feed(events: Iterable[ConferenceEvent], name: str, series: Sequence = ()) -> bytes:
+    """A subscribable calendar of ``events`` in the given order (iTIP PUBLISH), then the
+    recurring ``series`` (``scheduling.recurring.SeriesEvent``).
 
     The feed names nobody but the organizer: a user's feed must not reveal
     who else was invited.
     """
     events = list(events)
     blocks = [_FEED_CACHE.vevent(event) for event in events]
-    zones = list(dict.fromkeys(event.slot.zone for event in events))
+    blocks += [one.to_ical() for one in series]
+    zones = list(dict.fromkeys([*(event.slot.zone for event in events),
+                                *(zone for one in series for zone in one.zones)]))
     return _calendar("PUBLISH", name, zones, blocks)
 
 
-def feed_etag(events: Iterable[ConferenceEvent], name: str) -> str:
+def feed_etag(events: Iterable[ConferenceEvent], name: str, series: Sequence = ()) -> str:
     """A strong ETag that changes whenever ``build_feed`` would return different bytes.
 
     Computed from the events' ``(uid, sequence, updated)`` keys, so a
@@ -143,7 +146,8 @@ def feed_etag(events: Iterable[ConferenceEvent], name: str) -> str:
         digest.update(b"\0")
     # A POSIX timestamp is exact to the microsecond at today's magnitudes and
     # equal for equal instants whatever zone ``updated`` was given in.
-    keys = "".join(f"{e.uid}\0{e.sequence}\0{e.updated.timestamp()!r}\n" for e in events)
+    keys = "".join(f"{e.uid}\0{e.sequence}\0{e.updated.timestamp()!r}\n"
+                   for e in [*events, *series])
     digest.update(keys.encode())
     return f'"{digest.hexdigest()}"'
 

@@ -49,6 +49,7 @@ class SubjectKind(StrEnum):
     MINUTES = "minutes"
     ACTION_ITEM = "action_item"
     MONTH = "month"
+    REVIEW_MEETING = "review_meeting"
 
 
 class ConferenceState(StrEnum):

@@ -90,7 +90,8 @@ def _task_data(task) -> dict:
     """What a client needs to chase an overdue action item; the parties' personal data
     stays in the portal."""
     return {"task_id": task.id, "kind": task.kind.value, "dispute_id": task.dispute_id,
-            "dispute_reference": task.dispute.reference, "conference_id": task.conference_id,
+            "dispute_reference": task.dispute.reference if task.dispute else None,
+            "conference_id": task.conference_id,
             "position": task.position, "title": task.title, "owner_body": task.owner_body,
             "organisation": ({"id": task.organisation.id, "name": task.organisation.name}
                              if task.organisation else None),
@@ -109,6 +110,9 @@ def _describe(session: Session, event: AuditEvent):
         if task.conference_id is not None:
             return (task.conference, "conference.view", f"conference:{task.conference_id}",
                     _task_data(task))
+        if task.dispute_id is None:
+            series = task.review_item.series
+            return series, "review.view", f"review:{series.id}", _task_data(task)
         return task.dispute, "dispute.view", f"dispute:{task.dispute_id}", _task_data(task)
     if event.object_type == "Dispute":
         dispute = session.get(Dispute, int(event.object_id))

@@ -28,6 +28,9 @@ from scheduling import ical
 from scheduling.slots import WallClockSlot
 
 FEED_NAME = _l("Joint conferences")
+# Other domains' recurring meetings of a user (``user -> [SeriesEvent]``), registered in
+# portal.wiring, so that the one private feed carries them beside the conferences.
+SERIES_SOURCES: list = []
 CALENDAR_STATES = frozenset(ConferenceState) - {ConferenceState.DRAFT, ConferenceState.INVITING}
 
 
@@ -201,3 +204,7 @@ def feed_events(user: User) -> list[ical.ConferenceEvent]:
         events.append(_event(*fields, organizer))
     return events
 
+
+def feed_series(user: User) -> list:
+    """The user's recurring meetings (``scheduling.recurring.SeriesEvent``) for the feed."""
+    return [series for source in SERIES_SOURCES for series in source(user)]

@@ -235,12 +235,13 @@ def feed(user_id, token):
                           "new one. Sign in to the portal and copy your current link from "
                           "“My calendar”."), status=404, mimetype="text/plain")
     found = events.feed_events(owner)
+    series = events.feed_series(owner)
     name = events.feed_name(owner.language)
-    etag = events.ical.feed_etag(found, name)
+    etag = events.ical.feed_etag(found, name, series)
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
     if request.if_none_match.contains_weak(etag.strip('"')):
         return Response(status=304, headers=headers)
-    return Response(events.ical.build_feed(found, name), mimetype="text/calendar",
+    return Response(events.ical.build_feed(found, name, series), mimetype="text/calendar",
                     headers=headers)
 
 

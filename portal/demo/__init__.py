@@ -102,6 +102,10 @@ def seed(progress=None) -> str:
     progress("Agreements and follow-up tasks …")
     if followup_demo.seed():
         _monthly_report_after_the_data()
+    from portal.demo import reviews as reviews_demo
+
+    progress("The weekly joint review of 建宁村 and 米山村 …")
+    reviews_demo.seed()
     from portal.demo import residents as residents_demo
 
     addresses = residents_demo.seed()

@@ -29,6 +29,7 @@ class Confirmation(Labelled):
 class TaskKind(Labelled):
     ACTION = "action"  # an action item of a conference's record
     OBLIGATION = "obligation"  # an obligation of an effective agreement
+    REVIEW = "review"  # a hazard item of a joint review handed over for follow-up
 
 
 class TaskState(Labelled):
@@ -55,6 +56,7 @@ LABELS = {
     Confirmation.REJECTED: _l("Not confirmed by the court"),
     TaskKind.ACTION: _l("Action item"),
     TaskKind.OBLIGATION: _l("Agreement obligation"),
+    TaskKind.REVIEW: _l("Joint review item"),
     TaskState.OPEN: _l("Not reported"),
     TaskState.IN_PROGRESS: _l("In progress"),
     TaskState.DONE: _l("Done"),
@@ -160,7 +162,8 @@ class RightsNotice(db.Model):
 
 class Task(db.Model):
     """A follow-up task of a body and, where named, a person: an action item of a
-    conference or the performance of an agreement's obligation."""
+    conference, the performance of an agreement's obligation, or a joint review's hazard
+    item (which has a dispute only when it was found in one)."""
 
     __tablename__ = "followup_tasks"
     __table_args__ = (
@@ -169,8 +172,10 @@ class Task(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dispute_id: Mapped[int] = mapped_column(sa.ForeignKey("disputes.id"), index=True)
+    dispute_id: Mapped[int | None] = mapped_column(sa.ForeignKey("disputes.id"), index=True)
     conference_id: Mapped[int | None] = mapped_column(sa.ForeignKey("conferences.id"))
+    review_item_id: Mapped[int | None] = mapped_column(sa.ForeignKey("hazard_items.id"),
+                                                       index=True)
     agreement_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agreements.id"))
     kind: Mapped[TaskKind] = mapped_column(_enum(TaskKind))
     position: Mapped[int]
@@ -190,6 +195,7 @@ class Task(db.Model):
 
     dispute = relationship("Dispute")
     conference = relationship("Conference")
+    review_item = relationship("HazardItem", back_populates="tasks")
     organisation: Mapped[Organisation | None] = relationship()
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
     reported_by: Mapped[User | None] = relationship(foreign_keys=[reported_by_id])
@@ -199,6 +205,13 @@ class Task(db.Model):
     @property
     def pending(self) -> bool:
         return self.state in PENDING
+
+    @property
+    def subject(self) -> str:
+        """What the task belongs to, as lists show it: the case reference, else the review."""
+        if self.dispute is not None:
+            return self.dispute.reference
+        return self.review_item.series.title if self.review_item is not None else ""
 
 
 class ProgressEntry(db.Model):

@@ -41,6 +41,8 @@ def _agreement_view(user, agreement) -> bool:
 
 @rule("task.view")
 def _task_view(user, task) -> bool:
+    if task.dispute is None:
+        return _task_report(user, task) or can(user, "review.view", task.review_item.series)
     return _task_report(user, task) or can(user, "followup.view", task.dispute)
 
 
@@ -57,4 +59,6 @@ def _task_report(user, task) -> bool:
         return True
     if task.conference is not None and runs_conference(user, task.conference):
         return True
+    if task.dispute is None:  # a review's item: its series' convener follows it up
+        return user.has_role(Role.ADMIN) or user.id == task.review_item.series.convener_id
     return user.has_role(Role.ADMIN) or user.id == task.dispute.handler_id

@@ -69,6 +69,14 @@ def _facts(dispute, conference) -> dict:
             "room": conference.room.name if conference and conference.room else None}
 
 
+def _task_facts(task: Task) -> dict:
+    if task.dispute is not None:
+        return _facts(task.dispute, task.conference)
+    item = task.review_item
+    return {"conference_title": item.series.title, "reference": item.village.name,
+            "when": item.meeting.starts_at, "room": item.series.place or None}
+
+
 def send_once(subject: tuple[str, int], recipients, kind: str, link: str, now: datetime,
               **context) -> int:
     """Notify each recipient of ``subject`` once for ``kind``, whatever the number of ticks."""
@@ -85,7 +93,19 @@ def _owners(task: Task) -> list[User]:
         return [task.owner]
     if task.organisation is not None:
         return [u for u in task.organisation.members if u.active]
-    return [task.dispute.handler] if task.dispute.handler else []
+    if task.dispute is not None:
+        return [task.dispute.handler] if task.dispute.handler else []
+    return [task.review_item.series.convener]
+
+
+def _manager(task: Task) -> User | None:
+    """Who follows the task up: the conference's convener, the dispute's handler, or the
+    convener of the joint review that handed the item over."""
+    if task.conference is not None:
+        return task.conference.convener
+    if task.dispute is not None:
+        return task.dispute.handler
+    return task.review_item.series.convener
 
 
 def _was_overdue(task: Task) -> bool:
@@ -124,7 +144,7 @@ def tick(now: datetime | None = None) -> dict[str, int]:
         .order_by(Task.id)))
     for task in tasks:
         link = f"/followup/tasks/{task.id}"
-        facts = dict(_facts(task.dispute, task.conference), task=task.title,
+        facts = dict(_task_facts(task), task=task.title,
                      due=task.due_on, owner=task.owner_name or task.owner_body)
         if task.due_on >= today:
             sent["task_due_soon"] += send_once(("task", task.id), _owners(task), "task_due_soon",
@@ -136,8 +156,8 @@ def tick(now: datetime | None = None) -> dict[str, int]:
                    changes={"due_on": task.due_on.isoformat()})
         sent["task_overdue"] += overdue
         if task.due_on + timedelta(days=ESCALATE_AFTER_DAYS) <= today:
-            convener = task.conference.convener if task.conference else task.dispute.handler
-            sent["task_escalated"] += send_once(("task", task.id), [convener], "task_escalated",
+            sent["task_escalated"] += send_once(("task", task.id), [_manager(task)],
+                                                "task_escalated",
                                             link, now, **facts)
     db.session.commit()
     return sent

@@ -129,8 +129,9 @@ def report(actor: User, task: Task, state: TaskState, note: str) -> Task:
     task.reported_at, task.reported_by_id = utcnow(), actor.id
     db.session.add(ProgressEntry(task=task, by_id=actor.id, state=state, note=task.report,
                                  at=task.reported_at))
-    timeline.add(task.dispute, EventKind.TASK_REPORTED, actor, task=task.title[:80],
-                 state=state.name)
+    if task.dispute is not None:
+        timeline.add(task.dispute, EventKind.TASK_REPORTED, actor, task=task.title[:80],
+                     state=state.name)
     record("task.reported", task, actor=actor, summary=task.report[:500],
            changes={"state": [before.name, state.name]})
     db.session.commit()

@@ -45,6 +45,7 @@ SUBJECTS = {
                         "(%(reference)s)"),
     "responses_overdue": _l("Answers overdue: %(conference_title)s (%(reference)s)"),
     "meeting_soon": _l("Reminder: joint conference at %(when)s: %(conference_title)s"),
+    "review_meeting_soon": _l("Reminder: joint review at %(when)s: %(conference_title)s"),
     "confirmation_due": _l("Judicial confirmation must be applied for by %(deadline)s: "
                            "%(conference_title)s (%(reference)s)"),
     "task_due_soon": _l("Follow-up task due on %(due)s: %(conference_title)s"),

@@ -1,14 +1,16 @@
 """The scheduler's tick: every reminder and every piece of timed background work, once.
 
-Each tick (``tick(now)``, in an application context) sends the conference reminders
-(answers due and overdue, the meeting in 24 h and 2 h) and the reminders for minutes waiting
-for a signature through reminder rows (below), then the follow-up reminders (judicial
-confirmation, tasks due in 3 days, overdue to the owner and then to the convener: see
-``portal.followup.reminders``, whose claim rows give the same exactly-once guarantee), the
-first-contact reminder of resident requests (``portal.residents.reminders``, same claim
-rows), hands waiting text messages to the SMS provider, and queues the monthly report's
-job. It only plans: documents are rendered by the workers. Each part runs on its own, so
-one that fails is logged and retried on the next tick without holding back the others.
+Each tick (``tick(now)``, in an application context) plans the joint reviews' meetings
+ahead, sends the conference reminders (answers due and overdue, the meeting in 24 h and 2
+h), the reminders of joint review meetings (24 h and 2 h, to every member) and the reminders
+for minutes waiting for a signature through reminder rows (below), then the follow-up
+reminders (judicial confirmation, tasks due in 3 days, overdue to the owner and then to the
+convener: see ``portal.followup.reminders``, whose claim rows give the same exactly-once
+guarantee), the first-contact reminder of resident requests (``portal.residents.reminders``,
+same claim rows), hands waiting text messages to the SMS provider, and queues the monthly
+report's job. It only plans: documents are rendered by the workers. Each part runs on its
+own, so one that fails is logged and retried on the next tick without holding back the
+others.
 
 Reminder rows:
 
@@ -140,8 +142,16 @@ def send_minutes_reminder(row: ReminderRow) -> None:
            room=conference.room.name if conference.room else None)
 
 
+def _review_source() -> Source:
+    from portal.reviews import reminders as review_reminders
+
+    return Source(SubjectKind.REVIEW_MEETING, review_reminders.plan_meetings,
+                  review_reminders.send_meeting_reminder)
+
+
 SOURCES = (Source(SubjectKind.CONFERENCE, plan_conferences, send_conference_reminder),
-           Source(SubjectKind.MINUTES, plan_minutes, send_minutes_reminder))
+           Source(SubjectKind.MINUTES, plan_minutes, send_minutes_reminder),
+           _review_source())
 
 
 # --- the tick ------------------------------------------------------------------------------
@@ -221,9 +231,12 @@ def tick(now: datetime) -> int:
     from portal.followup import reminders as followup
     from portal.residents import reminders as resident_reminders
     from portal.residents import sms
+    from portal.reviews import planning as review_planning
     from portal.statistics import upkeep
     from portal.statistics.services import run_due
 
+    # Meetings of the joint reviews planned ahead first, so their reminders are planned too.
+    _guarded("planning joint review meetings", lambda: review_planning.plan_all(now))
     for source in SOURCES:
         _guarded(f"planning {source.subject_kind} reminders", lambda s=source: sync(s, now))
     sent = _guarded("sending reminders", lambda: send_due(

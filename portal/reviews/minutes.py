@@ -1,0 +1,139 @@
+"""The minutes of a joint review: drawn up from the decisions, signed by every attendee
+present with their password (as conference minutes are), issued as a sealed PDF by a job.
+Once drawn up nothing of the meeting changes. Services flush; the request commits."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from portal.audit.services import record
+from portal.auth.services import PasswordRefused, confirm_password
+from portal.errors import Conflict, DomainError, NotAllowed
+from portal.extensions import db
+from portal.jobs import queue
+from portal.orgs.models import User
+from portal.reviews import meetings
+from portal.reviews.items import carry_over
+from portal.reviews.models import MinutesState, ReviewMeeting, ReviewSignature
+from portal.reviews.planning import check
+from portal.timeutil import utcnow
+from reports import review_minutes as doc
+
+
+def build_document(meeting: ReviewMeeting) -> doc.ReviewMinutes:
+    """The minutes as the meeting stands, in Chinese (the document's language)."""
+    series = meeting.series
+    agenda = meetings.agenda(meeting)
+    roles = {m.user_id: m.role for m in series.members}
+    with force_locale("zh_CN"):
+        attendees = [doc.Attendee(row.user.full_name, row.user.organisation.name,
+                                  roles[row.user_id].label if row.user_id in roles
+                                  else _("Convener"), row.present)
+                     for row in meeting.attendance]
+        items = [doc.Item(
+            village=item.village.name, source=item.source.label, kind=item.kind.label,
+            risk=item.risk.label, text=item.text,
+            decision=(item.state.label if item.decided_at else _("Carried over to the next "
+                                                                  "meeting")),
+            note=item.decision_note, owner=item.owner.full_name if item.owner else "",
+            due_on=item.due_on.isoformat() if item.due_on else "",
+            dispute=item.dispute.reference if item.dispute else "",
+            carried_over=item.carried_over) for item in agenda.items]
+        follow_ups = [doc.FollowUp(t.title, t.owner_name, t.due_on.isoformat(),
+                                   _("Overdue") if t in agenda.overdue else t.state.label)
+                      for t in agenda.done + agenda.overdue + agenda.following]
+    return doc.ReviewMinutes(
+        title=f"{series.title}纪要（{meeting.starts_at.astimezone(_tz(meeting)):%Y年%m月%d日}）",
+        issuer=current_app.config["PORTAL_ISSUER"],
+        starts_at=meeting.starts_at, ends_at=meeting.ends_at, time_zone=series.timezone,
+        place=series.place or (series.room.name if series.room else ""),
+        convener=series.convener.full_name, attendees=attendees, items=items,
+        follow_ups=follow_ups)
+
+
+def _tz(meeting: ReviewMeeting):
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(meeting.series.timezone)
+
+
+def draw_up(actor: User, meeting: ReviewMeeting) -> doc.ReviewMinutes:
+    """Freeze the meeting into minutes that the attendees present now sign."""
+    check(actor, "review.run", meeting.series)
+    if meeting.locked:
+        raise DomainError(_("The minutes of this meeting are drawn up already."))
+    if not meetings.present(meeting):
+        raise DomainError(_("Record the attendance first: nobody present could sign."))
+    document = build_document(meeting)
+    meeting.minutes_snapshot = doc.to_json(document)
+    meeting.content_hash = doc.content_hash(document)
+    meeting.minutes_state = MinutesState.SIGNING
+    record("review.minutes_drawn_up", meeting, actor=actor,
+           changes={"hash": meeting.content_hash, "items": len(document.items)})
+    db.session.flush()
+    return document
+
+
+def document_of(meeting: ReviewMeeting) -> doc.ReviewMinutes | None:
+    if meeting.minutes_snapshot is None:
+        return None
+    document = doc.from_json(meeting.minutes_snapshot)
+    signatures = [doc.Signature(s.user.full_name, s.user.organisation.name, s.at)
+                  for s in meeting.signatures]
+    return replace(document, signatures=signatures, issued_on=meeting.issued_at)
+
+
+def outstanding(meeting: ReviewMeeting) -> list[User]:
+    signed = {s.user_id for s in meeting.signatures}
+    return [user for user in meetings.present(meeting) if user.id not in signed]
+
+
+def sign(actor: User, meeting: ReviewMeeting, password: str, seen_hash: str) -> ReviewSignature:
+    if actor.id not in {u.id for u in meetings.present(meeting)}:
+        raise NotAllowed(_("Only the attendees present sign the minutes."))
+    if meeting.minutes_state is not MinutesState.SIGNING:
+        raise DomainError(_("These minutes are not open for signing."))
+    if seen_hash != meeting.content_hash:
+        raise Conflict(_("The minutes changed after you opened them. Read them again before "
+                         "signing."))
+    if any(s.user_id == actor.id for s in meeting.signatures):
+        raise DomainError(_("You have already signed these minutes."))
+    try:
+        confirm_password(actor, password or "")
+    except PasswordRefused as refused:
+        message = (_("The password is wrong; the minutes were not signed.") if refused.wrong
+                   else refused.message + " " + _("The minutes were not signed."))
+        raise DomainError(message, "password") from None
+    signature = ReviewSignature(user_id=actor.id, content_hash=meeting.content_hash, at=utcnow())
+    meeting.signatures.append(signature)
+    record("review.minutes_signed", meeting, actor=actor, changes={"hash": meeting.content_hash})
+    db.session.flush()
+    return signature
+
+
+def issue(actor: User, meeting: ReviewMeeting) -> ReviewMeeting:
+    """Lock the minutes for ever, carry the undecided items to the next meeting, and queue
+    the sealed PDF."""
+    check(actor, "review.run", meeting.series)
+    if meeting.minutes_state is not MinutesState.SIGNING:
+        raise DomainError(_("Only minutes being signed can be issued."))
+    missing = outstanding(meeting)
+    if missing:
+        raise DomainError(_("Still waiting for: %(names)s.",
+                            names="、".join(u.full_name for u in missing)))
+    meeting.minutes_state = MinutesState.ISSUED
+    meeting.issued_at = utcnow()
+    record("review.minutes_issued", meeting, actor=actor, changes={"hash": meeting.content_hash})
+    carry_over(meeting)
+    queue.enqueue("reviews.minutes", seal_key(meeting), {"meeting": meeting.id},
+                  requested_by=actor)
+    db.session.flush()
+    return meeting
+
+
+def seal_key(meeting: ReviewMeeting) -> str:
+    return f"review-minutes:{meeting.id}"

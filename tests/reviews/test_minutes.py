@@ -1,0 +1,95 @@
+from datetime import timedelta
+
+import pytest
+from pypdf import PdfReader
+
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.reviews import items, meetings, minutes, planning
+from portal.reviews.models import MinutesState
+from tests.factories import run_jobs
+
+PASSWORD = "Correct-horse-42"
+
+
+@pytest.fixture
+def decided(world, make):
+    """The first meeting with one item of each decision and one left open."""
+    meeting = world.meetings()[0]
+    dispute = make.dispute(village=world.villages[1])
+    found = {name: world.item(text=f"{name}：情况说明") for name in
+             ("register", "hand_over", "merge", "close", "open")}
+    meetings.record_attendance(world.convener, meeting,
+                               {world.convener.id, world.police.id, world.grid.id})
+    items.register_dispute(world.convener, found["register"], "排水沟纠纷", "王大")
+    items.hand_over(world.convener, found["hand_over"], world.grid.id,
+                    world.now.date() + timedelta(days=7), "入户走访")
+    items.merge(world.convener, found["merge"], dispute.reference)
+    items.close_item(world.convener, found["close"], "已当场化解")
+    db.session.commit()
+    return meeting, found
+
+
+def test_the_minutes_list_every_item_with_its_decision_and_owner(world, decided):
+    meeting, found = decided
+    document = minutes.draw_up(world.convener, meeting)
+    db.session.commit()
+    rows = {row.text.split("：")[0]: row for row in document.items}
+    assert set(rows) == set(found)
+    assert rows["register"].decision == "已登记为纠纷" and rows["register"].dispute
+    assert rows["hand_over"].owner == "张网格" and rows["hand_over"].due_on
+    assert rows["merge"].decision == "并入已有纠纷"
+    assert rows["close"].note == "已当场化解"
+    assert rows["open"].decision == "转下次例会研判"
+    assert [a.name for a in document.attendees if a.present] == ["王召集", "李民警", "张网格"]
+
+
+def test_every_attendee_present_signs_before_the_minutes_are_issued(world, decided):
+    meeting, _found = decided
+    minutes.draw_up(world.convener, meeting)
+    db.session.commit()
+    minutes.sign(world.convener, meeting, PASSWORD, meeting.content_hash)
+    with pytest.raises(DomainError) as refused:
+        minutes.sign(world.police, meeting, "wrong-password", meeting.content_hash)
+    assert refused.value.field == "password"
+    with pytest.raises(DomainError) as refused:
+        minutes.issue(world.convener, meeting)
+    assert "李民警" in refused.value.message and "张网格" in refused.value.message
+    with pytest.raises(DomainError):
+        minutes.sign(world.head, meeting, PASSWORD, meeting.content_hash)  # absent
+
+
+def test_issued_minutes_become_a_sealed_pdf_and_refuse_changes(world, decided):
+    meeting, found = decided
+    minutes.draw_up(world.convener, meeting)
+    db.session.commit()
+    for person in (world.convener, world.police, world.grid):
+        minutes.sign(person, meeting, PASSWORD, meeting.content_hash)
+    minutes.issue(world.convener, meeting)
+    db.session.commit()
+    assert meeting.minutes_state is MinutesState.ISSUED
+    assert found["open"].meeting == world.meetings()[1]  # carried over on issue
+    run_jobs()
+    from portal.jobs import queue
+    job = queue.find(minutes.seal_key(meeting))
+    assert job.error is None, job.error
+    db.session.refresh(meeting)
+    assert meeting.pdf.startswith(b"%PDF")
+    from io import BytesIO
+
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO(meeting.pdf)).pages)
+    assert "入户走访" in text and "张网格" in text and meeting.content_hash in text.replace(
+        "\n", "")
+    with pytest.raises(DomainError):
+        meetings.record_attendance(world.convener, meeting, {world.convener.id})
+    with pytest.raises(DomainError):
+        items.close_item(world.convener, found["hand_over"], "改主意")
+    with pytest.raises(DomainError):
+        planning.cancel_meeting(world.convener, meeting, "取消", now=world.now)
+    late = world.item(meeting=meeting, text="会后补报")
+    assert late.meeting != meeting
+
+
+def test_minutes_need_the_attendance_first(world):
+    with pytest.raises(DomainError):
+        minutes.draw_up(world.convener, world.meetings()[0])

@@ -1,0 +1,95 @@
+from datetime import timedelta
+
+from portal.extensions import db
+from portal.orgs.models import Role
+from portal.reviews.models import HazardItem, ItemState
+
+
+def test_members_see_the_series_and_its_meetings(world, login):
+    client = login(world.grid)
+    meeting = world.meetings()[0]
+    assert "建宁村、米山村警网融合例会" in client.get("/reviews/").get_data(as_text=True)
+    assert client.get(f"/reviews/{world.series.id}").status_code == 200
+    assert client.get(f"/reviews/meetings/{meeting.id}").status_code == 200
+
+
+def test_non_members_get_not_found(world, login, make):
+    item = world.item()
+    meeting = world.meetings()[0]
+    client = login(world.outsider)
+    for url in (f"/reviews/{world.series.id}", f"/reviews/{world.series.id}.ics",
+                f"/reviews/meetings/{meeting.id}", f"/reviews/meetings/{meeting.id}/minutes.pdf"):
+        assert client.get(url).status_code == 404, url
+    assert client.post(f"/reviews/items/{item.id}/decision",
+                       data={"decision": "close", "reason": "x"}).status_code == 404
+    assert "建宁村、米山村警网融合例会" not in client.get("/reviews/").get_data(as_text=True)
+
+
+def test_an_admin_sees_every_series(world, login, make):
+    client = login(make.user(Role.ADMIN))
+    assert client.get(f"/reviews/{world.series.id}").status_code == 200
+
+
+def test_an_item_without_text_is_refused_keeping_what_was_typed(world, login):
+    client = login(world.police)
+    response = client.post(f"/reviews/{world.series.id}/items", data={
+        "village_id": str(world.villages[1].id), "source": "GRID_VISIT", "kind": "LAND_FOREST",
+        "risk": "HIGH", "address": "米山村二组18号", "text": " "})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "请说明隐患的已知情况" in page and 'value="米山村二组18号"' in page
+    assert db.session.query(HazardItem).count() == 0
+
+
+def test_an_item_without_village_is_refused(world, login):
+    client = login(world.police)
+    response = client.post(f"/reviews/{world.series.id}/items", data={
+        "source": "POLICE_CALL", "kind": "NEIGHBOUR", "text": "夜间噪音多次报警"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "请选择事项所在的村社区" in page and "夜间噪音多次报警" in page
+
+
+def test_a_hand_over_without_due_date_is_refused_keeping_the_owner(world, login):
+    item = world.item()
+    client = login(world.convener)
+    response = client.post(f"/reviews/items/{item.id}/decision", data={
+        "decision": "hand_over", "owner_id": str(world.grid.id), "note": "入户走访"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "请填写跟进的完成期限" in page
+    assert f'<option value="{world.grid.id}" selected>' in page
+    db.session.expire_all()
+    assert db.session.get(HazardItem, item.id).state is ItemState.OPEN
+
+
+def test_a_member_who_does_not_run_the_review_cannot_decide(world, login):
+    item = world.item()
+    client = login(world.police)
+    response = client.post(f"/reviews/items/{item.id}/decision", data={
+        "decision": "close", "reason": "已和解"})
+    assert response.status_code == 400
+    db.session.expire_all()
+    assert db.session.get(HazardItem, item.id).state is ItemState.OPEN
+
+
+def test_the_convener_sets_up_a_series_through_the_form(world, login):
+    client = login(world.convener)
+    start = (world.now + timedelta(days=3)).strftime("%Y-%m-%dT09:00")
+    response = client.post("/reviews/", data={
+        "title": "全街道月度研判会", "rule": "monthly", "first_start": start,
+        "minutes_long": "120", "place": "街道三楼", "village_ids": [str(world.villages[0].id)],
+        f"member_{world.head.id}": "HEAD", f"member_{world.grid.id}": "GRID_WORKER"})
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "全街道月度研判会" in page and "赵书记" in page
+
+
+def test_a_series_without_a_head_is_refused_keeping_the_input(world, login):
+    client = login(world.convener)
+    response = client.post("/reviews/", data={
+        "title": "全街道月度研判会", "rule": "monthly", "first_start": "2027-01-05T09:00",
+        "minutes_long": "120", "village_ids": [str(world.villages[0].id)],
+        f"member_{world.grid.id}": "GRID_WORKER"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "全街道月度研判会" in page
+    assert "请在成员中指定领导小组的两位组长" in page
