@@ -29,13 +29,10 @@ def connect() -> None:
     from portal.residents import addresses as doorplates  # noqa: F401
     from portal.residents import codes  # noqa: F401 - gives every new dispute a case code
     from portal.residents import policy as resident_rules  # noqa: F401
-<<<<<<< HEAD
-    from portal.statistics import policy as statistics_rules  # noqa: F401
-=======
     from portal.reviews import calendar as review_calendar
     from portal.reviews import jobs as review_jobs  # noqa: F401
     from portal.reviews import policy as review_rules  # noqa: F401
->>>>>>> reviews
+    from portal.statistics import policy as statistics_rules  # noqa: F401
     from portal.statistics import services as statistics  # noqa: F401
 
     # blinker holds receivers weakly; these are module-level functions, which live on.
