@@ -33,6 +33,18 @@ def is_invited(user: User, conference: Conference) -> bool:
     return db.session.scalar(query.limit(1)) is not None
 
 
+def viewable(user: User, conferences) -> set[int]:
+    """The ids of `conferences` whose rooms `user` may open (`conference.view`), with one
+    statement for all of them rather than one each."""
+    conferences = list(conferences)
+    allowed = {c.id for c in conferences if _runs(user, c) or user.id == c.secretary_id}
+    others = [c.id for c in conferences if c.id not in allowed]
+    if others:
+        allowed |= set(db.session.scalars(
+            invited_conference_ids(user).where(Invitation.conference_id.in_(others))))
+    return allowed
+
+
 def may_answer(user: User, invitation: Invitation) -> bool:
     if invitation.user_id is not None:
         return invitation.user_id == user.id

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import format_datetime
 from flask_babel import gettext as _
+from sqlalchemy.orm import contains_eager
 
 from portal.audit.services import record
 from portal.calendar import events as calendar
@@ -568,8 +569,10 @@ def earlier_conferences(conference: Conference, now: datetime | None = None):
     names = [p.name for p in parties]
     same_parties = sa.select(Party.dispute_id).where(
         sa.or_(Party.id_number.in_(ids), Party.name.in_(names)))
+    # Each with its dispute in the same statement: the room names every one's dispute,
+    # and loading them one by one grew the page's statements with the register.
     return db.session.scalars(
-        sa.select(Conference).join(Dispute).where(
+        sa.select(Conference).join(Dispute).options(contains_eager(Conference.dispute)).where(
             Conference.id != conference.id, Conference.created_at >= since,
             sa.or_(Conference.dispute_id == conference.dispute_id,
                    Conference.dispute_id.in_(same_parties)))

@@ -40,7 +40,7 @@ from portal.conferences.models import (
     Invitation,
     InviteeGroup,
 )
-from portal.conferences.policy import may_answer
+from portal.conferences.policy import may_answer, viewable
 from portal.conferences.quorum import quorum_status
 from portal.disputes import services as dispute_services
 from portal.disputes.identity import mask_id, mask_phone
@@ -139,11 +139,13 @@ def _room(conference: Conference, reveal: bool = False, forms=None, start_error=
     # The bodies expected to file a brief: invited bodies, each once (not village members).
     brief_bodies = list({i.body.id: i.body for i in conference.invitations
                          if i.body is not None and i.group is not InviteeGroup.VILLAGE}.values())
+    earlier = services.earlier_conferences(conference)
     return render_template(
         "conferences/detail.html", conference=conference, dispute=dispute, groups=groups,
         quorum=quorum_status(conference), briefs=briefs, documents=documents, mine=mine,
         brief_bodies=brief_bodies,
-        earlier=services.earlier_conferences(conference), forms=forms or _forms(conference),
+        earlier=earlier, earlier_viewable=viewable(current_user, earlier),
+        forms=forms or _forms(conference),
         start_shift=services.start_shift(conference)
         if conference.state is services.S.SCHEDULED else None, start_error=start_error,
         may_manage=can(current_user, "conference.manage", conference),

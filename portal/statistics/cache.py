@@ -1,10 +1,15 @@
 """Dashboards kept between requests for as long as the data under them is unchanged.
 
 The figures are aggregates over the whole register, which take the database a second or
-more for a year of a busy station; they change only when someone writes. Every write made
-through the ORM session to a table the statistics read (a flush, or a bulk INSERT, UPDATE
-or DELETE statement) bumps the `statistics_version` row in the same transaction. A request
-reads that row first (one primary-key lookup) and reuses a dashboard computed at the same
+more for a year of a busy station; they change only when someone writes. A transaction
+that writes a table the statistics read (a flush, or a bulk INSERT, UPDATE or DELETE
+statement run through the ORM session) bumps the `statistics_version` row once, as the
+last statement before it commits: the row is one for the whole portal, so every writer
+holds its lock, and holding it for the few milliseconds of the commit rather than from
+the first write keeps the writers from queueing behind each other's work; it is also
+taken after the locks of the tables written, in the order a rebuild's batch takes them
+(`portal.statistics.upkeep`), so neither waits for the other in a circle. A request reads
+that row first (one primary-key lookup) and reuses a dashboard computed at the same
 version: a change is visible to the very next request, in this process or any other.
 
 Writes that bypass the ORM session (raw connections, other programs) are not seen; the
@@ -36,11 +41,39 @@ _entries: OrderedDict[Hashable, object] = OrderedDict()
 _lock = threading.Lock()
 
 
+_PENDING = "statistics.version_to_bump"
+
+
 def bump(session: Session) -> None:
-    # In the writer's transaction, so that the new version commits (or rolls back, with a
-    # savepoint too) together with the writes.
-    table = StatisticsVersion.__table__
-    session.connection().execute(sa.update(table).values(n=table.c.n + 1))
+    """Have `session`'s transaction bump the version as it commits."""
+    session.info[_PENDING] = True
+
+
+def pending(session: Session) -> bool:
+    """Whether `session` has written data under the dashboards and not committed yet."""
+    return bool(session.info.get(_PENDING))
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    # The commit flushes what is left after this hook; flushed first, its writes are
+    # counted by this bump rather than left without one.
+    if session.in_nested_transaction():
+        return  # a savepoint released: the enclosing transaction bumps as it commits
+    session.flush()
+    if session.info.pop(_PENDING, False):
+        # In the writer's transaction, so that the new version commits (or rolls back)
+        # together with the writes.
+        table = StatisticsVersion.__table__
+        session.connection().execute(sa.update(table).values(n=table.c.n + 1))
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session: Session, transaction) -> None:
+    # A savepoint rolled back keeps it: what the enclosing transaction wrote before is
+    # still to be counted (one bump too many costs a dashboard, one too few hides a change).
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 @event.listens_for(Session, "after_flush")
@@ -80,7 +113,8 @@ def version() -> tuple[str, int] | None:
 def cached(key: Hashable, compute: Callable[[], T]) -> T:
     """`compute()`, or what it returned for `key` at the current data version."""
     current = version()
-    if current is None:
+    if current is None or pending(db.session):
+        # Computed over writes not committed yet, it is right for this transaction only.
         return compute()
     full = (str(db.engine.url), current, key)
     with _lock:

@@ -22,6 +22,7 @@ built in step (`summarised_through`) and leave the others to the batches still t
 
 from __future__ import annotations
 
+import enum
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -357,8 +358,26 @@ def _store_conference_facts(connection, disputes: list[int], fresh: bool = False
     table = ConferenceFact.__table__
     if not fresh:
         connection.execute(sa.delete(table).where(table.c.dispute_id.in_(disputes)))
-    for start in range(0, len(facts), CHUNK):
-        connection.execute(sa.insert(table), facts[start:start + CHUNK])
+    _insert_rows(connection, table, facts)
+
+
+def _insert_rows(connection, table: sa.Table, rows: list[dict]) -> None:
+    """INSERT `rows`: on PostgreSQL through COPY, which takes a batch's hundred thousand
+    facts in a fraction of the time one parameter set per row costs."""
+    if not rows:
+        return
+    if not _postgres(connection):
+        for start in range(0, len(rows), CHUNK):
+            connection.execute(sa.insert(table), rows[start:start + CHUNK])
+        return
+    names = list(rows[0])
+    columns = ", ".join(f'"{name}"' for name in names)
+    with connection.connection.cursor() as cursor, cursor.copy(
+            f"COPY {table.name} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            # Enumerations are kept by name (native_enum=False).
+            copy.write_row([value.name if isinstance(value, enum.Enum) else value
+                            for value in (row[name] for name in names)])
 
 
 def _days(later: datetime | None, earlier: datetime | None) -> float | None:
@@ -465,10 +484,16 @@ def _changed(obj, attribute: str) -> bool:
 
 
 @event.listens_for(Session, "do_orm_execute")
-def _on_execute(state) -> None:
+def _on_execute(state):
     table = bulk_written(state)
     if table == "*" or table in SUMMARISED:
+        # The statement first, the version row after: the order a rebuild's batch takes
+        # them in (its registers' table locks, then its progress in that row), so that
+        # on PostgreSQL neither holds what the other waits for.
+        result = state.invoke_statement()
         mark_unknown(state.session.connection())
+        return result
+    return None
 
 
 def disputes_added(connection, ids: Iterable[int]) -> None:
@@ -553,8 +578,7 @@ def _build_batch(connection) -> int | None:
     counting.count_disputes(connection, first, last)
     facts = [_fact(row) for row in connection.execute(_range_facts_statement(),
                                                        {"first": first, "last": last})]
-    for start in range(0, len(facts), CHUNK):
-        connection.execute(sa.insert(InvitationFact.__table__), facts[start:start + CHUNK])
+    _insert_rows(connection, InvitationFact.__table__, facts)
     counting.count_invitations(connection, first, last)
     _store_conference_facts(connection, ids, fresh=True)
     _set_coverage(connection, None, last)

@@ -186,3 +186,44 @@ def test_links_written_by_services_match_the_routes(app):
 
         assert _room_link(Conference(id=7)) == url_for("conferences.detail", ident=7)
         assert _answer_link(Invitation(id=9)) == url_for("conferences.answer", ident=9)
+
+
+def _statements(client, url: str) -> tuple[int, str]:
+    seen = []
+
+    def count(conn, cursor, statement, *args):
+        if not statement.startswith("BEGIN"):  # SQLite's, where a transaction starts
+            seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = client.get(url)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    assert response.status_code == 200
+    return len(seen), response.get_data(as_text=True)
+
+
+def test_the_room_reads_its_earlier_conferences_in_the_same_statements_however_many(
+        client, make, login, nancheng):
+    """The parties' earlier conferences are listed with their disputes, each linked for a
+    participant invited to it, and more of them cost the page no more statements."""
+    _, people = nancheng
+    court = people[OrgKind.COURT]
+    room = make.conference()
+    earlier = [make.conference(title="同一当事人的第一件纠纷")]
+    login(court)
+    url = f"/conferences/{room.id}"
+    client.get(url)
+    few, page = _statements(client, url)
+    assert page.count(f'href="/conferences/{earlier[0].id}"') == 1
+    earlier += [make.conference(title=f"同一当事人的纠纷{n}") for n in range(5)]
+    earlier.append(make.conference(title="未发出邀请的纠纷", send=False))
+    more, page = _statements(client, url)
+    assert more == few
+    for conference in earlier[:-1]:
+        assert conference.dispute.title in page
+        assert f'href="/conferences/{conference.id}"' in page
+    # Not sent: named, but no link for a body that was never invited.
+    assert earlier[-1].dispute.reference in page
+    assert f'href="/conferences/{earlier[-1].id}"' not in page

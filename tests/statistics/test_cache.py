@@ -1,5 +1,6 @@
 """A kept dashboard never hides a change: every write to the data under it shows at once."""
 
+import re
 import uuid
 from dataclasses import replace
 
@@ -92,3 +93,67 @@ def test_the_page_shows_a_new_dispute_on_the_next_request(versioned, world, make
     db.session.commit()
     page = client.get(f"/statistics/?{MARCH_QUERY}").get_data(as_text=True)
     assert "71.43%" in page
+
+
+def _bumps(statements: list[str]) -> list[int]:
+    return [i for i, text in enumerate(statements)
+            if re.match(r"UPDATE statistics_version SET n=", text)]
+
+
+@pytest.fixture
+def statements():
+    seen: list[str] = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement.strip())
+
+    sa.event.listen(db.engine, "before_cursor_execute", keep)
+    yield seen
+    sa.event.remove(db.engine, "before_cursor_execute", keep)
+
+
+def test_a_transaction_bumps_the_version_once_as_it_commits(versioned, world, statements):
+    before = cache.version()
+    world.disputes["d7"].reported_at = utc(2026, 3, 20)
+    db.session.flush()
+    world.disputes["d8"].reported_at = utc(2026, 3, 21)
+    db.session.flush()
+    db.session.execute(sa.update(Dispute).where(Dispute.id == world.disputes["d2"].id)
+                       .values(title="改过的标题"))
+    assert cache.version() == before  # nobody waits behind the row while the work goes on
+    db.session.commit()
+    assert cache.version() == (before[0], before[1] + 1)
+    bumps = _bumps(statements)
+    assert len(bumps) == 1
+    # The last statement of the transaction: what follows is the next one's first read.
+    assert all(text.startswith(("SELECT", "BEGIN")) for text in statements[bumps[0] + 1:])
+    assert registered(services.dashboard(MARCH, TODAY)) == "8"
+
+
+def test_a_transaction_that_only_reads_leaves_the_version(versioned, world, statements):
+    before = cache.version()
+    services.dashboard(MARCH, TODAY)
+    db.session.commit()
+    assert cache.version() == before and _bumps(statements) == []
+
+
+def test_a_savepoint_rolled_back_keeps_the_writes_before_it_counted(versioned, world):
+    first = services.dashboard(MARCH, TODAY)
+    world.disputes["d7"].reported_at = utc(2026, 3, 20)
+    db.session.flush()
+    with db.session.begin_nested() as savepoint:
+        world.disputes["d8"].reported_at = utc(2026, 3, 21)
+        db.session.flush()
+        savepoint.rollback()
+    db.session.commit()
+    assert services.dashboard(MARCH, TODAY) is not first
+    assert registered(services.dashboard(MARCH, TODAY)) == "7"
+
+
+def test_a_dashboard_of_writes_not_committed_is_not_kept(versioned, world):
+    first = services.dashboard(MARCH, TODAY)
+    world.disputes["d7"].reported_at = utc(2026, 3, 20)
+    db.session.flush()
+    assert registered(services.dashboard(MARCH, TODAY)) == "7"  # the writer sees its own
+    db.session.rollback()
+    assert services.dashboard(MARCH, TODAY) is first
