@@ -20,7 +20,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.orm import undefer
 
 from portal.audit.services import record as audit
 from portal.bounds import in_range
@@ -199,6 +198,17 @@ def _zone(series: ReviewSeries):
     return ZoneInfo(series.timezone)
 
 
+@bp.route("/figures")
+@login_required
+@require("statistics.read")
+def figures_page():
+    from portal.reviews import figures
+    from portal.timeutil import local_zone, utcnow
+
+    return render_template("reviews/figures.html", figures=figures.compute(
+        utcnow().astimezone(local_zone()).date()), sources=list(ItemSource))
+
+
 # --- a meeting ---------------------------------------------------------------------------
 
 @bp.route("/meetings/<int:ident>")
@@ -326,8 +336,7 @@ def minutes_pdf(ident):
     found = _meeting(ident)
     if found.minutes_state is not MinutesState.ISSUED:
         abort(404)
-    pdf = db.session.scalar(sa.select(ReviewMeeting.pdf).options(undefer(ReviewMeeting.pdf))
-                            .where(ReviewMeeting.id == found.id))
+    pdf = db.session.scalar(sa.select(ReviewMeeting.pdf).where(ReviewMeeting.id == found.id))
     if pdf is None:
         job = queue.enqueue("reviews.minutes", minutes.seal_key(found), {"meeting": found.id},
                             requested_by=current_user)

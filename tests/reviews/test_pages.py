@@ -93,3 +93,40 @@ def test_a_series_without_a_head_is_refused_keeping_the_input(world, login):
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "全街道月度研判会" in page
     assert "请在成员中指定领导小组的两位组长" in page
+
+
+def test_the_owner_reports_a_handed_over_item_on_the_task_page(world, login, app):
+    from portal.followup.models import TaskState
+    from portal.reviews import items
+
+    item = world.item()
+    task = items.hand_over(world.convener, item, world.grid.id,
+                           world.now.date() + timedelta(days=5), "入户走访")
+    db.session.commit()
+    client = login(world.grid)
+    assert "建宁村、米山村警网融合例会" in client.get("/followup/tasks").get_data(as_text=True)
+    assert "入户走访" in client.get(f"/followup/tasks/{task.id}").get_data(as_text=True)
+    response = client.post(f"/followup/tasks/{task.id}/report",
+                           data={"state": "DONE", "note": "已走访，双方和解"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(type(task), task.id).state is TaskState.DONE
+    other = app.test_client()
+    other.post("/login", data={"username": world.outsider.username,
+                               "password": "Correct-horse-42"})
+    assert other.get(f"/followup/tasks/{task.id}").status_code == 404
+
+
+def test_issued_minutes_download_as_a_pdf(world, login):
+    from portal.reviews import meetings, minutes
+    from tests.factories import download
+
+    meeting = world.meetings()[0]
+    meetings.record_attendance(world.convener, meeting, {world.convener.id})
+    minutes.draw_up(world.convener, meeting)
+    db.session.commit()
+    minutes.sign(world.convener, meeting, "Correct-horse-42", meeting.content_hash)
+    minutes.issue(world.convener, meeting)
+    db.session.commit()
+    response = download(login(world.head), f"/reviews/meetings/{meeting.id}/minutes.pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
