@@ -63,6 +63,9 @@ def init_app(app: Flask) -> None:
             response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts}")
         return response
 
+    from portal import transaction
+
+    transaction.init_app(app)  # last: its hook must run before the others (see there)
     proxies = networks(app.config["PORTAL_TRUSTED_PROXIES"])
     if proxies:
         app.wsgi_app = TrustedProxies(app.wsgi_app, proxies)

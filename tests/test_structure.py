@@ -15,8 +15,8 @@ DOMAINS = ("audit", "jobs", "orgs", "auth", "holidays", "notifications", "disput
            "calendar", "conferences", "minutes", "followup", "residents", "statistics")
 # Modules of the portal package itself that belong to no domain and import none.
 KERNEL = ("bounds", "config", "csvfiles", "collation", "errors", "extensions", "pagination",
-          "permissions", "proxies", "redirects", "signals", "timeutil", "uploads",
-          "validators")
+          "permissions", "proxies", "redirects", "signals", "timeutil", "transaction",
+          "uploads", "validators")
 STILL_UPWARD = {
     ("calendar/events.py", "conferences"),
     ("calendar/services.py", "conferences"),

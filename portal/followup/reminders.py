@@ -139,5 +139,5 @@ def tick(now: datetime | None = None) -> dict[str, int]:
             convener = task.conference.convener if task.conference else task.dispute.handler
             sent["task_escalated"] += send_once(("task", task.id), [convener], "task_escalated",
                                             link, now, **facts)
-    db.session.commit()
+    db.session.flush()
     return sent

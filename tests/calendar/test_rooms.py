@@ -3,7 +3,6 @@
 import threading
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from portal.calendar import services
@@ -16,6 +15,7 @@ from portal.orgs.models import Role, Room, User
 from portal.timeutil import utcnow
 from tests.calendar.conftest import slot
 from tests.minutes.conftest import closed_session  # noqa: F401 - the fixture is reused
+from tests.transactions import committed, refused
 
 
 def test_the_database_refuses_an_overlapping_booking(world, make):
@@ -26,9 +26,8 @@ def test_the_database_refuses_an_overlapping_booking(world, make):
     # Straight to the table, past every check in Python.
     db.session.add(RoomBooking(room_id=room.id, conference_id=other.id,
                                starts_at=when.start_utc, ends_at=when.end_utc))
-    with pytest.raises(sa.exc.IntegrityError):
+    with refused(sa.exc.IntegrityError):
         db.session.commit()
-    db.session.rollback()
 
 
 def test_concurrent_confirmations_of_one_room_let_exactly_one_through(app, make):
@@ -52,9 +51,9 @@ def test_concurrent_confirmations_of_one_room_let_exactly_one_through(app, make)
             start.wait(timeout=30)
             try:
                 # Each overlaps the others by at least an hour.
-                conferences.schedule(actor, conference, when.start_utc,
-                                     when.end_utc - n * (when.end_utc - when.start_utc) / 12,
-                                     room, "先定")
+                committed(conferences.schedule(
+                    actor, conference, when.start_utc,
+                    when.end_utc - n * (when.end_utc - when.start_utc) / 12, room, "先定"))
                 outcomes.append("booked")
             except DomainError as error:
                 outcomes.append(error.message)
