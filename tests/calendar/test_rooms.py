@@ -3,6 +3,7 @@
 import threading
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from portal.calendar import services
@@ -15,7 +16,7 @@ from portal.orgs.models import Role, Room, User
 from portal.timeutil import utcnow
 from tests.calendar.conftest import slot
 from tests.minutes.conftest import closed_session  # noqa: F401 - the fixture is reused
-from tests.transactions import committed, refused
+from tests.transactions import committed
 
 
 def test_the_database_refuses_an_overlapping_booking(world, make):
@@ -23,11 +24,13 @@ def test_the_database_refuses_an_overlapping_booking(world, make):
     other = make.conference(convener=convener, secretary=secretary)
     when = slot(0)
     conferences.schedule(convener, conference, when.start_utc, when.end_utc, room, "先定")
+    db.session.commit()
     # Straight to the table, past every check in Python.
     db.session.add(RoomBooking(room_id=room.id, conference_id=other.id,
                                starts_at=when.start_utc, ends_at=when.end_utc))
-    with refused(sa.exc.IntegrityError):
+    with pytest.raises(sa.exc.IntegrityError):
         db.session.commit()
+    db.session.rollback()
 
 
 def test_concurrent_confirmations_of_one_room_let_exactly_one_through(app, make):

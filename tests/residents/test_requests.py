@@ -78,7 +78,7 @@ def test_a_refused_registration_changes_nothing(world):
     request = services.submit_from_doorplate(world.plate, request_input())
     draft = services.draft_for(request)
     draft.title = ""
-    with pytest.raises(DomainError):
+    with refused():
         services.register_dispute(world.grid_worker, request, draft)
     db.session.expire_all()
     assert request.status is RequestStatus.NEW
