@@ -1,5 +1,6 @@
 """The `portal` command: Flask's own commands (run, routes, db ...) plus the portal's."""
 
+import functools
 import gc
 import sys
 import time
@@ -55,6 +56,19 @@ class PortalGroup(FlaskGroup):
         return sorted(set(click.Group.list_commands(self, ctx)) | names | {"db"})
 
 
+def unit_of_work(command):
+    """A command in an application context that commits once, when it ends well (see
+    portal.transaction)."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        from portal.transaction import run_as_unit
+
+        return run_as_unit(command, *args, **kwargs)
+
+    return with_appcontext(run)
+
+
 @click.group(cls=PortalGroup, create_app=_create_app)
 def main():
     """Case-conference portal management."""
@@ -97,7 +111,7 @@ class Progress:
               help="Also add N generated disputes from the last year. Not idempotent: "
                    "every run with this option adds N more.")
 @click.option("--seed", type=int, default=None, help="Random seed for --disputes.")
-@with_appcontext
+@unit_of_work
 def seed_demo(disputes, seed):
     """Create the Nancheng demo organisations, villages, rooms and accounts (idempotent).
 
@@ -111,7 +125,10 @@ def seed_demo(disputes, seed):
         raise click.ClickException("Demo data is only for demo mode: set PORTAL_DEMO=1.")
     progress = Progress()
     summary = demo.seed(progress)
+    from portal.extensions import db
     from portal.jobs import queue
+
+    db.session.commit()  # the seed is one unit; then each document job is its own
 
     progress("Sealing the demo's issued documents")
     ran = queue.work_due()
@@ -144,7 +161,7 @@ def seed_demo(disputes, seed):
 @click.argument("file", type=click.File("rb"))
 @click.option("--as", "username", required=True,
               help="The account the disputes are imported as (it needs the import right).")
-@with_appcontext
+@unit_of_work
 def import_disputes(file, username):
     """Import disputes from a city-platform CSV export: all rows or none."""
     import sqlalchemy as sa
@@ -179,7 +196,7 @@ def audit():
 
 
 @audit.command("verify")
-@with_appcontext
+@unit_of_work
 def audit_verify():
     """Check the hash chain and report the first broken link."""
     from portal.audit.services import verify_chain
@@ -194,7 +211,7 @@ def audit_verify():
 
 
 @click.command()
-@with_appcontext
+@unit_of_work
 def doctor():
     """Check the database, migrations, fonts and mail settings, and say what to fix."""
     from portal.doctor import run_checks
@@ -214,7 +231,7 @@ def doctor():
 @click.option("--full-name", prompt=True)
 @click.option("--organisation", prompt=True, help="Name of an existing or new organisation.")
 @click.password_option()
-@with_appcontext
+@unit_of_work
 def create_admin(username, full_name, organisation, password):
     """Create the first system administrator of a production deployment."""
     from portal.orgs.bootstrap import create_first_admin
@@ -267,7 +284,7 @@ def keys():
 
 @keys.command("init")
 @click.option("--organisation", default=None, help="Name in the certificates.")
-@with_appcontext
+@unit_of_work
 def keys_init(organisation):
     """Create a local root CA, issuing CA and seal certificate (kept if they exist)."""
     from flask import current_app
@@ -287,7 +304,7 @@ def statistics():
 @click.option("--month", default=None, metavar="YYYY-MM",
               help="The month to report on; by default the previous month, once the first "
                    "working day of this month has come.")
-@with_appcontext
+@unit_of_work
 def statistics_monthly(month):
     """Make the monthly report unless it exists (safe to run daily from cron, or twice)."""
     import re
@@ -304,7 +321,7 @@ def statistics_monthly(month):
 
 
 @statistics.command("rebuild")
-@with_appcontext
+@unit_of_work
 def statistics_rebuild():
     """Build the dashboard's summaries afresh from the registers, a few thousand disputes
     per short transaction (registrations go on meanwhile); the scheduler does this by
@@ -330,19 +347,17 @@ def references():
 @click.option("--digits", type=int, required=True, help="Digits of the new series' serials.")
 @click.option("--prefix", default=None,
               help="The issuing body's prefix (default: PORTAL_REFERENCE_PREFIX).")
-@with_appcontext
+@unit_of_work
 def references_open(year, digits, prefix):
     """Open a wider series for YEAR: a full one goes on from its last number, and a year
     not begun yet starts with this width (audited)."""
     from portal.disputes.references import open_series
     from portal.errors import DomainError
-    from portal.extensions import db
 
     try:
         series = open_series(year, digits, prefix)
     except DomainError as error:
         raise click.ClickException(error.message) from None
-    db.session.commit()
     if series.previous_digits is None:
         click.echo(f"Series {series.prefix}〔{year}〕 opened with {digits} digits: "
                    f"its first number will be {series.next_reference}.")

@@ -98,6 +98,9 @@ def init_app(app: PortalApp, pages: bool = True) -> None:
             response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts}")
         return response
 
+    from portal import transaction
+
+    transaction.init_app(app)
     proxies = networks(app.config["PORTAL_TRUSTED_PROXIES"])
     if proxies:
         app.wsgi_app = TrustedProxies(app.wsgi_app, proxies)
@@ -125,6 +128,9 @@ def add_pages(app: Flask) -> None:
     from portal.api import init_app as init_api  # after the error pages: it wraps 404/405
 
     init_api(app)  # the JSON API: its blueprints, CSRF exemption (bearer tokens), rate limit
+    from portal import transaction
+
+    transaction.init_pages(app)  # last: its hook must run before the others (see there)
 
 
 def _tune_sqlite(engine) -> None:

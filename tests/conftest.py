@@ -49,7 +49,9 @@ class FreshRequestClient(FlaskClient):
 
     Tests keep an application context open to call services, and Flask lets requests reuse
     it; without this, `g` (the signed-in user, the chosen locale) and the objects loaded by
-    one request would leak into the next.
+    one request would leak into the next. What the test did through services before is
+    committed first, as the request that did it would have: a request refused later rolls
+    back only its own work.
     """
 
     def open(self, *args, **kwargs):
@@ -59,6 +61,7 @@ class FreshRequestClient(FlaskClient):
 
         if has_app_context():
             g.__dict__.clear()
+            db.session.commit()
             db.session.expire_all()
         return super().open(*args, **kwargs)
 

@@ -82,7 +82,9 @@ class Factory:
                                 "13812345678", "米山村一组"),
             services.PartyInput("李四", PartyRole.RESPONDENT, None, "13987654321", None),
         ]
-        return services.create_dispute(reporter, services.DisputeInput(**fields))
+        dispute = services.create_dispute(reporter, services.DisputeInput(**fields))
+        db.session.commit()
+        return dispute
 
     def conference(self, convener: User | None = None, secretary: User | None = None,
                    send: bool = True, **dispute_values):
@@ -101,6 +103,7 @@ class Factory:
             conferences.send_invitations(convener, conference,
                                          secretary or self.user(Role.SECRETARY),
                                          utcnow() + timedelta(days=3), "请准时参加")
+        db.session.commit()
         return conference
 
 

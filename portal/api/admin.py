@@ -165,7 +165,6 @@ def client(ident):
         db.session.add(endpoint)
         db.session.flush()
         record("webhook_endpoint.created", endpoint, summary=endpoint.url)
-        db.session.commit()
     return _client_page(client, form, new_secret=new_secret)
 
 
@@ -223,7 +222,6 @@ def remove_endpoint(ident):
         return redirect(url_for(".client", ident=endpoint.client_id))
     endpoint.active = False
     record("webhook_endpoint.disabled", endpoint, summary=endpoint.url)
-    db.session.commit()
     return redirect(url_for(".client", ident=endpoint.client_id))
 
 

@@ -156,7 +156,6 @@ def minutes_pdf(ident, number):
         raise ApiError(503, "being_prepared", _l("The sealed PDF is being prepared; try again "
                                                  "in a minute."), headers={"Retry-After": "30"})
     record("minutes.downloaded", conference, changes={"version": number, "issued": True})
-    db.session.commit()
     name = f"minutes-{conference.id}-v{number}.pdf"
     return Response(version.pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

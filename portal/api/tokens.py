@@ -79,7 +79,7 @@ def create_client(actor: User, name: str, scopes, acting_user: User,
     db.session.flush()
     record("api_client.created", client, summary=name, actor=actor,
            changes={"scopes": client.scopes, "acting_user": acting_user.username})
-    db.session.commit()
+    db.session.flush()
     return client, raw
 
 
@@ -98,7 +98,7 @@ def rotate_client(actor: User, client: ApiClient,
     _token, raw = _new_token(name=client.name, client=client, user=client.acting_user,
                         scopes=client.scopes, expires_at=expires_at)
     record("api_client.rotated", client, summary=client.name, actor=actor)
-    db.session.commit()
+    db.session.flush()
     return raw
 
 
@@ -112,7 +112,7 @@ def revoke_client(actor: User, client: ApiClient) -> None:
     for endpoint in client.endpoints:
         endpoint.active = False
     record("api_client.revoked", client, summary=client.name, actor=actor)
-    db.session.commit()
+    db.session.flush()
 
 
 def create_personal_token(actor: User, name: str, scopes,
@@ -129,7 +129,7 @@ def create_personal_token(actor: User, name: str, scopes,
     db.session.flush()
     record("api_token.created", token, summary=name, actor=actor,
            changes={"scopes": token.scopes})
-    db.session.commit()
+    db.session.flush()
     return token, raw
 
 
@@ -138,7 +138,7 @@ def revoke_token(actor: User, token: ApiToken) -> None:
         raise NotAllowed(_("This token is not yours."))
     token.revoked_at = token.revoked_at or utcnow()
     record("api_token.revoked", token, summary=token.name, actor=actor)
-    db.session.commit()
+    db.session.flush()
 
 
 def personal_tokens(user: User) -> list[ApiToken]:

@@ -16,6 +16,7 @@ from portal.extensions import db
 from portal.orgs.models import User
 from portal.orgs.passwords import hash_password, new_session_token, policy_problem, verify_password
 from portal.timeutil import utcnow
+from portal.transaction import written
 
 
 @dataclass
@@ -52,6 +53,8 @@ def authenticate(username: str, password: str, now: datetime | None = None) -> U
     if user is None:
         _verify_between_transactions(_DUMMY_HASH(), password)
         record("auth.login_failed", summary=f"unknown username {username.strip()[:40]}")
+        # Refusals commit here: the page that refuses rolls its request back, and the
+        # attempt, the count towards the lock and the lock itself must stay.
         db.session.commit()
         raise LoginRefused(_wrong_credentials())
     correct = _verify_between_transactions(user.password_hash, password)
@@ -73,7 +76,7 @@ def authenticate(username: str, password: str, now: datetime | None = None) -> U
     user.locked_until = None
     user.previous_login_at, user.last_login_at = user.last_login_at, now
     record("auth.login", user, actor=user)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -86,9 +89,8 @@ def _verify_between_transactions(password_hash: str, password: str) -> bool:
     every request behind it, wait for all the sign-ins before. What follows the check reads
     the account afresh, so a lock or deactivation made meanwhile still counts.
     """
-    session = db.session
-    if not (session.new or session.dirty or session.deleted):
-        session.commit()
+    if not written():
+        db.session.commit()  # ends a read only: nothing of the request is written yet
     return verify_password(password_hash, password)
 
 
@@ -115,7 +117,8 @@ def confirm_password(user: User, password: str, now: datetime | None = None) -> 
     Counted like a sign-in: wrong entries lock the account, a locked account is refused
     even the right password, and the sign-in rate limit applies per account. Locking ends
     the account's sessions, since whoever guesses may be holding one of them.
-    Raises PasswordRefused; commits what it counted.
+    Raises PasswordRefused, after committing what it counted (the refusing request
+    is rolled back).
     """
     now = now or utcnow()
     from limits import parse as parse_limit
@@ -125,6 +128,7 @@ def confirm_password(user: User, password: str, now: datetime | None = None) -> 
             parse_limit(current_app.config["PORTAL_LOGIN_LIMIT"]), "password-reentry",
             str(user.id)):
         record("auth.reentry_rate_limited", user, actor=user)
+        # As at sign-in, a refusal is kept although the request that asked is refused.
         db.session.commit()
         raise PasswordRefused(_("Too many password entries. Wait a minute and try again."))
     correct = _verify_between_transactions(user.password_hash, password)
@@ -178,7 +182,7 @@ def change_password(user: User, current: str, new: str) -> None:
     user.must_change_password = False
     user.session_token = new_session_token()
     record("auth.password_changed", user, actor=user)
-    db.session.commit()
+    db.session.flush()
 
 
 def sign_out(user: User) -> None:
@@ -190,4 +194,4 @@ def sign_out(user: User) -> None:
 
 def logout_recorded(user: User, reason: str = "logout") -> None:
     record(f"auth.{reason}", user, actor=user)
-    db.session.commit()
+    db.session.flush()

@@ -132,7 +132,7 @@ def _secret(user: User, create: bool) -> FeedSecret | None:
     if row is None and create:
         row = FeedSecret(user_id=user.id)
         db.session.add(row)
-        db.session.commit()
+        db.session.flush()
     return row
 
 
@@ -148,7 +148,7 @@ def feed_token(user: User) -> str:
 def rotate_feed_secret(user: User, actor: User | None = None) -> str:
     """A new secret: every link given out before stops working."""
     row = _rotate(user, actor or user)
-    db.session.commit()
+    db.session.flush()
     return _sign(user.id, row.secret)
 
 

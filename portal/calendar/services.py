@@ -185,7 +185,7 @@ def propose(actor: User, conference: Conference, slot: WallClockSlot,
     record("poll.slot_proposed", conference, actor=actor,
            summary=f"{slot.start:%Y-%m-%d %H:%M}–{slot.end:%H:%M} {slot.zone}",
            changes={"warnings": proposed.warnings})
-    db.session.commit()
+    db.session.flush()
     return proposed
 
 
@@ -273,7 +273,7 @@ def vote(actor: User, invitation: Invitation, choices: Mapping[int, VoteChoice])
             existing.choice, existing.voter_id, existing.voted_at = choice, actor.id, utcnow()
     record("poll.voted", conference, actor=actor, summary=invitation.invitee_name,
            changes={str(k): v.name for k, v in sorted(choices.items())})
-    db.session.commit()
+    db.session.flush()
 
 
 @dataclass(frozen=True)
@@ -352,12 +352,9 @@ def confirm(actor: User, conference: Conference, slot: ProposedSlot, room: Room,
     if against:
         record("poll.required_no_overridden", conference, actor=actor, summary=override_reason,
                changes={"against": [i.invitee_name for i in against]})
-    try:
-        conferences.schedule(actor, conference, slot.slot.start_utc, slot.slot.end_utc, room,
-                             quorum_reason)
-    except DomainError:
-        db.session.rollback()
-        raise
+    # Within the caller's transaction: when scheduling refuses, the poll stays open.
+    conferences.schedule(actor, conference, slot.slot.start_utc, slot.slot.end_utc, room,
+                         quorum_reason)
 
 
 def reopen(actor: User, conference: Conference) -> None:
@@ -376,7 +373,7 @@ def reopen(actor: User, conference: Conference) -> None:
 
     for user, _required in calendar_recipients(conference):
         notify(user, "poll_reopened", f"/conferences/{conference.id}", **_context(conference))
-    db.session.commit()
+    db.session.flush()
 
 
 # --- the room booking (called by conferences.services.schedule and cancel) ----------------
@@ -392,9 +389,9 @@ def hold_room(conference: Conference) -> None:
     booking.room_id = conference.room.id
     booking.starts_at, booking.ends_at = conference.starts_at, conference.ends_at
     try:
-        db.session.flush()
+        with db.session.begin_nested():  # the refusal leaves the session usable
+            db.session.flush()
     except sa.exc.IntegrityError:
-        db.session.rollback()
         raise DomainError(_("%(room)s is booked by another conference at that time.",
                             room=room_name), "room_id") from None
 

@@ -165,7 +165,7 @@ def add_invitee(actor: User, conference: Conference, organisation: Organisation 
            changes={"required": required})
     if conference.state is S.INVITING:
         _announce(conference, [invitation])
-    db.session.commit()
+    db.session.flush()
     return invitation
 
 
@@ -177,7 +177,7 @@ def remove_invitee(actor: User, invitation: Invitation) -> None:
                             "be removed."))
     record("invitation.removed", conference, actor=actor, summary=invitation.invitee_name)
     db.session.delete(invitation)
-    db.session.commit()
+    db.session.flush()
 
 
 def set_required(actor: User, invitation: Invitation, required: bool) -> None:
@@ -190,7 +190,7 @@ def set_required(actor: User, invitation: Invitation, required: bool) -> None:
         invitation.required = required
         record("invitation.required_changed", conference, actor=actor,
                summary=invitation.invitee_name, changes={"required": required})
-    db.session.commit()
+    db.session.flush()
 
 
 # --- sending, answering, delegating -----------------------------------------------------
@@ -265,7 +265,7 @@ def send_invitations(actor: User, conference: Conference, secretary: User,
     _move(actor, conference, "send", f"{len(conference.invitations)} invitations",
           secretary=secretary.username)
     _announce(conference, conference.invitations)
-    db.session.commit()
+    db.session.flush()
 
 
 def answers_open(conference: Conference, now: datetime | None = None) -> bool:
@@ -317,7 +317,7 @@ def answer(actor: User, invitation: Invitation, answer: Answer, note: str = "",
     if answer is Answer.DECLINED and not note:
         raise DomainError(_("Give the reason for declining."), "note")
     _set_answer(actor, invitation, answer, note)
-    db.session.commit()
+    db.session.flush()
 
 
 def delegate(actor: User, invitation: Invitation, to: User, note: str = "",
@@ -343,7 +343,7 @@ def delegate(actor: User, invitation: Invitation, to: User, note: str = "",
     db.session.flush()
     _notify([to], "delegated", _answer_link(delegated),
             who=actor.full_name, body=body.name, note=note.strip(), **_context(conference))
-    db.session.commit()
+    db.session.flush()
     return delegated
 
 
@@ -396,7 +396,7 @@ def schedule(actor: User, conference: Conference, starts: datetime, ends: dateti
           starts_at=starts.isoformat(), room=room.name)
     calendar.deliver(conference, "conference_confirmed", _room_link(conference),
                      rescheduled=rescheduling, **_context(conference))
-    db.session.commit()
+    db.session.flush()
 
 
 # A session opened from half an hour before its confirmed start until its planned end is
@@ -452,7 +452,7 @@ def start(actor: User, conference: Conference, confirm_move: bool = False,
     if moved is not None:
         calendar.deliver(conference, "conference_confirmed", _room_link(conference),
                          rescheduled=True, **_context(conference))
-    db.session.commit()
+    db.session.flush()
 
 
 def end_session(actor: User, conference: Conference) -> None:
@@ -461,7 +461,7 @@ def end_session(actor: User, conference: Conference) -> None:
     conference.ended_at = utcnow()
     booking.free_room_from(conference, conference.ended_at)
     _move(actor, conference, "end")
-    db.session.commit()
+    db.session.flush()
 
 
 def cancel(actor: User, conference: Conference, reason: str) -> None:
@@ -478,7 +478,7 @@ def cancel(actor: User, conference: Conference, reason: str) -> None:
     if was_announced:
         calendar.deliver(conference, "conference_cancelled", _room_link(conference),
                          reason=reason.strip(), **_context(conference))
-    db.session.commit()
+    db.session.flush()
 
 
 # --- briefs and documents ----------------------------------------------------------------
@@ -508,7 +508,7 @@ def submit_brief(actor: User, conference: Conference, known: str, done: str,
     brief.known, brief.done, brief.withheld = known.strip(), done.strip(), withheld.strip()
     db.session.flush()
     record(action, conference, actor=actor, summary=body.name)
-    db.session.commit()
+    db.session.flush()
     return brief
 
 
@@ -534,7 +534,7 @@ def upload_document(actor: User, conference: Conference, filename: str, data: by
     db.session.flush()
     record("document.uploaded", conference, actor=actor, summary=document.filename,
            changes={"document": document.id, "sha256": document.sha256})
-    db.session.commit()
+    db.session.flush()
     return document
 
 
@@ -549,14 +549,14 @@ def withdraw_document(actor: User, document: Document, reason: str = "") -> None
            actor=actor, summary=(f"{document.filename}: {reason.strip()}" if reason.strip()
                                  else document.filename)[:500],
            changes={"document": document.id, "sha256": document.sha256})
-    db.session.commit()
+    db.session.flush()
 
 
 def record_download(actor: User, document: Document, conference: Conference) -> None:
     _check(actor, "conference.view", conference)
     record("document.downloaded", conference, actor=actor, summary=document.filename,
            changes={"document": document.id})
-    db.session.commit()
+    db.session.flush()
 
 
 # --- history ----------------------------------------------------------------------------

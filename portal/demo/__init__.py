@@ -91,7 +91,7 @@ def seed(progress=None) -> str:
     users = _users(orgs)
     villages = _villages(orgs, users)
     rooms = _rooms()
-    db.session.commit()
+    db.session.flush()
     from portal.demo import conferences as demo_conferences
 
     progress("Demo conferences, their minutes and signed PDFs (the first run builds the font "

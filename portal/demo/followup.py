@@ -247,7 +247,7 @@ def _backdate(dispute, conference, days: int) -> None:
             event.at = dispute.escalated_at
     for task in tasks.tasks_of(dispute):
         task.due_on = (conference.starts_at + timedelta(days=10)).date()
-    db.session.commit()
+    db.session.flush()
 
 
 def _referred(convener, dispute, today) -> None:

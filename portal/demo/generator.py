@@ -184,7 +184,7 @@ def generate_disputes(count: int, seed: int | None = None, now: datetime | None 
             progress(start + len(cases))
     record("disputes.generated", summary=f"demo: {count} generated disputes",
            changes={"count": count, "references": summary.references})
-    db.session.commit()
+    db.session.flush()
     return summary
 
 

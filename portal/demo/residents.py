@@ -70,7 +70,7 @@ def _addresses(admin) -> int:
                 building="", unit="", room=str(101 + index) if name.endswith("社区") else "",
                 police_grid=village.police_grid, community_grid=village.community_grid))
     db.session.add_all(rows)
-    db.session.commit()
+    db.session.flush()
     return len(rows)
 
 
@@ -122,7 +122,7 @@ def _backdate(request: ResidentRequest, hours: int) -> None:
     request.received_at = received
     request.first_contact_due_at = received + timedelta(
         hours=current_app.config["PORTAL_FIRST_CONTACT_HOURS"])
-    db.session.commit()
+    db.session.flush()
 
 
 def _rate_a_concluded_dispute() -> None:

@@ -431,7 +431,7 @@ def _register(actor: User, rows: Iterator[_Row], total: int) -> ImportResult:
     record_many([Entry("disputes.imported", summary=f"{first_reference} – {last_reference}",
                        changes={"count": total})], actor=actor)
     cache.bump(db.session)
-    db.session.commit()
+    db.session.flush()
     return ImportResult(ids, first_reference, last_reference)
 
 

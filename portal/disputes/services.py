@@ -174,7 +174,7 @@ def create_dispute(actor: User, data: DisputeInput) -> Dispute:
     db.session.add(dispute)
     db.session.flush()
     _log(actor, dispute, EventKind.REPORTED, data.title, changes={"reference": reference})
-    db.session.commit()
+    db.session.flush()
     return dispute
 
 
@@ -211,7 +211,7 @@ def update_dispute(actor: User, dispute: Dispute, data: DisputeInput) -> Dispute
         if "due_on" in changes:
             old = changes["due_on"][0]
             _deadline_moved(actor, dispute, date.fromisoformat(old) if old else None, "edited")
-    db.session.commit()
+    db.session.flush()
     return dispute
 
 
@@ -234,7 +234,7 @@ def _set_handler(actor, dispute, handler, kind, note) -> None:
     dispute.handler = handler
     _log(actor, dispute, kind, note.strip(), handler=handler.full_name,
          changes={"handler": [old.username if old else None, handler.username]})
-    db.session.commit()
+    db.session.flush()
 
 
 def handle(actor: User, dispute: Dispute, note: str) -> None:
@@ -250,7 +250,7 @@ def handle(actor: User, dispute: Dispute, note: str) -> None:
     if dispute.handler_id is None:
         dispute.handler = actor
     _log(actor, dispute, EventKind.HANDLED, note.strip(), before)
-    db.session.commit()
+    db.session.flush()
 
 
 def escalate(actor: User, dispute: Dispute, to_tier: int, reason: str):
@@ -281,7 +281,7 @@ def escalate(actor: User, dispute: Dispute, to_tier: int, reason: str):
     _log(actor, dispute, EventKind.ESCALATED, reason.strip(), before, changes=changes,
          from_tier=old_tier, to_tier=to_tier)
     _deadline_moved(actor, dispute, old_due, "escalated")
-    db.session.commit()
+    db.session.flush()
     return conference
 
 
@@ -294,7 +294,7 @@ def resolve(actor: User, dispute: Dispute, outcome: str) -> None:
     dispute.status = Status.RESOLVED
     dispute.outcome = outcome.strip()
     _log(actor, dispute, EventKind.RESOLVED, dispute.outcome, before)
-    db.session.commit()
+    db.session.flush()
 
 
 def refer(actor: User, dispute: Dispute, kind: Referral, body: str, reference: str,
@@ -311,7 +311,7 @@ def refer(actor: User, dispute: Dispute, kind: Referral, body: str, reference: s
     dispute.outcome = outcome.strip()
     _log(actor, dispute, EventKind.REFERRED, dispute.outcome, before,
          changes={"referral": kind.name}, referral=kind.name, body=dispute.referral_body)
-    db.session.commit()
+    db.session.flush()
 
 
 def record_feedback(actor: User, dispute: Dispute, method: str, note: str,
@@ -328,7 +328,7 @@ def record_feedback(actor: User, dispute: Dispute, method: str, note: str,
     _log(actor, dispute, EventKind.FEEDBACK, note.strip(),
          changes={"method": method, "satisfaction": satisfaction}, method=method,
          satisfaction=satisfaction)
-    db.session.commit()
+    db.session.flush()
 
 
 def close(actor: User, dispute: Dispute, note: str = "") -> None:
@@ -343,7 +343,7 @@ def close(actor: User, dispute: Dispute, note: str = "") -> None:
     dispute.status = Status.CLOSED
     dispute.closed_at = utcnow()
     _log(actor, dispute, EventKind.CLOSED, note.strip(), before)
-    db.session.commit()
+    db.session.flush()
 
 
 def reopen(actor: User, dispute: Dispute, reason: str) -> None:
@@ -356,7 +356,7 @@ def reopen(actor: User, dispute: Dispute, reason: str) -> None:
     dispute.closed_at = None
     dispute.feedback_at = None
     _log(actor, dispute, EventKind.REOPENED, reason.strip(), before)
-    db.session.commit()
+    db.session.flush()
 
 
 REVEAL_PLACES = ("dispute", "edit", "conference", "agreement", "casefile", "api")
@@ -371,7 +371,7 @@ def reveal_personal_data(actor: User, dispute: Dispute, where: str) -> None:
     record("dispute.personal_data_viewed", dispute, actor=actor,
            summary=", ".join(p.name for p in dispute.parties),
            changes={"where": where, "parties": [p.id for p in dispute.parties]})
-    db.session.commit()
+    db.session.flush()
 
 
 def allowed_actions(user: User, dispute: Dispute) -> set[str]:
@@ -426,7 +426,7 @@ def set_category_sectors(actor: User,
     record("category_sectors.updated", actor=actor,
            changes={c: [before.get(c, []), after.get(c, [])]
                     for c in set(before) | set(after) if before.get(c) != after.get(c)})
-    db.session.commit()
+    db.session.flush()
 
 
 def current_sectors() -> dict[Category | Subcategory, set[OrgKind]]:

@@ -183,7 +183,7 @@ def generate(actor: User, conference: Conference) -> Agreement:
         action = "agreement.regenerated"
     agreement.updated_at = utcnow()
     record(action, agreement, actor=actor, changes={"version": agreement.version})
-    db.session.commit()
+    db.session.flush()
     return agreement
 
 
@@ -224,7 +224,7 @@ def update(actor: User, agreement: Agreement, data: dict) -> Agreement:
     agreement.version += 1
     agreement.updated_at = utcnow()
     record("agreement.edited", agreement, actor=actor, changes={"version": agreement.version})
-    db.session.commit()
+    db.session.flush()
     return agreement
 
 
@@ -374,7 +374,7 @@ def record_signatures(actor: User, agreement: Agreement, dates: dict[int, date],
         _take_effect(actor, agreement)
         changes["effective_on"] = agreement.effective_on.isoformat()
     record("agreement.signatures_recorded", agreement, actor=actor, changes=changes)
-    db.session.commit()
+    db.session.flush()
     return agreement
 
 
@@ -457,7 +457,7 @@ def record_filing(actor: User, agreement: Agreement, filed_on: date, court: str,
                  filed_on=filed_on.isoformat(), late=late)
     record("agreement.confirmation_filed", agreement, actor=actor,
            changes={"filed_on": filed_on.isoformat(), "court": court.strip(), "late": late})
-    db.session.commit()
+    db.session.flush()
     return agreement
 
 
@@ -476,7 +476,7 @@ def record_ruling(actor: User, agreement: Agreement, outcome: Confirmation, ruli
                  outcome=outcome.name, ruling=agreement.confirmation_ruling)
     record("agreement.confirmation_decided", agreement, actor=actor,
            changes={"outcome": outcome.name, "ruling": ruling.strip()})
-    db.session.commit()
+    db.session.flush()
     return agreement
 
 
@@ -542,7 +542,7 @@ def record_notice(actor: User, dispute: Dispute, party: Party, given_on: date,
                  given_on=given_on.isoformat(), method=method)
     record("rights_notice.given", dispute, actor=actor,
            changes={"party": party.name, "given_on": given_on.isoformat(), "method": method})
-    db.session.commit()
+    db.session.flush()
     return notice
 
 

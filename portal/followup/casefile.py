@@ -53,7 +53,7 @@ def request_casefile(actor: User, dispute: Dispute) -> Casefile:
     queue.enqueue("casefile.build", f"casefile:{job.id}", {"casefile": job.id},
                   requested_by=actor)
     record("casefile.requested", dispute, actor=actor, changes={"job": job.id})
-    db.session.commit()
+    db.session.flush()
     return job
 
 
@@ -64,7 +64,7 @@ def latest(dispute: Dispute) -> Casefile | None:
 
 def _progress(job: Casefile, percent: int, step: str) -> None:
     job.progress, job.step = percent, step
-    db.session.commit()
+    db.session.commit()  # the waiting page shows how far the build is, while it runs
 
 
 def _unsealed(dispute: Dispute) -> bool:
@@ -116,8 +116,7 @@ def build(casefile_id: int) -> Casefile | None:
         job = db.session.get(Casefile, casefile_id)
         job.state, job.error = CasefileState.FAILED, f"{type(error).__name__}: {error}"[:2000]
         job.finished_at = utcnow()
-    db.session.commit()
-    return job
+    return job  # the job runner commits it
 
 
 def _bytes_io(data: bytes):

@@ -46,7 +46,6 @@ def _seal(run: queue.JobRun) -> None:
     pdf = sealing.seal(doc.render_agreement_pdf(document))
     db.session.execute(sa.update(Agreement).where(
         Agreement.id == ident, Agreement.pdf.is_(None)).values(pdf=pdf))
-    db.session.commit()
 
 
 @queue.handler("casefile.build", lease_seconds=1800, max_attempts=3)

@@ -159,5 +159,5 @@ def tick(now: datetime | None = None) -> dict[str, int]:
             sent["task_escalated"] += send_once(("task", task.id), [_manager(task)],
                                                 "task_escalated",
                                             link, now, **facts)
-    db.session.commit()
+    db.session.flush()
     return sent

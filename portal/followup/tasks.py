@@ -110,7 +110,7 @@ def add_progress(actor: User, task: Task, note: str) -> ProgressEntry:
     entry = ProgressEntry(task=task, by_id=actor.id, note=note.strip()[:4000], at=utcnow())
     db.session.add(entry)
     record("task.progress", task, actor=actor, summary=note.strip()[:500])
-    db.session.commit()
+    db.session.flush()
     return entry
 
 
@@ -134,7 +134,7 @@ def report(actor: User, task: Task, state: TaskState, note: str) -> Task:
                      state=state.name)
     record("task.reported", task, actor=actor, summary=task.report[:500],
            changes={"state": [before.name, state.name]})
-    db.session.commit()
+    db.session.flush()
     return task
 
 
@@ -160,7 +160,7 @@ def record_visit(actor: User, dispute: Dispute, visited_on: date, method: str, v
     record("followup.return_visit", dispute, actor=actor,
            changes={"visited_on": visited_on.isoformat(), "satisfaction": satisfaction,
                     "task": task.id if task else None})
-    db.session.commit()
+    db.session.flush()
     return visit
 
 
@@ -177,7 +177,7 @@ def record_referral_receipt(actor: User, dispute: Dispute, body: str, reference:
                  reference=dispute.referral_ref)
     record("dispute.referral_received", dispute, actor=actor,
            changes={"referral": [old, [dispute.referral_body, dispute.referral_ref]]})
-    db.session.commit()
+    db.session.flush()
 
 
 # --- reading ---------------------------------------------------------------------------

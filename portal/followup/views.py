@@ -99,7 +99,6 @@ def notice_pdf(ident, party_id):
         "notice", f"notice:{party.id}:{hashlib.sha256(html.encode()).hexdigest()}",
         f"notice-{dispute.id}-{party.id}.pdf", {"dispute": dispute.id, "party": party.id},
         requested_by=current_user)
-    db.session.commit()
     return stored_or_wait(found)
 
 
@@ -247,7 +246,6 @@ def agreement_pdf(ident):
     elif agreement.issued_at is not None:
         job = queue.enqueue("agreement.seal", agreements.seal_key(agreement),
                             {"agreement": agreement.id}, requested_by=current_user)
-        db.session.commit()
         return wait_for(job)
     else:
         try:
@@ -258,7 +256,6 @@ def agreement_pdf(ident):
         found = renders.request_pdf("agreement.copy", key, name, {"agreement": agreement.id},
                                     requested_by=current_user)
         if not isinstance(found, RenderedPdf):
-            db.session.commit()
             return wait_for(found)
         data = found.pdf
     audit("agreement.downloaded", agreement, changes={"version": agreement.version})
@@ -279,7 +276,6 @@ def confirmation_application_pdf(ident):
                                 f"confirmation-application-{agreement.id}.pdf",
                                 {"agreement": agreement.id}, requested_by=current_user)
     if not isinstance(found, RenderedPdf):
-        db.session.commit()
         return wait_for(found)
     audit("agreement.confirmation_application_downloaded", agreement)
     disputes.reveal_personal_data(current_user, agreement.dispute, "agreement")

@@ -169,7 +169,7 @@ def save_year(actor, year: int, entries: list[tuple[date, bool, str]]) -> None:
                    f"{sum(w for w, _n in after.values())} make-up working days",
            changes={"year": year, "set": described(changed),
                     "removed": described({d: v for d, v in before.items() if d not in after})})
-    db.session.commit()
+    db.session.flush()
 
 
 def import_csv(actor, data: bytes) -> tuple[int, int]:

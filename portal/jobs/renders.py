@@ -67,4 +67,3 @@ def _render(run: queue.JobRun) -> None:
     db.session.commit()  # nothing is held while the document renders
     pdf = render()
     store(key, payload["filename"], pdf)
-    db.session.commit()

@@ -60,7 +60,6 @@ def retry(ident):
     if job.state is JobState.FAILED:
         queue.retry(job)
         record("job.retried", job, summary=job.kind)
-        db.session.commit()
     return redirect(url_for(".waiting", ident=ident, next=_next("/")))
 
 

@@ -44,6 +44,11 @@ def _error_page(status: int, title: str, message: str):
                            message=message), status
 
 
+def forbidden_page():
+    return _error_page(403, _("Not allowed"),
+                       _("Your account does not have access to this page."))
+
+
 def register_error_pages(app) -> None:
     @app.errorhandler(400)
     def bad_request(error):
@@ -58,8 +63,7 @@ def register_error_pages(app) -> None:
 
     @app.errorhandler(403)
     def forbidden(error):
-        return _error_page(403, _("Not allowed"),
-                           _("Your account does not have access to this page."))
+        return forbidden_page()
 
     @app.errorhandler(404)
     def not_found(error):

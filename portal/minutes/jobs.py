@@ -30,4 +30,3 @@ def _seal(run: queue.JobRun) -> None:
     # Conditional, so a run repeated after a lost lease keeps the first seal.
     db.session.execute(sa.update(MinutesVersion).where(
         MinutesVersion.id == ident, MinutesVersion.pdf.is_(None)).values(pdf=pdf))
-    db.session.commit()

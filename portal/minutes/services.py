@@ -176,19 +176,17 @@ def save_record(actor: User, conference: Conference, parts: dict[str, tuple[obje
         row.updated_by = actor
         saved[key] = row
         try:
-            db.session.flush()
+            with db.session.begin_nested():  # a refused save leaves the session usable
+                db.session.flush()
         except sa.orm.exc.StaleDataError:
-            db.session.rollback()
             raise Conflict(_("Someone saved this part at the same moment; reload the page."),
                            key) from None
         except sa.exc.IntegrityError:
             # Two first saves of one part at once: the other one's row is there now.
-            conference_id = conference.id
-            db.session.rollback()
-            raise _saved_meanwhile(_section_row(conference_id, key), key) from None
+            raise _saved_meanwhile(_section_row(conference.id, key), key) from None
     for key in saved:
         record("record.saved", conference, actor=actor, summary=key)
-    db.session.commit()
+    db.session.flush()
     return saved
 
 
@@ -344,14 +342,14 @@ def generate_draft(actor: User, conference: Conference) -> MinutesVersion:
         rebuilt = build_document(conference, body, latest.number)
         latest.snapshot, latest.content_hash = document.to_json(rebuilt), doc.content_hash(rebuilt)
         record("minutes.regenerated", conference, actor=actor, changes={"version": latest.number})
-        db.session.commit()
+        db.session.flush()
         return latest
     if latest is not None and latest.status is not V.ISSUED and _active(latest):
         raise DomainError(_("Signatures are being collected; edit the text to start a new "
                             "version."))
     version = _new_version(actor, conference, default_body(conference))
     record("minutes.drafted", conference, actor=actor, changes={"version": version.number})
-    db.session.commit()
+    db.session.flush()
     return version
 
 
@@ -376,12 +374,12 @@ def edit(actor: User, version: MinutesVersion, body: str, seen_hash: str) -> Min
         record("minutes.new_version", conference, actor=actor,
                changes={"version": new.number, "cancelled_signatures": len(version.signatures)})
         _notify_signers(conference, new, "minutes_changed")
-        db.session.commit()
+        db.session.flush()
         return new
     rebuilt = build_document(conference, body, version.number)
     version.snapshot, version.content_hash = document.to_json(rebuilt), doc.content_hash(rebuilt)
     record("minutes.edited", conference, actor=actor, changes={"version": version.number})
-    db.session.commit()
+    db.session.flush()
     return version
 
 
@@ -393,7 +391,7 @@ def circulate(actor: User, version: MinutesVersion) -> None:
     version.status = V.REVIEW
     record("minutes.circulated", conference, actor=actor, changes={"version": version.number})
     _notify_signers(conference, version, "minutes_review")
-    db.session.commit()
+    db.session.flush()
 
 
 def add_comment(actor: User, version: MinutesVersion, text: str) -> Comment:
@@ -406,7 +404,7 @@ def add_comment(actor: User, version: MinutesVersion, text: str) -> Comment:
     comment = Comment(version=version, author=actor, text=text.strip())
     db.session.add(comment)
     record("minutes.commented", conference, actor=actor, changes={"version": version.number})
-    db.session.commit()
+    db.session.flush()
     return comment
 
 
@@ -439,7 +437,7 @@ def open_signing(actor: User, version: MinutesVersion) -> None:
     record("minutes.signing_opened", conference, actor=actor,
            changes={"version": version.number})
     _notify_signers(conference, version, "minutes_to_sign")
-    db.session.commit()
+    db.session.flush()
 
 
 def _signer_row(actor: User, conference: Conference) -> dict:
@@ -469,7 +467,7 @@ def sign(actor: User, version: MinutesVersion, password: str, seen_hash: str,
         confirm_password(actor, password or "")
     except PasswordRefused as refused:
         record("minutes.signature_refused_password", conference, actor=actor)
-        db.session.commit()
+        db.session.commit()  # the refusal is audited although the request is refused
         message = (_("The password is wrong; the minutes were not signed.") if refused.wrong
                    else refused.message + " " + _("The minutes were not signed."))
         raise DomainError(message, "password") from None
@@ -479,7 +477,7 @@ def sign(actor: User, version: MinutesVersion, password: str, seen_hash: str,
     db.session.add(signature)
     record("minutes.signed", conference, actor=actor,
            changes={"version": version.number, "hash": version.content_hash})
-    db.session.commit()
+    db.session.flush()
     return signature
 
 
@@ -494,7 +492,7 @@ def refuse(actor: User, version: MinutesVersion, reason: str, seen_hash: str,
     db.session.add(signature)
     record("minutes.signature_refused", conference, actor=actor, summary=reason.strip(),
            changes={"version": version.number})
-    db.session.commit()
+    db.session.flush()
     return signature
 
 
@@ -532,7 +530,7 @@ def issue(actor: User, version: MinutesVersion) -> MinutesVersion:
     db.session.flush()
     queue.enqueue("minutes.seal", seal_key(version), {"version": version.id},
                   requested_by=actor)
-    db.session.commit()
+    db.session.flush()
     return version
 
 
@@ -570,7 +568,7 @@ def amend(actor: User, conference: Conference) -> MinutesVersion:
     version = _new_version(actor, conference, body)
     record("minutes.amendment_started", conference, actor=actor,
            changes={"version": version.number})
-    db.session.commit()
+    db.session.flush()
     return version
 
 

@@ -246,7 +246,6 @@ def pdf(ident, number):
         if version.pdf is None:
             job = queue.enqueue("minutes.seal", services.seal_key(version),
                                 {"version": version.id}, requested_by=current_user)
-            db.session.commit()
             return wait_for(job)
         data, name = version.pdf, f"minutes-{conference.id}-v{number}.pdf"
     else:
@@ -255,12 +254,10 @@ def pdf(ident, number):
             f"minutes-{conference.id}-v{number}-draft.pdf", {"version": version.id},
             requested_by=current_user)
         if not isinstance(found, RenderedPdf):
-            db.session.commit()
             return wait_for(found)
         data, name = found.pdf, found.filename
     audit("minutes.downloaded", conference, changes={"version": number,
                                                      "issued": version.issued_at is not None})
-    db.session.commit()
     return pdf_download(data, name)
 
 

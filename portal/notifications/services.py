@@ -102,7 +102,7 @@ def open_notification(user: User, notification: Notification) -> str:
         raise DomainError(_("This notification is not addressed to you."))
     if notification.read_at is None:
         notification.read_at = utcnow()
-        db.session.commit()
+        db.session.flush()
     return notification.link
 
 
@@ -111,7 +111,7 @@ def mark_all_read(user: User) -> int:
         sa.update(Notification)
         .where(Notification.recipient_id == user.id, Notification.read_at.is_(None))
         .values(read_at=utcnow()))
-    db.session.commit()
+    db.session.flush()
     return result.rowcount
 
 
@@ -134,4 +134,4 @@ def retry(actor: User, message: OutboxMessage) -> None:
     message.status = OutboxStatus.PENDING
     message.attempts = 0
     message.next_attempt_at = utcnow()
-    db.session.commit()
+    db.session.flush()

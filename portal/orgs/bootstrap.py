@@ -25,5 +25,5 @@ def create_first_admin(username: str, full_name: str, organisation: str, passwor
     db.session.add(user)
     db.session.flush()
     record("user.created", user, summary="first administrator (command line)")
-    db.session.commit()
+    db.session.flush()
     return user

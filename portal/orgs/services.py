@@ -46,7 +46,7 @@ def _save(actor: User, obj, values: dict, fields: list[str], kind: str) -> None:
     if creating or changes:
         record(f"{kind}.{'created' if creating else 'updated'}", obj, summary=str(obj),
                changes=changes, actor=actor)
-    db.session.commit()
+    db.session.flush()
 
 
 def save_organisation(actor: User, org: Organisation, values: dict) -> Organisation:
@@ -110,7 +110,7 @@ def reset_password(admin: User, user: User) -> str:
     user.session_token = new_session_token()
     record("user.password_reset", user, actor=admin)
     password_reset.send(user, actor=admin)
-    db.session.commit()
+    db.session.flush()
     return temporary
 
 
@@ -124,4 +124,4 @@ def update_own_preferences(user: User, language: str | None = None,
     changes = diff(user, ["language", "timezone"], before)
     if changes:
         record("user.preferences_changed", user, actor=user, changes=changes)
-        db.session.commit()
+        db.session.flush()

@@ -94,7 +94,7 @@ def save_address(actor: User, data: AddressInput,
     db.session.flush()
     record("address.created" if created else "address.edited", address,
            summary=address.label, changes=changes, actor=actor)
-    db.session.commit()
+    db.session.flush()
     return address
 
 
@@ -139,7 +139,7 @@ def import_csv(actor: User, data: bytes) -> list[StandardAddress]:
     db.session.flush()
     record("address.imported", summary=_("%(n)d addresses", n=len(addresses)),
            changes={"count": len(addresses)}, actor=actor)
-    db.session.commit()
+    db.session.flush()
     return addresses
 
 
@@ -205,7 +205,7 @@ def issue_plates(actor: User, village: Village, reprint: list[int] = ()) -> list
     if issued or revoked:
         record("doorplate.issued", village, summary=village.name,
                changes={"issued": issued, "revoked": revoked}, actor=actor)
-    db.session.commit()
+    db.session.flush()
     return [a.plate for a in addresses]
 
 

@@ -115,9 +115,9 @@ def _fail(case: CaseCode, now: datetime) -> AccessRefused:
         case.locked_until = now + timedelta(minutes=current_app.config["PORTAL_LOCKOUT_MINUTES"])
         case.failed_attempts = 0
         record("case_code.locked", case)
-        db.session.commit()
+        db.session.commit()  # the refusal counts although the request is refused
         return _locked()
-    db.session.commit()
+    db.session.commit()  # likewise
     return _refused()
 
 
@@ -125,7 +125,7 @@ def _succeed(case: CaseCode, found: Contact) -> str:
     case.failed_attempts = 0
     case.otp_hash = case.otp_expires_at = case.otp_phone = None
     record("case_code.opened", case, summary=found.who)
-    db.session.commit()
+    db.session.flush()
     return found.who
 
 
@@ -173,7 +173,7 @@ def send_otp(case: CaseCode | None, phone: str, now: datetime | None = None) -> 
     record("case_code.otp_sent", case, summary=phone[-4:])
     sms.queue(phone, _("Your one-time code for case %(code)s is %(otp)s, valid for "
                        "%(minutes)d minutes.", code=case.display, otp=otp, minutes=OTP_MINUTES))
-    db.session.commit()
+    db.session.flush()
 
 
 def check_otp(case: CaseCode | None, otp: str, now: datetime | None = None) -> str:

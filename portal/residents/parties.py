@@ -137,7 +137,7 @@ def acknowledge(case: CaseCode, contact: Contact, ip: str | None) -> NoticeAckno
     db.session.flush()
     record("rights_notice.acknowledged", case.dispute, summary=contact.name,
            changes={"party_id": contact.party_id, "ip": ip}, actor_name="party")
-    db.session.commit()
+    db.session.flush()
     return ack
 
 
@@ -190,5 +190,5 @@ def rate(case: CaseCode, contact: Contact, rating: Rating, comment: str) -> Case
            actor_name="party")
     if case.dispute is not None and case.dispute.feedback_at is None:
         _as_feedback(case.dispute, given)
-    db.session.commit()
+    db.session.flush()
     return given

@@ -224,6 +224,5 @@ def notice(code: str):
     pdf = renders.request_pdf(
         "notice", f"notice:{party.id}:{hashlib.sha256(html.encode()).hexdigest()}",
         "rights-notice.pdf", {"dispute": found.dispute.id, "party": party.id})
-    db.session.commit()
     return stored_or_wait(pdf)
 

@@ -31,5 +31,5 @@ def first_contact_overdue(now: datetime) -> int:
             address=request.address.label if request.address else village.name,
             topic=request.topic.label, due=request.first_contact_due_at,
             code=request.case_code.display if request.case_code else "")
-    db.session.commit()
+    db.session.flush()
     return sent

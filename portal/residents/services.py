@@ -140,7 +140,7 @@ def _receive(village: Village, channel: Channel, data: RequestInput,
         "Your report was received. Case code %(code)s; follow it at %(url)s and we will call "
         "you within %(hours)d hours.", code=request.case_code.display,
         url=case_url(request.case_code), hours=hours))
-    db.session.commit()
+    db.session.flush()
     return request
 
 
@@ -192,7 +192,7 @@ def _log(actor: User, request: ResidentRequest, action: str, before: RequestStat
         changes["status"] = [before.name, request.status.name]
     record(f"resident_request.{action}", request, summary=note[:500], changes=changes,
            actor=actor)
-    db.session.commit()
+    db.session.flush()
 
 
 def take_over(actor: User, request: ResidentRequest) -> None:
@@ -209,7 +209,7 @@ def reveal_contact(actor: User, request: ResidentRequest) -> None:
         raise NotAllowed(_("You are not allowed to do this with this request."))
     record("resident_request.personal_data_viewed", request, actor=actor,
            summary=request.contact_name, changes={"where": "request"})
-    db.session.commit()
+    db.session.flush()
 
 
 def record_contact(actor: User, request: ResidentRequest, note: str,

@@ -271,7 +271,6 @@ def plates_pdf(village_id: int):
     found = renders.request_pdf("doorplates", addresses.sheet_key(village, plates),
                                 f"doorplates-{village.id}.pdf", {"village": village.id},
                                 requested_by=current_user)
-    db.session.commit()
     return stored_or_wait(found)
 
 

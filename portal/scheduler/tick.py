@@ -191,7 +191,6 @@ def sync(source: Source, now: datetime) -> None:
                for identity, r in sorted(planned.items()) if identity not in known]
     if missing:
         db.session.execute(_insert(missing))
-    db.session.commit()
 
 
 def send_due(now: datetime, senders: dict[str, Callable[[ReminderRow], None]]) -> int:
@@ -204,12 +203,11 @@ def send_due(now: datetime, senders: dict[str, Callable[[ReminderRow], None]]) -
             .order_by(ReminderRow.due_at, ReminderRow.id).limit(1)
             .with_for_update(skip_locked=True))
         if row is None:
-            db.session.commit()
             return sent
         try:
             senders[row.subject_kind](row)
             row.sent_at = now
-            db.session.commit()
+            db.session.commit()  # one reminder per transaction: its claim and its notice
             sent += 1
         except Exception:  # one broken reminder must not hold back the others
             log.exception("reminder %s could not be sent", row.id)
@@ -218,8 +216,11 @@ def send_due(now: datetime, senders: dict[str, Callable[[ReminderRow], None]]) -
 
 
 def _guarded(what: str, work: Callable[[], object], default=None):
+    """One part of the tick, committed as one unit of work."""
     try:
-        return work()
+        result = work()
+        db.session.commit()
+        return result
     except Exception:
         log.exception("scheduler: %s failed; the next tick tries again", what)
         db.session.rollback()

@@ -312,17 +312,16 @@ def generate_monthly_report(month: str, now: datetime | None = None,
     actor = db.session.get(User, actor_id) if actor_id else None
     report = MonthlyReport(month=month, edition=edition, generated_at=now, generated_by=actor,
                            sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), pdf=pdf)
-    db.session.add(report)
     try:
-        db.session.commit()
+        with db.session.begin_nested():
+            db.session.add(report)
     except sa.exc.IntegrityError:
-        db.session.rollback()
         return _stored(month)
     from portal.audit.services import record
 
     record("statistics.monthly_report", summary=month, actor=actor,
            changes={"month": month, "edition": edition, "sha256": report.sha256})
-    db.session.commit()
+    db.session.flush()
     return report
 
 
@@ -362,9 +361,7 @@ def run_due(now: datetime | None = None):
     month = report_due(now, portal_zone())
     if month is None or _stored(month) is not None:
         return None
-    job = request_monthly_report(month)
-    db.session.commit()
-    return job
+    return request_monthly_report(month)
 
 
 def monthly_document(board: Dashboard, month: str, now: datetime, edition: int = 1):

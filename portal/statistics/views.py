@@ -131,5 +131,4 @@ def generate_report():
         return redirect(url_for(".index"))
     # An issued report never changes: asking again for a month makes a new edition.
     found = services.request_monthly_report(month, actor=current_user, new_edition=True)
-    db.session.commit()
     return wait_for(found, url_for(".report_pdf", month=month))

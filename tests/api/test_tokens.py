@@ -3,7 +3,6 @@
 import re
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from portal.api import tokens
@@ -15,6 +14,7 @@ from portal.extensions import db
 from portal.orgs.models import Role
 from portal.timeutil import utcnow
 from tests.api.conftest import Api, dispute_body
+from tests.transactions import refused
 
 TOKEN = re.compile(r"ncp_[A-Za-z0-9_-]{40,}")
 
@@ -116,9 +116,8 @@ def test_grid_workers_are_neither_offered_nor_given_personal_tokens(make, login,
     login(grid)
     assert 'href="/api-tokens/"' not in client.get("/").get_data(as_text=True)
     assert client.get("/api-tokens/").status_code == 403
-    with pytest.raises(NotAllowed):
+    with refused(NotAllowed):
         tokens.create_personal_token(grid, "脚本", ["disputes:read"], None)
-    db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count(ApiToken.id))) == 0
 
 

@@ -18,6 +18,7 @@ from portal.disputes import services as disputes
 from portal.extensions import db
 from portal.orgs.models import Role
 from portal.timeutil import utcnow
+from tests.transactions import refused
 
 SECRET = "whsec_test"
 
@@ -152,9 +153,8 @@ def test_clients_hear_only_of_what_their_account_may_see(make, receiver):
 def test_a_rolled_back_change_sends_nothing(make, subscribed):
     dispute = make.dispute()
     disputes.assign(subscribed, dispute, subscribed)
-    with pytest.raises(Exception):  # noqa: B017 - any refusal
+    with refused(Exception):  # noqa: B017 - any refusal
         disputes.escalate(subscribed, dispute, 1, "")
-    db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count(WebhookDelivery.id))) == 0
 
 

@@ -16,6 +16,7 @@ from portal.orgs.models import Role, Room, User
 from portal.timeutil import utcnow
 from tests.calendar.conftest import slot
 from tests.minutes.conftest import closed_session  # noqa: F401 - the fixture is reused
+from tests.transactions import committed
 
 
 def test_the_database_refuses_an_overlapping_booking(world, make):
@@ -23,6 +24,7 @@ def test_the_database_refuses_an_overlapping_booking(world, make):
     other = make.conference(convener=convener, secretary=secretary)
     when = slot(0)
     conferences.schedule(convener, conference, when.start_utc, when.end_utc, room, "先定")
+    db.session.commit()
     # Straight to the table, past every check in Python.
     db.session.add(RoomBooking(room_id=room.id, conference_id=other.id,
                                starts_at=when.start_utc, ends_at=when.end_utc))
@@ -52,9 +54,9 @@ def test_concurrent_confirmations_of_one_room_let_exactly_one_through(app, make)
             start.wait(timeout=30)
             try:
                 # Each overlaps the others by at least an hour.
-                conferences.schedule(actor, conference, when.start_utc,
-                                     when.end_utc - n * (when.end_utc - when.start_utc) / 12,
-                                     room, "先定")
+                committed(conferences.schedule(
+                    actor, conference, when.start_utc,
+                    when.end_utc - n * (when.end_utc - when.start_utc) / 12, room, "先定"))
                 outcomes.append("booked")
             except DomainError as error:
                 outcomes.append(error.message)

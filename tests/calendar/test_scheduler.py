@@ -19,6 +19,7 @@ from portal.timeutil import utcnow
 from scheduling.workcal import LAST_YEAR
 from tests.calendar.conftest import invitation_of
 from tests.minutes.conftest import closed_session  # noqa: F401 - the fixture is reused
+from tests.transactions import committed
 
 
 def _scheduled(world):
@@ -28,7 +29,7 @@ def _scheduled(world):
                        Answer.ACCEPTED)
     starts = conference.response_deadline + timedelta(days=2)
     conferences.schedule(convener, conference, starts, starts + timedelta(hours=2), room, "先定")
-    return conference
+    return committed(conference)  # the scheduler processes read it
 
 
 def _sent() -> Counter:

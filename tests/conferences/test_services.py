@@ -13,6 +13,7 @@ from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal.orgs.models import OrgKind, Role
 from portal.timeutil import utcnow
+from tests.transactions import committed, refused
 
 
 def _invitation(conference, kind):
@@ -67,10 +68,9 @@ def test_decline_requires_a_reason(make, nancheng):
     _, people = nancheng
     conference = make.conference()
     court = _invitation(conference, OrgKind.COURT)
-    with pytest.raises(DomainError) as refused:
+    with refused(DomainError) as refusal:
         services.answer(people[OrgKind.COURT], court, Answer.DECLINED, "  ")
-    assert refused.value.field == "note"
-    db.session.rollback()
+    assert refusal.value.field == "note"
     assert db.session.get(Invitation, court.id).answer is Answer.PENDING
 
 
@@ -107,9 +107,8 @@ def test_delegation_refusals(make, nancheng):
     court = _invitation(conference, OrgKind.COURT)
     with pytest.raises(DomainError, match="自己"):
         services.delegate(people[OrgKind.COURT], court, people[OrgKind.COURT])
-    with pytest.raises(DomainError, match="同事"):
+    with refused(DomainError, match="同事"):
         services.delegate(people[OrgKind.COURT], court, people[OrgKind.JUDICIAL_BUREAU])
-    db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count(Invitation.id)).where(
         Invitation.delegated_from_id.is_not(None))) == 0
 
@@ -136,11 +135,10 @@ def test_scheduling_without_quorum_needs_a_written_override(make, nancheng):
     room = make.room()
     conference = make.conference()
     starts = utcnow() + timedelta(days=2)
-    with pytest.raises(DomainError) as refused:
+    with refused(DomainError) as refusal:
         services.schedule(conference.convener, conference, starts,
                           starts + timedelta(hours=2), room)
-    assert refused.value.field == "override_reason"
-    db.session.rollback()
+    assert refusal.value.field == "override_reason"
     services.schedule(conference.convener, conference, starts, starts + timedelta(hours=2),
                       room, override_reason="司法所所长出差，已书面提交意见")
     assert conference.state is ConferenceState.SCHEDULED
@@ -202,10 +200,10 @@ def test_invitee_editing_in_draft(make, nancheng):
     conference = make.conference(send=False)
     lawyer = make.user(Role.LAWYER, organisation=bodies[OrgKind.LAWYER_OFFICE])
     added = services.add_invitee(conference.convener, conference, user=lawyer, required=True)
-    with pytest.raises(DomainError):
+    with refused():
         services.add_invitee(conference.convener, conference, user=lawyer)
     services.set_required(conference.convener, added, False)
-    services.remove_invitee(conference.convener, added)
+    committed(services.remove_invitee(conference.convener, added))
     assert lawyer.id not in {i.user_id for i in conference.invitations}
 
 

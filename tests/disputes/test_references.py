@@ -7,6 +7,7 @@ from portal.disputes import references
 from portal.disputes.models import Dispute, ReferenceCounter
 from portal.extensions import db
 from portal.orgs.models import Role
+from tests.transactions import committed
 
 
 def test_concurrent_registrations_get_consecutive_unique_numbers(app, make):
@@ -24,10 +25,10 @@ def test_concurrent_registrations_get_consecutive_unique_numbers(app, make):
             with app.app_context():
                 reporter = db.session.get(User, reporter_id)
                 for i in range(5):
-                    services.create_dispute(reporter, services.DisputeInput(
+                    committed(services.create_dispute(reporter, services.DisputeInput(
                         title=f"并发 {n}-{i}", category=Category.NEIGHBOUR,
                         village_id=village_id, source=Source.WALK_IN, description="x",
-                        parties=[services.PartyInput("王五", PartyRole.APPLICANT)]))
+                        parties=[services.PartyInput("王五", PartyRole.APPLICANT)])))
                 db.session.remove()
         except Exception as error:  # noqa: BLE001 - reported below
             errors.append(error)

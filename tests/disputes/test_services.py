@@ -8,6 +8,7 @@ from portal.disputes.models import Category, DisputeEvent, Referral, Status
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal.orgs.models import OrgKind, Role
+from tests.transactions import refused
 
 
 @pytest.fixture
@@ -25,9 +26,8 @@ def test_reference_numbers_follow_the_station_style_without_gaps(make):
 
 def test_failed_creation_gives_its_number_back(make):
     first = make.dispute()
-    with pytest.raises(DomainError):
+    with refused(DomainError):
         make.dispute(village=None, title=" ")
-    db.session.rollback()
     third = make.dispute()
     assert third.serial == first.serial + 1
 
@@ -54,10 +54,9 @@ def test_bad_input_is_refused_and_nothing_is_written(make, change, field):
     values.update(change)
     if values["parties"] == []:
         values["parties"] = []
-    with pytest.raises(DomainError) as refused:
+    with refused(DomainError) as refusal:
         services.create_dispute(reporter, services.DisputeInput(**values))
-    db.session.rollback()
-    assert refused.value.field == field
+    assert refusal.value.field == field
     assert db.session.scalar(sa.select(sa.func.count(DisputeEvent.id))) == before
 
 
@@ -123,10 +122,9 @@ def test_referral_records_the_receiving_body(make, convener):
 ])
 def test_illegal_transitions_from_reported_are_refused(make, convener, action, call):
     dispute = make.dispute()
-    with pytest.raises(DomainError) as refused:
+    with refused(DomainError) as refusal:
         call(convener, dispute)
-    db.session.rollback()
-    assert "不能" in refused.value.message or "cannot" in refused.value.message
+    assert "不能" in refusal.value.message or "cannot" in refusal.value.message
     assert db.session.get(type(dispute), dispute.id).status is Status.REPORTED
 
 

@@ -16,6 +16,7 @@ from reports.pdf import render_pdf
 from tests.factories import download, run_jobs
 from tests.followup.conftest import MEDIATOR, TERMS, complete
 from tests.samples import PNG
+from tests.transactions import refused
 
 
 def _pdf_text(data: bytes) -> str:
@@ -121,9 +122,8 @@ def test_no_agreement_without_an_agreed_outcome(closed_session):
     conference, people = closed_session
     record_agreement(conference, people, outcome="none")
     issue_minutes(conference)
-    with pytest.raises(DomainError, match="未达成|No agreement"):
+    with refused(DomainError, match="未达成|No agreement"):
         agreements.generate(conference.secretary, conference)
-    db.session.rollback()
     assert agreements.agreement_of(conference) is None
 
 
@@ -144,9 +144,8 @@ def test_effective_when_the_last_party_signs(drafted):
     agreements.record_signatures(agreement.conference.secretary, agreement,
                                  {first.id: today - timedelta(days=6)}, PNG, "a.png")
     assert agreement.state is AgreementState.SIGNING and agreement.effective_on is None
-    with pytest.raises(DomainError, match="不能再修改|can no longer"):
+    with refused(DomainError, match="不能再修改|can no longer"):
         agreements.update(agreement.conference.secretary, agreement, agreements.content(agreement))
-    db.session.rollback()
     agreements.record_signatures(agreement.conference.secretary, agreement,
                                  {second.id: today - timedelta(days=4)})
     assert agreement.state is AgreementState.EFFECTIVE
@@ -164,10 +163,9 @@ def test_signature_before_the_conference_is_refused(drafted):
     agreement = drafted
     held = agreements.conference_day(agreement.conference)
     party = agreement.dispute.parties[0]
-    with pytest.raises(DomainError, match=str(held)):
+    with refused(DomainError, match=str(held)):
         agreements.record_signatures(agreement.conference.secretary, agreement,
                                      {party.id: held - timedelta(days=1)}, PNG, "a.png")
-    db.session.rollback()
     assert not agreement.signatures and agreement.scan_sha256 is None
 
 
@@ -175,10 +173,9 @@ def test_signature_before_the_conference_is_refused(drafted):
 def test_scan_must_be_a_pdf_or_an_image(drafted, upload):
     agreement = drafted
     party = agreement.dispute.parties[0]
-    with pytest.raises(DomainError, match="PDF|scan|扫描"):
+    with refused(DomainError, match="PDF|scan|扫描"):
         agreements.record_signatures(agreement.conference.secretary, agreement,
                                      {party.id: agreements.today()}, upload, "x.txt")
-    db.session.rollback()
     assert agreement.state is AgreementState.DRAFT and not agreement.signatures
 
 
@@ -208,9 +205,8 @@ def test_no_confirmation_reminder_once_filed(drafted):
 def test_late_filing_is_flagged_not_silently_accepted(drafted):
     agreement = _sign_all(drafted, 38, 35)
     handler = agreement.dispute.handler
-    with pytest.raises(DomainError, match="30"):
+    with refused(DomainError, match="30"):
         agreements.record_filing(handler, agreement, agreements.today(), "高平市人民法院")
-    db.session.rollback()
     assert agreement.confirmation_filed_on is None
     agreements.record_filing(handler, agreement, agreements.today(), "高平市人民法院",
                              "当事人外出务工，返乡后才提交")
@@ -238,10 +234,9 @@ def test_rights_notice_per_party_and_record_it_was_given(issued):
     assert "当事人权利义务告知书" in text and party.name in text
     assert dispute.parties[0].name not in text
     handler = dispute.handler
-    with pytest.raises(DomainError):
+    with refused(DomainError):
         agreements.record_notice(handler, dispute, party, agreements.today() + timedelta(1),
                                  "in_person")
-    db.session.rollback()
     agreements.record_notice(handler, dispute, party, agreements.today(), "in_person")
     with pytest.raises(DomainError, match=party.name):
         agreements.record_notice(handler, dispute, party, agreements.today(), "in_person")

@@ -10,6 +10,7 @@ from portal.followup import reminders, tasks
 from portal.followup.models import TaskKind, TaskState
 from portal.notifications.models import Notification
 from portal.orgs.models import OrgKind
+from tests.transactions import refused
 
 DUE = date(2027, 1, 15)
 
@@ -89,13 +90,11 @@ def test_closing_refused_until_tasks_reported_and_feedback_given(issued):
     dispute = conference.dispute
     handler = dispute.handler
     disputes.resolve(handler, dispute, "达成调解协议")
-    with pytest.raises(DomainError):
+    with refused(DomainError):
         disputes.close(handler, dispute)
-    db.session.rollback()
     disputes.record_feedback(handler, dispute, "phone", "已告知双方协议内容", "satisfied")
-    with pytest.raises(DomainError, match="现场复核界桩位置"):
+    with refused(DomainError, match="现场复核界桩位置"):
         disputes.close(handler, dispute)
-    db.session.rollback()
     for task in tasks.tasks_of(dispute):
         tasks.report(handler, task, TaskState.DONE, "已完成")
     disputes.close(handler, dispute)
@@ -108,9 +107,8 @@ def test_referral_closes_with_the_receiving_body_and_reference(closed_session):
     handler = dispute.handler
     disputes.refer(handler, dispute, disputes.Referral.LITIGATION, "高平市人民法院", "")
     disputes.record_feedback(handler, dispute, "visit", "已告知诉讼途径", "neutral")
-    with pytest.raises(DomainError, match="reference|文号|编号"):
+    with refused(DomainError, match="reference|文号|编号"):
         disputes.close(handler, dispute)
-    db.session.rollback()
     tasks.record_referral_receipt(handler, dispute, "高平市人民法院", "（2026）晋0581民初88号")
     disputes.close(handler, dispute)
     assert dispute.status.name == "CLOSED"

@@ -9,6 +9,7 @@ from portal.orgs.models import Role
 from portal.residents import services
 from portal.residents.models import CaseCode, Closure, RequestStatus, SmsMessage
 from tests.residents.conftest import PNG, request_input
+from tests.transactions import refused
 
 
 def test_a_doorplate_request_reaches_that_address_grid_worker_and_police(world, make):
@@ -44,10 +45,9 @@ def test_the_queue_shows_a_request_only_to_those_responsible(world, make, login)
     ({"photos": [PNG + b"\x00" * (5 * 1024 * 1024)]}, "photos"),
 ])
 def test_bad_input_is_refused_by_field_and_writes_nothing(world, values, field):
-    with pytest.raises(DomainError) as refused:
+    with refused(DomainError) as refusal:
         services.submit_from_doorplate(world.plate, request_input(**values))
-    db.session.rollback()
-    assert field in refused.value.problems
+    assert field in refusal.value.problems
     assert db.session.scalar(sa.select(sa.func.count(CaseCode.id))) == 0
 
 
@@ -78,7 +78,7 @@ def test_a_refused_registration_changes_nothing(world):
     request = services.submit_from_doorplate(world.plate, request_input())
     draft = services.draft_for(request)
     draft.title = ""
-    with pytest.raises(DomainError):
+    with refused():
         services.register_dispute(world.grid_worker, request, draft)
     db.session.expire_all()
     assert request.status is RequestStatus.NEW
@@ -93,9 +93,8 @@ def test_a_dispute_registered_otherwise_gets_its_own_code(make):
 
 def test_closing_needs_what_was_done_and_ends_the_queue_entry(world):
     request = services.submit_from_doorplate(world.plate, request_input())
-    with pytest.raises(DomainError):
+    with refused(DomainError):
         services.close(world.police, request, Closure.ADVICE, " ")
-    db.session.rollback()
     services.close(world.police, request, Closure.ADVICE, "已电话劝导双方")
     assert request.status is RequestStatus.CLOSED and request.handler_id == world.police.id
     with pytest.raises(DomainError):

@@ -12,6 +12,7 @@ from portal.statistics import services
 from portal.statistics.models import MonthlyReport
 from tests.factories import run_jobs
 from tests.statistics.conftest import SHANGHAI, utc
+from tests.transactions import committed
 
 
 def count_reports() -> int:
@@ -32,7 +33,7 @@ def test_called_twice_makes_one_report(world):
 
 
 def test_restarted_scheduler_finds_the_stored_report(app, world):
-    services.generate_monthly_report("2026-03", utc(2026, 4, 1, 2))
+    committed(services.generate_monthly_report("2026-03", utc(2026, 4, 1, 2)))
     db.session.remove()  # a new process: nothing in memory
     with app.app_context():
         assert services.run_due(utc(2026, 4, 2, 2)) is None  # nothing more to do
@@ -45,8 +46,8 @@ def test_concurrent_calls_make_one_report(app, world):
     def worker():
         with app.app_context():
             try:
-                results.append(services.generate_monthly_report(
-                    "2026-03", utc(2026, 4, 1, 2)).id)
+                results.append(committed(services.generate_monthly_report(
+                    "2026-03", utc(2026, 4, 1, 2))).id)
             except Exception as error:  # reported below
                 errors.append(error)
             finally:
