@@ -269,10 +269,13 @@ def template_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
     return environment
 
 
-def cn_date(value: date | datetime | None, time_zone: str = "Asia/Shanghai") -> str:
-    """``2026年3月5日``; a datetime is first converted to ``time_zone``."""
-    if value is None:
+def cn_date(value: date | datetime | str | None, time_zone: str = "Asia/Shanghai") -> str:
+    """``2026年3月5日``; a datetime is first converted to ``time_zone``; a string is an ISO
+    date, as documents keep their dates in their signed content."""
+    if not value:
         return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
     if isinstance(value, datetime):
         value = value.astimezone(ZoneInfo(time_zone))
     return f"{value.year}年{value.month}月{value.day}日"

@@ -39,6 +39,7 @@ from portal.reviews.models import (
     ReviewMeeting,
     ReviewSeries,
 )
+from portal.timeutil import format_day
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 
@@ -142,7 +143,6 @@ def create():
         series = planning.create_series(current_user, data)
     except DomainError as error:
         return _refused(error, "create", index)
-    db.session.commit()
     flash(_("The joint review is set up; its meetings are planned."), "success")
     return redirect(url_for(".series_page", ident=series.id))
 
@@ -186,9 +186,8 @@ def report_to_series(ident):
         item = items.report_item(current_user, series, _item_input())
     except DomainError as error:
         return _refused(error, "item", lambda: series_page(ident))
-    db.session.commit()
     flash(_("The item is on the agenda of the meeting of %(day)s.",
-            day=item.meeting.starts_at.astimezone(_zone(series)).date().isoformat()), "success")
+            day=format_day(item.meeting.starts_at.astimezone(_zone(series)).date())), "success")
     return redirect(url_for(".meeting", ident=item.meeting_id))
 
 
@@ -238,7 +237,6 @@ def report_to_meeting(ident):
         item = items.report_item(current_user, found.series, _item_input(), meeting=found)
     except DomainError as error:
         return _refused(error, "item", lambda: meeting(ident))
-    db.session.commit()
     flash(_("The item is on the agenda."), "success")
     return redirect(url_for(".meeting", ident=item.meeting_id))
 
@@ -249,7 +247,6 @@ def _act(ident: int, form: str, perform, done: str):
         perform(found)
     except DomainError as error:
         return _refused(error, form, lambda: meeting(ident))
-    db.session.commit()
     flash(done, "success")
     return redirect(url_for(".meeting", ident=ident))
 
@@ -340,8 +337,6 @@ def minutes_pdf(ident):
     if pdf is None:
         job = queue.enqueue("reviews.minutes", minutes.seal_key(found), {"meeting": found.id},
                             requested_by=current_user)
-        db.session.commit()
         return wait_for(job)
     audit("review.minutes_downloaded", found)
-    db.session.commit()
     return pdf_download(pdf, f"review-minutes-{found.id}.pdf")

@@ -23,6 +23,7 @@ def _plate_token(app) -> str:
         village = make.village(name="米山村", grid_worker_id=grid_worker.id)
         addresses.save_address(admin, addresses.AddressInput(village.id, "一组", "12"))
         token = addresses.issue_plates(admin, village)[0].token
+        db.session.commit()
         db.session.remove()
     return token
 

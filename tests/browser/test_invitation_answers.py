@@ -29,6 +29,7 @@ def _labour_case(app):
         with app.test_request_context():
             conference = services.escalate(convener, dispute, 3, "需劳动仲裁参与")
         ident = conference.id
+        db.session.commit()
         db.session.remove()
     return ident
 

@@ -26,6 +26,7 @@ from portal.disputes.models import (
 from portal.errors import NotAllowed
 from portal.extensions import db
 from portal.orgs.models import Role
+from tests.transactions import committed
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 GOOD_ROW = {
@@ -289,7 +290,7 @@ def test_imported_disputes_are_counted_in_the_dashboard_summaries(convener):
                                      summary_zone="UTC"))
     db.session.commit()
     version = db.session.scalar(sa.select(StatisticsVersion.n))
-    import_csv(convener, _csv(_row(1), _row(2), _row(3)))
+    committed(import_csv(convener, _csv(_row(1), _row(2), _row(3))))
     assert db.session.scalar(sa.select(StatisticsVersion.summary_zone)) == "UTC"
     assert db.session.scalar(sa.select(StatisticsVersion.n)) > version
     registered = sa.select(sa.func.sum(DisputePeriod.registered)).where(
