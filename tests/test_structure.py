@@ -17,7 +17,7 @@ DOMAINS = ("audit", "jobs", "orgs", "auth", "holidays", "notifications", "disput
 # Modules of the portal package itself that belong to no domain and import none.
 KERNEL = ("bounds", "config", "csvfiles", "collation", "errors", "extensions", "labels",
           "pagination", "permissions", "proxies", "redirects", "signals", "timeutil",
-          "transaction", "uploads", "validators")
+          "transaction", "uploads", "upsert", "validators")
 STILL_UPWARD = {
     ("calendar/events.py", "conferences"),
     ("calendar/services.py", "conferences"),

@@ -16,14 +16,13 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.audit.services import record
 from portal.disputes.models import ReferenceCounter
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.upsert import upsert
 
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 # The widest serial a reference of the longest prefix still fits `Dispute.reference` with.
 MAX_DIGITS = 8
 
@@ -59,11 +58,10 @@ def reserve(year: int, count: int = 1, prefix: str | None = None) -> Block:
     nor duplicates.
     """
     prefix = prefix or current_app.config["PORTAL_REFERENCE_PREFIX"]
-    insert = _INSERTS[db.engine.dialect.name]
     table = ReferenceCounter.__table__
     connection = db.session.connection()
     connection.execute(
-        insert(table).values(prefix=prefix, year=year, last=0,
+        upsert(table).values(prefix=prefix, year=year, last=0,
                              digits=current_app.config["PORTAL_REFERENCE_DIGITS"])
         .on_conflict_do_nothing()
     )
@@ -126,7 +124,7 @@ def open_series(year: int, digits: int, prefix: str | None = None, actor=None) -
               .where(table.c.prefix == prefix, table.c.year == year).with_for_update())
     row = connection.execute(locked).first()
     if row is None and connection.execute(
-            _INSERTS[db.engine.dialect.name](table)
+            upsert(table)
             .values(prefix=prefix, year=year, last=0, digits=digits)
             .on_conflict_do_nothing()).rowcount:
         last, before = 0, None

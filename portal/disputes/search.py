@@ -21,10 +21,10 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from markupsafe import Markup, escape
 from sqlalchemy import event
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from portal.disputes.models import Dispute, DisputeSearch, Party
+from portal.upsert import upsert
 
 MAX_QUERY = 100
 TRIGRAM = 3
@@ -40,7 +40,6 @@ def described_by_models(name: str | None, type_: str, parent_names: dict) -> boo
     return not (name and _SQL_ONLY.match(name))
 _RUNS = re.compile(r"\w+")
 _TABLE = DisputeSearch.__table__
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def fold(text: str) -> str:
@@ -67,7 +66,7 @@ def document(title: str, reference: str, external_ref: str | None, description: 
 def refresh(connection, ids: Iterable[int]) -> None:
     """Write the search rows of these disputes afresh from the register."""
     ids = sorted(set(ids))
-    insert = _INSERTS[connection.dialect.name]
+    dialect = connection.dialect.name
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start:start + _CHUNK]
         names = defaultdict(list)
@@ -81,7 +80,7 @@ def refresh(connection, ids: Iterable[int]) -> None:
                     sa.select(Dispute.id, *(getattr(Dispute, c) for c in SEARCHED))
                     .where(Dispute.id.in_(chunk)))]
         if rows:
-            statement = insert(_TABLE)
+            statement = upsert(_TABLE, dialect)
             connection.execute(statement.on_conflict_do_update(
                 index_elements=[_TABLE.c.dispute_id],
                 set_={c: statement.excluded[c] for c in ("head", "body", "grams")}), rows)
@@ -157,6 +156,8 @@ def matches(q: str, dialect: str) -> sa.Subquery:
                 .where(sa.text("dispute_grams_fts MATCH :gram")
                        .bindparams(gram='"' + q + '"')))
         else:
+            from sqlalchemy.dialects import postgresql  # loaded already: the database's own
+
             condition = sa.func.string_to_array(
                 _TABLE.c.grams, sa.literal_column("' '")).op("@>")(
                 sa.cast(postgresql.array([q]), postgresql.ARRAY(sa.Text)))

@@ -20,7 +20,6 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.audit.models import AuditEvent
 from portal.audit.services import record
@@ -36,6 +35,7 @@ from portal.followup.models import (
 from portal.notifications.services import notify
 from portal.orgs.models import User
 from portal.timeutil import utcnow
+from portal.upsert import upsert
 
 CONFIRMATION_NOTICE_DAYS = 7
 DUE_SOON_DAYS = 3
@@ -45,11 +45,10 @@ ESCALATE_AFTER_DAYS = 3
 def _claim(subject: tuple[str, int], recipient: User, kind: str, now: datetime) -> bool:
     """True if this tick is the one that sends the reminder: its row in the one reminder
     table (shared with the conference reminders) is inserted here, or was already there."""
-    insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
     table = ReminderRow.__table__
     subject_kind, subject_id = subject
     claimed = db.session.execute(
-        insert(table).values(subject_kind=subject_kind, subject_id=subject_id,
+        upsert(table).values(subject_kind=subject_kind, subject_id=subject_id,
                              recipient_id=recipient.id, kind=kind, due_at=now, sent_at=now)
         .on_conflict_do_nothing(
             index_elements=["subject_kind", "subject_id", "recipient_id", "kind"])

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy.dialects import postgresql, sqlite
-
 from portal.extensions import db
 from portal.jobs.models import Heartbeat
 from portal.timeutil import utcnow
+from portal.upsert import upsert
 
 # A process whose loop has not come round for this long is taken to be stopped: well above
 # the default intervals (2 s for the worker, 30 s for the mail sender) and a five-minute
@@ -20,9 +19,8 @@ def beat(process: str, now: datetime | None = None) -> None:
     """Record that ``process`` ran its loop now; committed with the caller's transaction.
 
     Several senders may beat at once, so the row is written with one upsert."""
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     seen_at = now or utcnow()
-    db.session.execute(dialect.insert(Heartbeat.__table__)
+    db.session.execute(upsert(Heartbeat.__table__)
                        .values(process=process, seen_at=seen_at)
                        .on_conflict_do_update(index_elements=["process"],
                                               set_={"seen_at": seen_at}))

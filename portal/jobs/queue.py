@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.extensions import db
 from portal.jobs.models import Job, JobState
 from portal.timeutil import utcnow
+from portal.upsert import upsert
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(hours=1)
@@ -65,9 +65,8 @@ def enqueue(kind: str, key: str, payload: dict | None = None, *, requested_by=No
                   state=JobState.QUEUED.name, attempts=0, progress=0, step="",
                   run_after=run_after or utcnow(), created_at=utcnow(),
                   requested_by_id=getattr(requested_by, "id", None))
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     table = Job.__table__
-    db.session.execute(dialect.insert(table).values(**values)
+    db.session.execute(upsert(table).values(**values)
                        .on_conflict_do_nothing(index_elements=["key"]))
     job = db.session.scalar(sa.select(Job).where(Job.key == key).execution_options(
         populate_existing=True))

@@ -15,13 +15,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import undefer
 
 from portal.extensions import db
 from portal.jobs import queue
 from portal.jobs.models import Job, RenderedPdf
 from portal.timeutil import utcnow
+from portal.upsert import upsert
 
 BUILDERS: dict[str, Callable[..., Callable[[], bytes]]] = {}
 
@@ -51,8 +51,7 @@ def request_pdf(name: str, key: str, filename: str, args: dict | None = None, *,
 
 
 def store(key: str, filename: str, pdf: bytes) -> None:
-    insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
-    db.session.execute(insert(RenderedPdf.__table__).values(
+    db.session.execute(upsert(RenderedPdf.__table__).values(
         key=key, filename=filename, size=len(pdf), pdf=pdf, rendered_at=utcnow())
         .on_conflict_do_nothing(index_elements=["key"]))
 

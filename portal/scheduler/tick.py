@@ -35,13 +35,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.calendar.models import ReminderRow
 from portal.calendar.services import working_calendar
 from portal.conferences.models import Conference
 from portal.extensions import db
 from portal.orgs.models import User
+from portal.upsert import upsert
 from scheduling import reminders as planning
 from scheduling.reminders import ReminderKind, SubjectKind
 
@@ -157,8 +157,7 @@ SOURCES = (Source(SubjectKind.CONFERENCE, plan_conferences, send_conference_remi
 # --- the tick ------------------------------------------------------------------------------
 
 def _insert(values: list[dict]):
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    return dialect.insert(ReminderRow).values(values).on_conflict_do_nothing(
+    return upsert(ReminderRow).values(values).on_conflict_do_nothing(
         index_elements=["subject_kind", "subject_id", "recipient_id", "kind"])
 
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 from functools import cache
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.disputes.models import CLOSED_STATES, Dispute, Status
 from portal.statistics.models import SPANS, DisputePeriod, InvitationFact, InvitationPeriod
+from portal.upsert import upsert
 
 FIRST = sa.bindparam("first", type_=sa.BigInteger)
 LAST = sa.bindparam("last", type_=sa.BigInteger)
@@ -62,7 +62,7 @@ def _start_of_epoch(span: str, seconds, dialect: str) -> sa.ColumnElement[int]:
 def _adding(table: sa.Table, dialect: str, select: sa.Select) -> sa.Insert:
     """INSERT of `select`'s rows into `table` that adds their measures to a row with the
     same key."""
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    insert = upsert(table, dialect)
     keys = [c.name for c in table.primary_key.columns]
     measures = [c.name for c in table.c if not c.primary_key]
     insert = insert.from_select(keys + measures, select)

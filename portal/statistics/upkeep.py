@@ -33,7 +33,6 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import event
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from portal.conferences.models import Answer, AnswerChange, Conference, Invitation
@@ -51,6 +50,7 @@ from portal.statistics.models import (
     InvitationPeriod,
     StatisticsVersion,
 )
+from portal.upsert import upsert
 
 MEASURES = ("registered", "concluded", "resolved", "referred")
 DISPUTE_COLUMNS = (Dispute.id, Dispute.reported_at, Dispute.village_id, Dispute.category,
@@ -153,7 +153,7 @@ def _add(connection, table: sa.Table, changes: dict[tuple, list[int]]) -> None:
 def _upsert(table: sa.Table, dialect: str, add: bool = False) -> sa.Insert:
     """INSERT of `table` rows that adds their measures to (`add`) or replaces the columns
     of a row with the same key."""
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    insert = upsert(table, dialect)
     keys = [c.name for c in table.primary_key.columns]
     others = [c for c in table.c if not c.primary_key]
     return insert.on_conflict_do_update(index_elements=keys, set_={
