@@ -2,15 +2,19 @@ from datetime import UTC, date, datetime, time, timedelta
 from types import SimpleNamespace
 
 import pytest
+import sqlalchemy as sa
 
+from portal.audit.models import AuditEvent
 from portal.calendar import services
 from portal.calendar.models import VoteChoice
 from portal.conferences.models import ConferenceState
 from portal.errors import DomainError, NotAllowed
+from portal.extensions import db
 from portal.orgs.models import OrgKind
 from scheduling.slots import WallClockSlot
 from scheduling.workcal import LAST_YEAR
 from tests.calendar.conftest import ZONE, invitation_of, slot, workday
+from tests.transactions import refused
 
 YES, MAYBE, NO = VoteChoice.YES, VoteChoice.IF_NEED_BE, VoteChoice.NO
 
@@ -184,6 +188,20 @@ def test_confirming_a_slot_a_required_invitee_refused_needs_a_reason(world):
     assert conference.state is ConferenceState.SCHEDULED
     assert conference.starts_at == first.slot.start_utc
     assert services.poll_of(conference).override_reason == "法院书面意见已提交"
+
+
+def test_a_confirmation_the_schedule_refuses_leaves_the_poll_open_and_records_nothing(world):
+    """Confirming closes the poll and records the override before scheduling: when
+    scheduling then refuses (no reason for the missing quorum), none of it is kept."""
+    conference, convener, secretary, people, room = world
+    first = services.propose(secretary, conference, slot(0))
+    services.vote(people[OrgKind.COURT], invitation_of(conference, OrgKind.COURT), {first.id: NO})
+    with refused(DomainError):
+        services.confirm(convener, conference, first, room, "法院书面意见已提交")
+    assert services.poll_of(conference).is_open
+    assert conference.state is ConferenceState.INVITING and conference.starts_at is None
+    assert not db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
+        AuditEvent.action == "poll.required_no_overridden"))
 
 
 def test_reopening_notifies_everyone_and_keeps_the_time(world):
