@@ -18,7 +18,7 @@ from portal.followup.models import TaskState
 from portal.orgs.models import Village
 from portal.reviews import items, meetings, minutes, planning
 from portal.reviews.models import ItemSource, MemberRole, ReviewSeries
-from portal.timeutil import utcnow
+from portal.timeutil import local_zone, utcnow
 
 TITLE = "建宁村、米山村警网融合例会"
 PRESENT = ("convener", "police_head", "police_wu", "grid_zhou")
@@ -29,6 +29,7 @@ def seed(now: datetime | None = None) -> int:
     if db.session.scalar(sa.select(ReviewSeries.id).where(ReviewSeries.title == TITLE)):
         return 0
     now = now or utcnow()
+    today = now.astimezone(local_zone()).date()  # the station's day, as the services count
     people = {name: account(name) for name in (
         "convener", "police_head", "leader", "police_wu", "police_ma", "grid_zhou", "grid_li")}
     villages = {v.name: v for v in db.session.scalars(sa.select(Village).where(
@@ -81,7 +82,7 @@ def seed(now: datetime | None = None) -> int:
     settled = report("grid_li", "建宁村", ItemSource.GRID_VISIT, Category.MARRIAGE_FAMILY,
                      Risk.LOW, "建宁村一户夫妻争吵，经走访已和好", one)
     hold(one, [
-        lambda: items.hand_over(convener, visited, people["grid_zhou"].id, now.date(),
+        lambda: items.hand_over(convener, visited, people["grid_zhou"].id, today,
                                 "组织两户疏通排水沟，当面协商"),
         lambda: items.register_dispute(convener, wages, "米山村养殖场拖欠工资纠纷", "刘永福"),
         lambda: items.close_item(convener, settled, "经走访双方已和好，无需跟进"),
@@ -99,7 +100,7 @@ def seed(now: datetime | None = None) -> int:
     merged = report("grid_li", "建宁村", ItemSource.GRID_VISIT, Category.TRAFFIC_ACCIDENT,
                     Risk.LOW, "交通事故伤者家属到村委会询问赔偿进展", two)
     decisions = [lambda: items.hand_over(convener, late, people["police_ma"].id,
-                                         now.date(), "会同村委会核对界桩，调解双方")]
+                                         today, "会同村委会核对界桩，调解双方")]
     if traffic is not None:
         decisions.append(lambda: items.merge(convener, merged, traffic.reference))
     else:
@@ -112,7 +113,7 @@ def seed(now: datetime | None = None) -> int:
     report("grid_zhou", "米山村", ItemSource.GRID_VISIT, Category.ENVIRONMENTAL_POLLUTION,
            Risk.MEDIUM, "米山村东头小作坊夜间排放异味，周边住户不满", three)
     hold(three, [lambda: items.hand_over(convener, carried, people["grid_li"].id,
-                                         now.date() + timedelta(days=10),
+                                         today + timedelta(days=10),
                                          "约谈工地负责人，规定运土时段并清扫村道")])
     db.session.commit()
     return 1

@@ -4,6 +4,7 @@ from portal.extensions import db
 from portal.orgs.models import Role
 from portal.reviews import figures, items, meetings, minutes
 from portal.reviews.models import ItemSource
+from portal.timeutil import local_zone
 
 
 def test_figures_count_items_per_village_and_source_and_what_became_of_them(world):
@@ -16,12 +17,13 @@ def test_figures_count_items_per_village_and_source_and_what_became_of_them(worl
     meetings.record_attendance(world.convener, first, {world.convener.id})
     items.register_dispute(world.convener, registered, "纠纷", "王大")
     items.close_item(world.convener, closed, "已和解")
-    items.hand_over(world.convener, late, world.grid.id, world.now.date(), "走访")
+    today = world.now.astimezone(local_zone()).date()  # the station's day
+    items.hand_over(world.convener, late, world.grid.id, today, "走访")
     minutes.draw_up(world.convener, first)
     minutes.sign(world.convener, first, "Correct-horse-42", first.content_hash)
     minutes.issue(world.convener, first)
     db.session.commit()
-    found = figures.compute(world.now.date() + timedelta(days=1))
+    found = figures.compute(today + timedelta(days=1))
     by_village = {row.village: row for row in found.villages}
     assert by_village["建宁村"].sources[ItemSource.POLICE_CALL] == 1
     assert by_village["米山村"].sources == {ItemSource.POLICE_CALL: 2, ItemSource.GRID_VISIT: 1}
