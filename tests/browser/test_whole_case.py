@@ -3,13 +3,17 @@ by each role in turn: what a first real walk of the portal does."""
 
 import re
 import subprocess
-from datetime import date, timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in, working_days
 from tests.samples import PNG
+
+# The station's day: between 16:00 and 24:00 UTC it is already tomorrow in Beijing.
+TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
 
 pytestmark = pytest.mark.browser
 
@@ -94,7 +98,7 @@ def test_a_new_wage_case_from_registration_to_its_case_file(page, demo, app, tmp
     expect(page.get_by_test_id("invitees-sector")).to_contain_text("住建")
     send = page.locator("form[data-action=send]")
     send.get_by_label("记录员").select_option(label="王晓梅")
-    deadline = date.today() + timedelta(days=1)
+    deadline = TODAY + timedelta(days=1)
     send.get_by_label("答复截止时间").fill(f"{deadline:%Y-%m-%d}T17:00")
     send.get_by_role("button", name="发出邀请").click()
     expect(page.get_by_text("邀请已发出")).to_be_visible()
@@ -186,7 +190,7 @@ def test_a_new_wage_case_from_registration_to_its_case_file(page, demo, app, tmp
     owner_body.select_option(owner_body.locator("option", has_text="派出所").first.inner_text())
     actions.get_by_label("责任人 1").fill("吴刚")
     actions.get_by_label("任务 1").fill("跟踪工资支付情况")
-    actions.get_by_label("完成期限 1").fill(f"{date.today() + timedelta(days=10):%Y-%m-%d}")
+    actions.get_by_label("完成期限 1").fill(f"{TODAY + timedelta(days=10):%Y-%m-%d}")
     outcome.get_by_role("button", name="保存记录").click()
     expect(page.get_by_text(re.compile("已保存"))).to_be_visible()
     expect(page.get_by_label("条款 2", exact=True)).to_have_value("工人不再到工地阻挠施工")
@@ -254,7 +258,7 @@ def test_a_new_wage_case_from_registration_to_its_case_file(page, demo, app, tmp
     expect(page.locator(".alert-success")).to_be_visible()
     signatures = page.locator("form[data-form=signatures]")
     for field in signatures.locator("input[type=date]").all():
-        field.fill(f"{date.today():%Y-%m-%d}")
+        field.fill(f"{TODAY:%Y-%m-%d}")
     signatures.locator("input[type=file]").set_input_files(
         {"name": "signed.png", "mimeType": "image/png", "buffer": PNG})
     signatures.locator("button").click()
