@@ -132,6 +132,7 @@ class Config:
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     PORTAL_LOGIN_LIMIT = _env("PORTAL_LOGIN_LIMIT", "10 per minute")
+    PORTAL_LOGIN_ADDRESS_LIMIT = _env("PORTAL_LOGIN_ADDRESS_LIMIT", "60 per minute")
 
     MAIL_SERVER = _env("MAIL_SERVER", "127.0.0.1")
     MAIL_PORT = _env_number("MAIL_PORT", 25)

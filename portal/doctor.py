@@ -117,7 +117,7 @@ def _settings() -> Check:
         ZoneInfo(config["PORTAL_TIMEZONE"])
     except (ValueError, KeyError):
         problems.append(f"PORTAL_TIMEZONE: {config['PORTAL_TIMEZONE']!r} is no IANA time zone")
-    for name in ("PORTAL_LOGIN_LIMIT", "PORTAL_API_RATE_LIMIT"):
+    for name in ("PORTAL_LOGIN_LIMIT", "PORTAL_LOGIN_ADDRESS_LIMIT", "PORTAL_API_RATE_LIMIT"):
         try:
             parse_many(config[name])
         except ValueError:

@@ -99,8 +99,10 @@ def init_app(app: PortalApp, pages: bool = True) -> None:
         return response
 
     from portal import transaction
+    from portal.jobs import wakeup
 
     transaction.init_app(app)
+    wakeup.init_app(app)
     proxies = networks(app.config["PORTAL_TRUSTED_PROXIES"])
     if proxies:
         app.wsgi_app = TrustedProxies(app.wsgi_app, proxies)

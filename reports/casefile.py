@@ -154,12 +154,48 @@ def build_casefile(
     """Bind ``sections`` in order behind a table of contents (and ``cover``, if given,
     with its back sheet at the end).
 
-    Writes to ``out`` and returns None if it is given, else returns the bytes.
+    Writes to ``out`` and returns None if it is given, else returns the bytes. With a
+    ``timeout`` the whole file is laid out and bound in a child process killed at the
+    deadline: binding reads and stamps every page in Python, and in the caller's process it
+    would hold the interpreter for seconds while a server's requests wait.
     """
+    if timeout is None:
+        return _bind(_Binding(title, case_number, tuple(sections), cover, out, environment))
+    # A real file is written by the child itself; anything else gets the bytes back.
+    through = out if out is not None and _has_descriptor(out) else None
+    pdf = run_in_worker(_bind, _Binding(title, case_number, tuple(sections), cover, through,
+                                        environment), timeout)
+    if out is not None and through is None:
+        out.write(pdf)
+        return None
+    return pdf
+
+
+def _has_descriptor(out: BinaryIO) -> bool:
+    try:
+        out.fileno()
+    except (AttributeError, OSError):  # io.UnsupportedOperation is an OSError
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class _Binding:
+    title: str
+    case_number: str
+    sections: tuple[Section, ...]
+    cover: Cover | None
+    out: BinaryIO | None
+    environment: Environment | None
+
+
+def _bind(job: _Binding) -> bytes | None:
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import NameObject
 
-    sections = [_readable(s, environment) for s in sections]
+    title, case_number, cover, out, environment = (
+        job.title, job.case_number, job.cover, job.out, job.environment)
+    sections = [_readable(s, environment) for s in job.sections]
     if cover is not None:
         unreadable = [s.title for s in sections if s.title.endswith("（无法装订）")]
         cover = replace(cover, notes=(*cover.notes, *(f"{t}：原件无法读取，已附说明页"
@@ -167,11 +203,7 @@ def build_casefile(
     readers = {i: _reader(s) for i, s in enumerate(sections) if s.pdf is not None}
     own = _Own(title, case_number, sections, {i: len(r.pages) for i, r in readers.items()},
                environment, cover)
-    if timeout is None:
-        rendered, counts, toc_pages, cover_pages, back_pages = _render_own(own)
-    else:
-        rendered, counts, toc_pages, cover_pages, back_pages = run_in_worker(
-            _render_own, own, timeout)
+    rendered, counts, toc_pages, cover_pages, back_pages = _render_own(own)
     own_pages = PdfReader(BytesIO(rendered)).pages
     stamps = own_pages[len(own_pages) - sum(counts):]
     back = own_pages[len(own_pages) - sum(counts) - back_pages:len(own_pages) - sum(counts)]
@@ -206,7 +238,10 @@ def build_casefile(
 
     target = out if out is not None else BytesIO()
     writer.write(target)
-    return None if out is not None else target.getvalue()
+    if out is not None:
+        out.flush()  # the child's buffer would be lost when it exits
+        return None
+    return target.getvalue()
 
 
 def _reader(section: Section) -> PdfReader:

@@ -9,6 +9,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.auth import services
@@ -24,12 +25,24 @@ def _login_limit() -> str:
     return current_app.config["PORTAL_LOGIN_LIMIT"]
 
 
+def _address_limit() -> str:
+    return current_app.config["PORTAL_LOGIN_ADDRESS_LIMIT"]
+
+
+def _account_at_address() -> str:
+    # A station's staff share one public address; guesses are counted per name there, and
+    # the looser per-address limit stops one machine from trying many names.
+    name = (request.form.get("username") or "").strip().lower()
+    return f"{get_remote_address()}/{name}"
+
+
 def _safe_next(target: str | None) -> str:
     return local_path(target) or url_for("main.dashboard")
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=_account_at_address)
+@limiter.limit(_address_limit, methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))

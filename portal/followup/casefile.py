@@ -36,6 +36,8 @@ from reports.minutes import render_minutes_html
 from reports.pdf import template_environment
 
 ACTIVE = (CasefileState.QUEUED, CasefileState.RUNNING)
+# A file of many scanned attachments binds for minutes; the job's lease is longer still.
+BINDING_SECONDS = 900
 
 
 def request_casefile(actor: User, dispute: Dispute) -> Casefile:
@@ -99,7 +101,8 @@ def build(casefile_id: int) -> Casefile | None:
             # Nothing is held while the file is laid out and bound.
             target = Path(folder) / "casefile.pdf"
             with target.open("wb") as out:
-                build_casefile(title, reference, sections, cover=front, out=out)
+                build_casefile(title, reference, sections, cover=front, out=out,
+                               timeout=BINDING_SECONDS)
             pdf = target.read_bytes()
         from pypdf import PdfReader
 

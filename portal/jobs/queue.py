@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from portal.extensions import db
+from portal.jobs import wakeup
 from portal.jobs.models import Job, JobState
 from portal.timeutil import utcnow
 from portal.upsert import upsert
@@ -72,6 +73,8 @@ def enqueue(kind: str, key: str, payload: dict | None = None, *, requested_by=No
         populate_existing=True))
     if job.state is JobState.FAILED:
         retry(job)
+    if job.state is JobState.QUEUED:
+        wakeup.announce()
     return job
 
 

@@ -8,14 +8,24 @@ import threading
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.jobs import queue
+from portal.jobs import queue, wakeup
 
 log = logging.getLogger(__name__)
 
 
 def run_forever(app, interval: float = 2.0, echo=print, stop: threading.Event | None = None):
-    """Claim and run jobs until ``stop`` is set; sleep ``interval`` when nothing is due."""
+    """Claim and run jobs until ``stop`` is set; when nothing is due, sleep ``interval`` or
+    until a job is written."""
     stop = stop or threading.Event()
+    with app.app_context():
+        waiter = wakeup.Waiter(db.engine, stop)
+    try:
+        _loop(app, interval, echo, stop, waiter)
+    finally:
+        waiter.close()
+
+
+def _loop(app, interval: float, echo, stop: threading.Event, waiter: wakeup.Waiter) -> None:
     while not stop.is_set():
         with app.app_context():
             try:
@@ -29,7 +39,7 @@ def run_forever(app, interval: float = 2.0, echo=print, stop: threading.Event | 
         if ran:
             echo(f"{ran} job(s) run")
         else:
-            stop.wait(interval)
+            waiter.wait(interval)
 
 
 _started = False

@@ -140,6 +140,21 @@ def test_login_is_rate_limited(client, make):
     assert statuses[10] == 429
 
 
+def test_a_stations_staff_behind_one_address_all_sign_in_at_nine(app, make):
+    staff = [make.user() for _ in range(15)]
+    for user in staff:
+        with app.test_client() as colleague:
+            response = _post_login(colleague, user.username, make.PASSWORD)
+            assert response.status_code == 302, user.username
+
+
+def test_one_address_trying_many_names_is_stopped(client, monkeypatch, app):
+    monkeypatch.setitem(app.config, "PORTAL_LOGIN_ADDRESS_LIMIT", "20 per minute")
+    statuses = [_post_login(client, f"name{n}", "x-123456789").status_code for n in range(21)]
+    assert statuses[:20] == [200] * 20
+    assert statuses[20] == 429
+
+
 def test_the_slow_password_check_holds_no_transaction(client, make, monkeypatch):
     # On SQLite a transaction holds the write lock: a hash inside one makes everyone wait.
     user = make.user()

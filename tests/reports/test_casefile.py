@@ -86,6 +86,14 @@ def test_sections_can_be_read_from_disk_and_written_to_a_stream(tmp_path, pdf_te
     assert "磁盘上的扫描件 第3页" in reader.pages[3].extract_text()
 
 
+def test_a_file_bound_in_the_child_process_is_written_whole(tmp_path):
+    target = tmp_path / "casefile.pdf"
+    with target.open("wb") as out:
+        build_casefile("卷宗", "南城调〔2026〕0010号",
+                       [Section("证据一", attachment("证据一", 2))], out=out, timeout=60)
+    assert len(PdfReader(target).pages) == 3
+
+
 def test_portal_pages_given_as_html_take_their_place_among_the_pdfs(pdf_text):
     two_pages = '<p style="break-after: page">登记表 第1页</p><p>登记表 第2页</p>'
     sections = [
