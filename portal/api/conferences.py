@@ -25,13 +25,11 @@ from portal.api.schemas import (
     VerificationOut,
 )
 from portal.audit.services import record
-from portal.conferences import services
+from portal.conferences import policy, services
 from portal.conferences.models import Answer, Conference, ConferenceState, Invitation
-from portal.conferences.policy import invited_conference_ids
 from portal.extensions import db
 from portal.minutes import services as minutes
 from portal.minutes.models import MinutesVersion, VersionStatus
-from portal.orgs.models import Role
 from portal.permissions import can
 
 ID = f"<int(max={MAX_ID}):ident>"
@@ -49,21 +47,13 @@ def load(ident: int) -> Conference:
     return conference
 
 
-def _visible(user):
-    if user.has_role(Role.ADMIN):
-        return sa.true()
-    return sa.or_(Conference.convener_id == user.id, Conference.created_by_id == user.id,
-                  Conference.secretary_id == user.id,
-                  Conference.id.in_(invited_conference_ids(user)))
-
-
 @bp.route("/conferences", methods=["GET"])
 @requires("conferences:read")
 @bp.arguments(ConferenceQuery, location="query")
 @bp.response(200, ConferencePage)
 def list_conferences(args):
     """Conferences the token's account may open, newest first."""
-    statement = sa.select(Conference).where(_visible(current_user))
+    statement = sa.select(Conference).where(policy.visible_to(current_user))
     if "state" in args:
         statement = statement.where(Conference.state == ConferenceState(args["state"]))
     if "dispute_id" in args:
