@@ -51,6 +51,7 @@ REFUSALS = {
     "dispute.import": _l("You are not allowed to import disputes."),
     "conference": _l("You are not allowed to do this in this conference."),
     "document": _l("You are not allowed to do this in this conference."),
+    "review": _l("You are not allowed to do this in this joint review."),
     "resident_request": _l("You are not allowed to do this with this request."),
     "residents.manage": _l("You are not allowed to manage addresses and doorplates."),
 }
