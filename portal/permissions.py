@@ -3,7 +3,7 @@
 Each action is a rule registered with `@rule("action")`; a rule receives the user and
 the object (None for page-level actions) and answers True or False. Views never check roles
 themselves: they call `require()` for page-level actions and `load_or_404()` for objects,
-so a refusal looks the same everywhere.
+and services call `ensure()`, so a refusal looks the same everywhere.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from portal.errors import NotAllowed
 from portal.extensions import db
 
 Rule = Callable[..., bool]
@@ -40,6 +42,27 @@ def can(user, action: str, obj=None) -> bool:
     except KeyError:
         raise UnknownAction(action) from None
     return bool(check(user, obj))
+
+
+# How a service's refusal reads, by action and else by the action's subject ("dispute" of
+# "dispute.edit"); the API shows it, the pages show their 403 page.
+REFUSALS = {
+    "dispute": _l("You are not allowed to do this with this dispute."),
+    "dispute.import": _l("You are not allowed to import disputes."),
+    "conference": _l("You are not allowed to do this in this conference."),
+    "document": _l("You are not allowed to do this in this conference."),
+    "review": _l("You are not allowed to do this in this joint review."),
+    "resident_request": _l("You are not allowed to do this with this request."),
+    "residents.manage": _l("You are not allowed to manage addresses and doorplates."),
+}
+REFUSED = _l("You are not allowed to do this.")
+
+
+def ensure(actor, action: str, obj=None) -> None:
+    """Raise NotAllowed unless `actor` may perform `action` on `obj`: the services' guard."""
+    if not can(actor, action, obj):
+        subject = action.partition(".")[0]
+        raise NotAllowed(str(REFUSALS.get(action, REFUSALS.get(subject, REFUSED))))
 
 
 def require(action: str):

@@ -13,6 +13,7 @@ from sqlalchemy.orm import undefer
 from portal.api import cursors, serialize
 from portal.api.blueprint import bp, requires
 from portal.api.errors import ApiError
+from portal.api.loading import load, not_found
 from portal.api.schemas import (
     MAX_ID,
     AnswerIn,
@@ -25,36 +26,17 @@ from portal.api.schemas import (
     VerificationOut,
 )
 from portal.audit.services import record
-from portal.conferences import services
+from portal.conferences import policy, services
 from portal.conferences.models import Answer, Conference, ConferenceState, Invitation
-from portal.conferences.policy import invited_conference_ids
 from portal.extensions import db
 from portal.minutes import services as minutes
 from portal.minutes.models import MinutesVersion, VersionStatus
-from portal.orgs.models import Role
-from portal.permissions import can
 
 ID = f"<int(max={MAX_ID}):ident>"
 
 
-def _not_found() -> ApiError:
-    return ApiError(404, "not_found", _l("Not found, or not available to this token."))
-
-
-def load(ident: int) -> Conference:
-    """Like the room page: unknown, or not for this account, is the same 404."""
-    conference = db.session.get(Conference, ident)
-    if conference is None or not can(current_user, "conference.view", conference):
-        raise _not_found()
-    return conference
-
-
-def _visible(user):
-    if user.has_role(Role.ADMIN):
-        return sa.true()
-    return sa.or_(Conference.convener_id == user.id, Conference.created_by_id == user.id,
-                  Conference.secretary_id == user.id,
-                  Conference.id.in_(invited_conference_ids(user)))
+def _conference(ident: int) -> Conference:
+    return load(Conference, ident, "conference.view")
 
 
 @bp.route("/conferences", methods=["GET"])
@@ -63,7 +45,7 @@ def _visible(user):
 @bp.response(200, ConferencePage)
 def list_conferences(args):
     """Conferences the token's account may open, newest first."""
-    statement = sa.select(Conference).where(_visible(current_user))
+    statement = sa.select(Conference).where(policy.visible_to(current_user))
     if "state" in args:
         statement = statement.where(Conference.state == ConferenceState(args["state"]))
     if "dispute_id" in args:
@@ -78,7 +60,7 @@ def list_conferences(args):
 @bp.response(200, ConferenceOut)
 def get_conference(ident):
     """One conference: state, schedule, room and quorum."""
-    return serialize.conference(load(ident))
+    return serialize.conference(_conference(ident))
 
 
 @bp.route(f"/conferences/{ID}/invitations", methods=["GET"])
@@ -86,7 +68,7 @@ def get_conference(ident):
 @bp.response(200, InvitationList)
 def list_invitations(ident):
     """The roster with each answer, who gave it, when, and its history."""
-    conference = load(ident)
+    conference = _conference(ident)
     return {"items": [serialize.invitation(i, current_user) for i in conference.invitations]}
 
 
@@ -98,7 +80,7 @@ def conference_ics(ident):
     and room are confirmed)."""
     from portal.calendar import events
 
-    conference = load(ident)
+    conference = _conference(ident)
     if conference.starts_at is None or conference.room is None:
         raise ApiError(404, "not_scheduled", _l("This conference has no confirmed time yet."))
     return Response(events.download(conference), mimetype="text/calendar", headers={
@@ -111,9 +93,7 @@ def conference_ics(ident):
 @bp.response(200, InvitationOut)
 def answer_invitation(data, ident):
     """Accept, answer tentatively or decline (with a reason), as the token's account."""
-    invitation = db.session.get(Invitation, ident)
-    if invitation is None or not can(current_user, "conference.view", invitation.conference):
-        raise _not_found()
+    invitation = load(Invitation, ident, "conference.view", through="conference")
     services.answer(current_user, invitation, Answer(data["answer"]), data["note"])
     db.session.expire_all()
     return serialize.invitation(db.session.get(Invitation, ident), current_user)
@@ -129,7 +109,7 @@ def _signatures(version: MinutesVersion) -> list[dict]:
 @bp.response(200, MinutesOut)
 def get_minutes(ident):
     """The minutes' versions, their state, content hash and signatures."""
-    conference = load(ident)
+    conference = _conference(ident)
     sealed = set(db.session.scalars(sa.select(MinutesVersion.id).where(
         MinutesVersion.conference_id == conference.id, MinutesVersion.pdf.is_not(None))))
     return {"conference_id": conference.id, "conference_state": conference.state.value,
@@ -145,13 +125,13 @@ def get_minutes(ident):
 @bp.response(200, {"format": "binary", "type": "string"}, content_type="application/pdf")
 def minutes_pdf(ident, number):
     """The sealed PDF of an issued version (drafts are not served over the API)."""
-    conference = load(ident)
+    conference = _conference(ident)
     version = db.session.scalar(
         sa.select(MinutesVersion).options(undefer(MinutesVersion.pdf))
         .filter_by(conference_id=conference.id, number=number)
         .where(MinutesVersion.status.in_((VersionStatus.ISSUED, VersionStatus.SUPERSEDED))))
     if version is None:
-        raise _not_found()
+        raise not_found()
     if version.pdf is None:
         raise ApiError(503, "being_prepared", _l("The sealed PDF is being prepared; try again "
                                                  "in a minute."), headers={"Retry-After": "30"})

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal.api import cursors, idempotency, serialize
 from portal.api.blueprint import bp, requires
 from portal.api.errors import ApiError
+from portal.api.loading import load
 from portal.api.schemas import (
     MAX_ID,
     AssignIn,
@@ -42,18 +43,13 @@ from portal.permissions import can
 ID = f"<int(max={MAX_ID}):ident>"
 
 
-def _not_found() -> ApiError:
-    return ApiError(404, "not_found", _l("Not found, or not available to this token."))
+# What serializing a dispute reads, loaded with it.
+LOADED = (selectinload(Dispute.parties), joinedload(Dispute.village),
+          joinedload(Dispute.handler), joinedload(Dispute.reporter))
 
 
-def load(ident: int) -> Dispute:
-    dispute = db.session.scalar(
-        sa.select(Dispute).options(selectinload(Dispute.parties), joinedload(Dispute.village),
-                                   joinedload(Dispute.handler), joinedload(Dispute.reporter))
-        .where(Dispute.id == ident))
-    if dispute is None or not can(current_user, "dispute.view", dispute):
-        raise _not_found()
-    return dispute
+def _dispute(ident: int) -> Dispute:
+    return load(Dispute, ident, "dispute.view", *LOADED)
 
 
 def _input(data: dict) -> services.DisputeInput:
@@ -101,10 +97,7 @@ def create_dispute(data):
 @bp.response(200, DisputePage)
 def list_disputes(args):
     """Disputes the token's account may see, newest first, with cursor pagination."""
-    statement = (sa.select(Dispute)
-                 .options(selectinload(Dispute.parties), joinedload(Dispute.village),
-                          joinedload(Dispute.handler), joinedload(Dispute.reporter))
-                 .where(policy.visible_to(current_user)))
+    statement = sa.select(Dispute).options(*LOADED).where(policy.visible_to(current_user))
     filters = {"status": (Dispute.status, DisputeStatus), "category": (Dispute.category, Category),
                "risk": (Dispute.risk, Risk)}
     for name, (column, enum_cls) in filters.items():
@@ -133,7 +126,7 @@ def list_disputes(args):
 def get_dispute(args, ident):
     """One dispute. ID numbers and phones are masked unless include_personal_data=true,
     which needs the same right as the page's "show" button and is audited like it."""
-    dispute = load(ident)
+    dispute = _dispute(ident)
     if args["include_personal_data"]:
         if not can(current_user, "dispute.personal_data", dispute):
             raise ApiError(403, "forbidden", _l("This token may not see personal data."))
@@ -142,10 +135,10 @@ def get_dispute(args, ident):
 
 
 def _transition(ident: int, action):
-    dispute = load(ident)
+    dispute = _dispute(ident)
     action(dispute)
     db.session.expire_all()
-    return serialize.dispute(load(ident))
+    return serialize.dispute(_dispute(ident))
 
 
 @bp.route(f"/disputes/{ID}/assign", methods=["POST"])

@@ -19,7 +19,7 @@ from sqlalchemy.orm import aliased
 
 from portal.calendar.models import FeedSecret
 from portal.conferences.models import Answer, Conference, ConferenceState
-from portal.conferences.policy import invited_conference_ids
+from portal.conferences.policy import taking_part
 from portal.disputes.models import Dispute
 from portal.extensions import db
 from portal.orgs.models import Room, User
@@ -181,9 +181,6 @@ def feed_events(user: User) -> list[ical.ConferenceEvent]:
     """The user's conferences with a confirmed time, read as plain rows (no ORM objects):
     feeds are polled all day, so this stays one query."""
     convener = aliased(User)
-    mine = sa.or_(Conference.convener_id == user.id, Conference.secretary_id == user.id,
-                  Conference.created_by_id == user.id,
-                  Conference.id.in_(invited_conference_ids(user)))
     rows = db.session.execute(
         sa.select(Conference.ical_uid, Conference.sequence, Conference.updated_at,
                   Conference.state, Conference.starts_at, Conference.ends_at,
@@ -192,8 +189,8 @@ def feed_events(user: User) -> list[ical.ConferenceEvent]:
         .join(Dispute, Dispute.id == Conference.dispute_id)
         .join(Room, Room.id == Conference.room_id)
         .outerjoin(convener, convener.id == Conference.convener_id)
-        .where(mine, Conference.state.in_(CALENDAR_STATES), Conference.starts_at.is_not(None),
-               Conference.ends_at.is_not(None))
+        .where(taking_part(user), Conference.state.in_(CALENDAR_STATES),
+               Conference.starts_at.is_not(None), Conference.ends_at.is_not(None))
         .order_by(Conference.starts_at, Conference.id)).all()
     organizers: dict[tuple, ical.Mailbox] = {}
     events = []

@@ -23,7 +23,7 @@ from portal.conferences.policy import may_answer
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal.orgs.models import Room, User
-from portal.permissions import can
+from portal.permissions import ensure
 from portal.timeutil import utcnow
 from scheduling.errors import CalendarRangeError, SlotError, SlotErrorCode
 from scheduling.finder import Candidate, Participant, spread_slots
@@ -128,11 +128,6 @@ def warning_text(proposed: ProposedSlot) -> str:
     return "；".join(str(REASONS[w]) for w in proposed.warnings.split(",") if w in REASONS)
 
 
-def _check(actor: User, action: str, conference: Conference) -> None:
-    if not can(actor, action, conference):
-        raise NotAllowed(_("You are not allowed to do this in this conference."))
-
-
 def poll_of(conference: Conference) -> Poll:
     poll = db.session.get(Poll, conference.id)
     if poll is None:
@@ -161,7 +156,7 @@ def propose(actor: User, conference: Conference, slot: WallClockSlot,
             accept_warnings: bool = False, now: datetime | None = None) -> ProposedSlot:
     """Offer a slot (secretary or convener). Errors refuse it; warnings (past, holiday, rest
     day, outside hours) need ``accept_warnings``."""
-    _check(actor, "conference.run", conference)
+    ensure(actor, "conference.run", conference)
     _open_poll(conference)
     calendar = working_calendar()
     existing = slots_of(conference)
@@ -336,7 +331,7 @@ def confirm(actor: User, conference: Conference, slot: ProposedSlot, room: Room,
     to needs a written reason. Time and room then go out as calendar invitations."""
     from portal.conferences import services as conferences
 
-    _check(actor, "conference.manage", conference)
+    ensure(actor, "conference.manage", conference)
     poll = _open_poll(conference)
     if slot.conference_id != conference.id:
         raise DomainError(_("This slot was not proposed for this conference."))
@@ -362,7 +357,7 @@ def reopen(actor: User, conference: Conference) -> None:
     time stands until the convener confirms another."""
     from portal.conferences.services import _context
 
-    _check(actor, "conference.manage", conference)
+    ensure(actor, "conference.manage", conference)
     poll = poll_of(conference)
     if conference.state is not S.SCHEDULED or poll.is_open:
         raise DomainError(_("Only a confirmed time can be reopened for rescheduling."))

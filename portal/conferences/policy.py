@@ -28,6 +28,22 @@ def invited_conference_ids(user: User):
             .where(addressed_to(user), Conference.state != ConferenceState.DRAFT))
 
 
+def taking_part(user: User):
+    """A WHERE clause limiting conferences to those the user convenes, created, takes the
+    minutes of, or is invited to (once sent out): a personal calendar's scope."""
+    return sa.or_(Conference.convener_id == user.id, Conference.created_by_id == user.id,
+                  Conference.secretary_id == user.id,
+                  Conference.id.in_(invited_conference_ids(user)))
+
+
+def visible_to(user: User):
+    """A WHERE clause limiting conferences to those whose rooms the user may open
+    (`conference.view`): the lists' scope. Administrators open every room."""
+    if user.has_role(Role.ADMIN):
+        return sa.true()
+    return taking_part(user)
+
+
 def is_invited(user: User, conference: Conference) -> bool:
     query = invited_conference_ids(user).where(Invitation.conference_id == conference.id)
     return db.session.scalar(query.limit(1)) is not None
@@ -70,7 +86,7 @@ def _manage(user, conference) -> bool:
 
 
 @rule("conference.run")
-def _run(user, conference) -> bool:
+def may_run(user, conference) -> bool:
     """Secretary's actions: start and end the session, see who has submitted."""
     return _runs(user, conference) or user.id == conference.secretary_id
 

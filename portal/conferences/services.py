@@ -36,7 +36,7 @@ from portal.disputes.models import CategorySector, Dispute, Party, Status, Subca
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal.orgs.models import HEAD_KINDS, Organisation, OrgKind, Room, User, UserRole
-from portal.permissions import can
+from portal.permissions import ensure
 from portal.timeutil import utcnow
 from portal.uploads import UploadRefused, check_upload
 
@@ -51,11 +51,6 @@ TRANSITIONS: dict[str, tuple[frozenset[ConferenceState], ConferenceState]] = {
     "end": (frozenset({S.IN_SESSION}), S.MINUTES_DRAFTING),
     "cancel": (OPEN_STATES, S.CANCELLED),
 }
-
-
-def _check(actor: User, action: str, conference: Conference) -> None:
-    if not can(actor, action, conference):
-        raise NotAllowed(_("You are not allowed to do this in this conference."))
 
 
 def _check_state(conference: Conference, action: str) -> None:
@@ -145,7 +140,7 @@ def _group_for(org: Organisation | None, user: User | None) -> InviteeGroup:
 
 def add_invitee(actor: User, conference: Conference, organisation: Organisation | None = None,
                 user: User | None = None, required: bool = False) -> Invitation:
-    _check(actor, "conference.manage", conference)
+    ensure(actor, "conference.manage", conference)
     if conference.state not in (S.DRAFT, S.INVITING):
         raise DomainError(_("Invitees can only be added before the conference is scheduled."))
     if (organisation is None) == (user is None):
@@ -171,7 +166,7 @@ def add_invitee(actor: User, conference: Conference, organisation: Organisation 
 
 def remove_invitee(actor: User, invitation: Invitation) -> None:
     conference = invitation.conference
-    _check(actor, "conference.manage", conference)
+    ensure(actor, "conference.manage", conference)
     if conference.state is not S.DRAFT:
         raise DomainError(_("Once invitations are sent, an invitee can decline but cannot "
                             "be removed."))
@@ -182,7 +177,7 @@ def remove_invitee(actor: User, invitation: Invitation) -> None:
 
 def set_required(actor: User, invitation: Invitation, required: bool) -> None:
     conference = invitation.conference
-    _check(actor, "conference.manage", conference)
+    ensure(actor, "conference.manage", conference)
     if conference.state not in (S.DRAFT, S.INVITING):
         raise DomainError(_("This cannot be done while the conference is “%(state)s”.",
                             state=conference.state.label))
@@ -250,7 +245,7 @@ def _announce(conference: Conference, invitations: list[Invitation]) -> None:
 
 def send_invitations(actor: User, conference: Conference, secretary: User,
                      deadline: datetime, message: str = "") -> None:
-    _check(actor, "conference.manage", conference)
+    ensure(actor, "conference.manage", conference)
     _check_state(conference, "send")
     if not conference.invitations:
         raise DomainError(_("Invite at least one body or person."))
@@ -362,7 +357,7 @@ def _room_taken(conference: Conference, room: Room, starts: datetime, ends: date
 def schedule(actor: User, conference: Conference, starts: datetime, ends: datetime,
              room: Room, override_reason: str = "") -> None:
     """Confirm time and room; without quorum only with the convener's written reason."""
-    _check(actor, "conference.manage", conference)
+    ensure(actor, "conference.manage", conference)
     _check_state(conference, "schedule")
     if ends <= starts:
         raise DomainError(_("The end must be after the start."), "ends_at")
@@ -421,7 +416,7 @@ def start(actor: User, conference: Conference, confirm_move: bool = False,
     """Open the session (``now``, by default the present moment); away from its confirmed
     time only when the actor confirms that the meeting moves to then, which every calendar
     then shows (a new SEQUENCE)."""
-    _check(actor, "conference.run", conference)
+    ensure(actor, "conference.run", conference)
     _check_state(conference, "start")
     now = now or utcnow()
     moved = start_shift(conference, now)
@@ -456,7 +451,7 @@ def start(actor: User, conference: Conference, confirm_move: bool = False,
 
 
 def end_session(actor: User, conference: Conference) -> None:
-    _check(actor, "conference.run", conference)
+    ensure(actor, "conference.run", conference)
     _check_state(conference, "end")
     conference.ended_at = utcnow()
     booking.free_room_from(conference, conference.ended_at)
@@ -465,7 +460,7 @@ def end_session(actor: User, conference: Conference) -> None:
 
 
 def cancel(actor: User, conference: Conference, reason: str) -> None:
-    _check(actor, "conference.manage", conference)
+    ensure(actor, "conference.manage", conference)
     _check_state(conference, "cancel")
     if not reason.strip():
         raise DomainError(_("Give the reason for cancelling."), "reason")
@@ -513,7 +508,7 @@ def submit_brief(actor: User, conference: Conference, known: str, done: str,
 
 
 def upload_document(actor: User, conference: Conference, filename: str, data: bytes) -> Document:
-    _check(actor, "conference.contribute", conference)
+    ensure(actor, "conference.contribute", conference)
     if conference.state in (S.SIGNED, S.CANCELLED):
         raise DomainError(_("This cannot be done while the conference is “%(state)s”.",
                             state=conference.state.label))
@@ -540,7 +535,7 @@ def upload_document(actor: User, conference: Conference, filename: str, data: by
 
 def withdraw_document(actor: User, document: Document, reason: str = "") -> None:
     """Take a document out of the room and the case file; the row and the audit stay."""
-    _check(actor, "document.withdraw", document)
+    ensure(actor, "document.withdraw", document)
     if document.withdrawn_at is not None:
         raise DomainError(_("This document was already withdrawn."))
     document.withdrawn_at = utcnow()
@@ -553,7 +548,7 @@ def withdraw_document(actor: User, document: Document, reason: str = "") -> None
 
 
 def record_download(actor: User, document: Document, conference: Conference) -> None:
-    _check(actor, "conference.view", conference)
+    ensure(actor, "conference.view", conference)
     record("document.downloaded", conference, actor=actor, summary=document.filename,
            changes={"document": document.id})
     db.session.flush()

@@ -40,7 +40,7 @@ from portal.conferences.models import (
     Invitation,
     InviteeGroup,
 )
-from portal.conferences.policy import may_answer, viewable
+from portal.conferences.policy import may_answer, viewable, visible_to
 from portal.conferences.quorum import quorum_status
 from portal.disputes import services as dispute_services
 from portal.disputes.identity import mask_id, mask_phone
@@ -410,16 +410,9 @@ def delegate(ident):
 @login_required
 def index():
     """The conferences the user may open: invited to, convening or taking the minutes of."""
-    from portal.conferences.policy import invited_conference_ids
-
-    statement = sa.select(Conference).options(joinedload(Conference.dispute),
-                                              joinedload(Conference.room))
-    if not current_user.has_role(Role.ADMIN):
-        statement = statement.where(sa.or_(
-            Conference.convener_id == current_user.id,
-            Conference.created_by_id == current_user.id,
-            Conference.secretary_id == current_user.id,
-            Conference.id.in_(invited_conference_ids(current_user))))
+    statement = (sa.select(Conference)
+                 .options(joinedload(Conference.dispute), joinedload(Conference.room))
+                 .where(visible_to(current_user)))
     state = request.args.get("state")
     if state in services.S.__members__:
         statement = statement.where(Conference.state == services.S[state])

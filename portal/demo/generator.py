@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from portal.audit.services import record
 from portal.demo import VILLAGES
 from portal.disputes import references, search
-from portal.disputes.identity import _CHECK, _WEIGHTS
+from portal.disputes.identity import check_digit
 from portal.disputes.models import (
     Category,
     Dispute,
@@ -136,7 +136,7 @@ class GenerateSummary:
 def id_number(rng: random.Random, born: date) -> str:
     """A resident ID number of Gaoping with a correct check digit (GB 11643)."""
     body = f"{GAOPING}{born:%Y%m%d}{rng.randrange(1000):03d}"
-    return body + _CHECK[sum(int(d) * w for d, w in zip(body, _WEIGHTS, strict=True)) % 11]
+    return body + check_digit(body)
 
 
 def phone_number(rng: random.Random) -> str:

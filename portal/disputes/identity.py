@@ -14,6 +14,12 @@ def normalise_id(value: str) -> str:
     return value.strip().upper()
 
 
+def check_digit(body: str) -> str:
+    """The 18th character that completes the first 17 digits of an ID number (GB 11643)."""
+    total = sum(int(digit) * weight for digit, weight in zip(body, _WEIGHTS, strict=True))
+    return _CHECK[total % 11]
+
+
 def id_number_problem(value: str, today: date | None = None) -> str | None:
     """Why an 18-digit resident ID number (GB 11643) is invalid, or None when it is valid."""
     value = normalise_id(value)
@@ -25,8 +31,7 @@ def id_number_problem(value: str, today: date | None = None) -> str | None:
         return "birth_date"
     if born > (today or date.today()) or born.year < 1900:
         return "birth_date"
-    total = sum(int(digit) * weight for digit, weight in zip(value[:17], _WEIGHTS, strict=True))
-    if _CHECK[total % 11] != value[17]:
+    if check_digit(value[:17]) != value[17]:
         return "check_digit"
     return None
 

@@ -34,10 +34,9 @@ from portal.disputes.models import (
     Status,
 )
 from portal.disputes.services import DEFAULT_DAYS, local_today
-from portal.errors import NotAllowed
 from portal.extensions import db
 from portal.orgs.models import User, Village
-from portal.permissions import can
+from portal.permissions import ensure
 from portal.statistics import cache, upkeep
 from portal.timeutil import local_zone, utcnow
 from portal.validators import is_phone
@@ -92,8 +91,7 @@ class ImportResult:
 
 def import_csv(actor: User, data: bytes) -> ImportResult:
     """Register every dispute in a city-platform CSV export, or none of them."""
-    if not can(actor, "dispute.import"):
-        raise NotAllowed(_("You are not allowed to import disputes."))
+    ensure(actor, "dispute.import")
     text = decode(data)
     # The file is read again rather than kept as rows, so that memory does not grow with
     # it: the first pass proves it well-formed and collects the platform numbers to look

@@ -51,7 +51,8 @@ def _create(user, obj=None) -> bool:
 
 
 @rule("dispute.view")
-def _view(user, dispute) -> bool:
+def may_view(user, dispute) -> bool:
+    """Staff, the reporter and the handler, the village's dual grid, and the participants."""
     if user.has_role(*STAFF) or user.id in (dispute.reporter_id, dispute.handler_id):
         return True
     village = dispute.village
@@ -78,7 +79,7 @@ def _takes_part(user: User, dispute: Dispute) -> bool:
 
 
 @rule("dispute.personal_data")
-def _personal_data(user, dispute) -> bool:
+def may_see_personal_data(user, dispute) -> bool:
     """Who may see the parties' full ID numbers and phones (after the audited reveal):
     administrators, the dispute's handler, and whoever takes part in its conferences."""
     return (user.has_role(Role.ADMIN) or user.id == dispute.handler_id
@@ -101,11 +102,12 @@ def _assign(user, dispute=None) -> bool:
 @rule("dispute.take_over")
 def _take_over(user, dispute) -> bool:
     return (user.has_role(*TAKERS) and dispute.handler_id != user.id
-            and _view(user, dispute))
+            and may_view(user, dispute))
 
 
 @rule("dispute.work")
-def _work(user, dispute) -> bool:
+def may_work(user, dispute) -> bool:
+    """Handle, resolve, refer, record feedback and close: the handler, conveners, admins."""
     return user.has_role(Role.ADMIN, Role.CONVENER) or user.id == dispute.handler_id
 
 
@@ -114,7 +116,7 @@ def _escalate(user, dispute) -> bool:
     """The handler and the convener, and also the village's community police officer and
     grid worker: the dual grid reports and escalates its village's disputes without
     having to take over their handling."""
-    if _work(user, dispute):
+    if may_work(user, dispute):
         return True
     village = dispute.village
     return (village is not None and user.has_role(Role.COMMUNITY_POLICE, Role.GRID_WORKER)

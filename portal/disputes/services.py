@@ -32,10 +32,10 @@ from portal.disputes.models import (
     Subcategory,
     SubcategorySector,
 )
-from portal.errors import DomainError, NotAllowed
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.orgs.models import OrgKind, Role, User, UserRole, Village
-from portal.permissions import can
+from portal.permissions import can, ensure
 from portal.timeutil import local_zone, utcnow
 
 # Days a tier has, by default, before a dispute counts as overdue.
@@ -84,11 +84,6 @@ class DisputeInput:
 
 def local_today() -> date:
     return utcnow().astimezone(local_zone()).date()
-
-
-def _check(actor: User, action: str, dispute: Dispute | None = None) -> None:
-    if not can(actor, action, dispute):
-        raise NotAllowed(_("You are not allowed to do this with this dispute."))
 
 
 def _check_state(dispute: Dispute, action: str) -> None:
@@ -145,7 +140,7 @@ def _external_ref_taken(ref: str | None, exclude_id: int | None) -> bool:
 
 def create_dispute(actor: User, data: DisputeInput) -> Dispute:
     """Register a dispute; a form sent again with the same token returns the first one."""
-    _check(actor, "dispute.create")
+    ensure(actor, "dispute.create")
     if data.form_token:
         earlier = db.session.scalar(sa.select(Dispute).where(
             Dispute.form_token == data.form_token, Dispute.reporter_id == actor.id))
@@ -183,7 +178,7 @@ EDITABLE = ["title", "category", "subcategory", "village_id", "source", "risk", 
 
 
 def update_dispute(actor: User, dispute: Dispute, data: DisputeInput) -> Dispute:
-    _check(actor, "dispute.edit", dispute)
+    ensure(actor, "dispute.edit", dispute)
     today = local_today()
     if data.due_on == dispute.due_on:
         today = min(today, dispute.due_on or today)  # an old deadline may stay as it was
@@ -216,7 +211,7 @@ def update_dispute(actor: User, dispute: Dispute, data: DisputeInput) -> Dispute
 
 
 def assign(actor: User, dispute: Dispute, handler: User, note: str = "") -> None:
-    _check(actor, "dispute.assign", dispute)
+    ensure(actor, "dispute.assign", dispute)
     _check_state(dispute, "assign")
     if not handler.active:
         raise DomainError(_("This account is deactivated."), "handler_id")
@@ -224,7 +219,7 @@ def assign(actor: User, dispute: Dispute, handler: User, note: str = "") -> None
 
 
 def take_over(actor: User, dispute: Dispute, note: str = "") -> None:
-    _check(actor, "dispute.take_over", dispute)
+    ensure(actor, "dispute.take_over", dispute)
     _check_state(dispute, "assign")
     _set_handler(actor, dispute, actor, EventKind.TAKEN_OVER, note)
 
@@ -239,7 +234,7 @@ def _set_handler(actor, dispute, handler, kind, note) -> None:
 
 def handle(actor: User, dispute: Dispute, note: str) -> None:
     """Record handling at tier 1 or 2 (on site, or in the Zhihe mediation room)."""
-    _check(actor, "dispute.work", dispute)
+    ensure(actor, "dispute.work", dispute)
     _check_state(dispute, "handle")
     if dispute.tier == 3:
         raise DomainError(_("Tier-3 disputes are handled in a joint conference."))
@@ -257,7 +252,7 @@ def escalate(actor: User, dispute: Dispute, to_tier: int, reason: str):
     """Raise the tier; reaching tier 3 opens a draft conference with suggested invitees."""
     from portal.conferences.services import open_draft_conference
 
-    _check(actor, "dispute.escalate", dispute)
+    ensure(actor, "dispute.escalate", dispute)
     _check_state(dispute, "escalate")
     if to_tier not in (2, 3) or to_tier <= dispute.tier:
         raise DomainError(_("A dispute can only be escalated to a higher tier."), "tier")
@@ -286,7 +281,7 @@ def escalate(actor: User, dispute: Dispute, to_tier: int, reason: str):
 
 
 def resolve(actor: User, dispute: Dispute, outcome: str) -> None:
-    _check(actor, "dispute.work", dispute)
+    ensure(actor, "dispute.work", dispute)
     _check_state(dispute, "resolve")
     if not outcome.strip():
         raise DomainError(_("Describe the agreement that was reached."), "outcome")
@@ -299,7 +294,7 @@ def resolve(actor: User, dispute: Dispute, outcome: str) -> None:
 
 def refer(actor: User, dispute: Dispute, kind: Referral, body: str, reference: str,
           outcome: str = "") -> None:
-    _check(actor, "dispute.work", dispute)
+    ensure(actor, "dispute.work", dispute)
     _check_state(dispute, "refer")
     if not body.strip():
         raise DomainError(_("Name the body the dispute is referred to."), "referral_body")
@@ -317,7 +312,7 @@ def refer(actor: User, dispute: Dispute, kind: Referral, body: str, reference: s
 def record_feedback(actor: User, dispute: Dispute, method: str, note: str,
                     satisfaction: str) -> None:
     """The last step of the loop: the parties were told the outcome (反馈)."""
-    _check(actor, "dispute.work", dispute)
+    ensure(actor, "dispute.work", dispute)
     _check_state(dispute, "feedback")
     if not note.strip():
         raise DomainError(_("Say what the parties were told."), "note")
@@ -332,7 +327,7 @@ def record_feedback(actor: User, dispute: Dispute, method: str, note: str,
 
 
 def close(actor: User, dispute: Dispute, note: str = "") -> None:
-    _check(actor, "dispute.work", dispute)
+    ensure(actor, "dispute.work", dispute)
     _check_state(dispute, "close")
     if dispute.feedback_at is None:
         raise DomainError(_("Record the feedback to the parties before closing."))
@@ -347,7 +342,7 @@ def close(actor: User, dispute: Dispute, note: str = "") -> None:
 
 
 def reopen(actor: User, dispute: Dispute, reason: str) -> None:
-    _check(actor, "dispute.reopen", dispute)
+    ensure(actor, "dispute.reopen", dispute)
     _check_state(dispute, "reopen")
     if not reason.strip():
         raise DomainError(_("Give the reason for reopening."), "reason")
@@ -367,7 +362,7 @@ def reveal_personal_data(actor: User, dispute: Dispute, where: str) -> None:
     that shows them calls this first, so the log says who saw whose data, and where."""
     if where not in REVEAL_PLACES:
         raise ValueError(where)
-    _check(actor, "dispute.personal_data", dispute)
+    ensure(actor, "dispute.personal_data", dispute)
     record("dispute.personal_data_viewed", dispute, actor=actor,
            summary=", ".join(p.name for p in dispute.parties),
            changes={"where": where, "parties": [p.id for p in dispute.parties]})

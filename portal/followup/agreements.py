@@ -22,7 +22,7 @@ from portal.audit.services import record
 from portal.conferences.models import Conference, ConferenceState
 from portal.disputes import references, timeline
 from portal.disputes.models import Dispute, EventKind, Party, PartyRole
-from portal.errors import DomainError, NotAllowed
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.followup.models import (
     Agreement,
@@ -34,7 +34,7 @@ from portal.followup.models import (
 from portal.jobs import queue
 from portal.minutes import services as minutes
 from portal.orgs.models import Organisation, OrgKind, Role, User
-from portal.permissions import can
+from portal.permissions import ensure
 from portal.residents import codes
 from portal.timeutil import local_zone, utcnow
 from portal.uploads import SCAN_TYPES, UploadRefused, check_upload
@@ -46,11 +46,6 @@ AFTER_SESSION = frozenset({ConferenceState.MINUTES_DRAFTING, ConferenceState.MIN
                            ConferenceState.SIGNED})
 ROLE_NAMES = "甲乙丙丁戊己庚辛壬癸"
 NOTICE_METHODS = ("in_person", "post", "read_aloud")
-
-
-def _check(actor: User, action: str, obj) -> None:
-    if not can(actor, action, obj):
-        raise NotAllowed(_("You are not allowed to do this."))
 
 
 def today() -> date:
@@ -156,7 +151,7 @@ def default_content(conference: Conference) -> dict:
 
 def generate(actor: User, conference: Conference) -> Agreement:
     """Draw the agreement from the record; a draft not yet signed is drawn again."""
-    _check(actor, "agreement.draft", conference)
+    ensure(actor, "agreement.draft", conference)
     if conference.state not in AFTER_SESSION:
         raise DomainError(_("The agreement is drawn up after the session has ended."))
     outcome = (minutes.section(conference, "outcome")[0] or {}).get("outcome") or ""
@@ -208,7 +203,7 @@ def _editable(agreement: Agreement) -> None:
 
 def update(actor: User, agreement: Agreement, data: dict) -> Agreement:
     """Replace the agreement's content with the secretary's edit (validated first)."""
-    _check(actor, "agreement.draft", agreement.conference)
+    ensure(actor, "agreement.draft", agreement.conference)
     _editable(agreement)
     to_document(agreement, data)  # refuses what the PDF could not carry
     if not data["obligations"]:
@@ -324,7 +319,7 @@ def agreement_html(agreement: Agreement) -> str:
 def record_signatures(actor: User, agreement: Agreement, dates: dict[int, date],
                       scan: bytes | None = None, filename: str = "") -> Agreement:
     """Record the days parties signed the paper agreement, with the scanned signed copy."""
-    _check(actor, "agreement.draft", agreement.conference)
+    ensure(actor, "agreement.draft", agreement.conference)
     if agreement.state is AgreementState.EFFECTIVE:
         raise DomainError(_("Every party has already signed; the agreement is in effect."))
     to_document(agreement)
@@ -429,7 +424,7 @@ def record_filing(actor: User, agreement: Agreement, filed_on: date, court: str,
     """The parties' joint application for judicial confirmation was filed with a court.
 
     A filing after the 30-day window is recorded only with the reason, and flagged."""
-    _check(actor, "followup.manage", agreement.dispute)
+    ensure(actor, "followup.manage", agreement.dispute)
     if agreement.state is not AgreementState.EFFECTIVE:
         raise DomainError(_("Judicial confirmation is applied for once the agreement is in "
                             "effect."))
@@ -463,7 +458,7 @@ def record_filing(actor: User, agreement: Agreement, filed_on: date, court: str,
 
 def record_ruling(actor: User, agreement: Agreement, outcome: Confirmation, ruling: str,
                   decided_on: date) -> Agreement:
-    _check(actor, "followup.manage", agreement.dispute)
+    ensure(actor, "followup.manage", agreement.dispute)
     if agreement.confirmation is not Confirmation.PENDING:
         raise DomainError(_("Record the filing of the application first."))
     if outcome is Confirmation.PENDING:
@@ -522,7 +517,7 @@ def _notice_document(dispute: Dispute, parties: list[Party]):
 
 def record_notice(actor: User, dispute: Dispute, party: Party, given_on: date,
                   method: str) -> RightsNotice:
-    _check(actor, "followup.manage", dispute)
+    ensure(actor, "followup.manage", dispute)
     if party.dispute_id != dispute.id:
         raise DomainError(_("Unknown party."))
     if method not in NOTICE_METHODS:

@@ -20,7 +20,7 @@ from portal.audit.services import record
 from portal.conferences.models import Brief, Conference, Document
 from portal.disputes import timeline
 from portal.disputes.models import Dispute
-from portal.errors import DomainError, NotAllowed
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.followup import agreements, tasks
 from portal.followup.models import Agreement, Casefile, CasefileState
@@ -29,7 +29,7 @@ from portal.jobs.queue import RetryLater
 from portal.minutes import services as minutes
 from portal.minutes.models import MinutesVersion
 from portal.orgs.models import User
-from portal.permissions import can
+from portal.permissions import ensure
 from portal.timeutil import local_zone, utcnow
 from reports.casefile import Cover, Section, build_casefile, image_section
 from reports.minutes import render_minutes_html
@@ -42,8 +42,7 @@ BINDING_SECONDS = 900
 
 def request_casefile(actor: User, dispute: Dispute) -> Casefile:
     """Queue a new build of the dispute's case file; the ``casefile.build`` job makes it."""
-    if not can(actor, "followup.manage", dispute):
-        raise NotAllowed(_("You are not allowed to do this."))
+    ensure(actor, "followup.manage", dispute)
     running = db.session.scalar(sa.select(Casefile).where(
         Casefile.dispute_id == dispute.id, Casefile.state.in_(ACTIVE)))
     if running is not None:

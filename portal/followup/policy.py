@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from portal.conferences.policy import _run as runs_conference
-from portal.disputes.policy import _personal_data, _view, _work
+from portal.conferences.policy import may_run
+from portal.disputes.policy import may_see_personal_data, may_view, may_work
 from portal.orgs.models import Role
 from portal.permissions import can, rule
 
 
 def _manages_dispute(user, dispute) -> bool:
     """The handler, conveners and admins, and the secretaries of the dispute's conferences."""
-    if _work(user, dispute):
+    if may_work(user, dispute):
         return True
     return any(user.id == c.secretary_id for c in getattr(dispute, "conferences", []))
 
 
 @rule("followup.view")
 def _followup_view(user, dispute) -> bool:
-    return _view(user, dispute)
+    return may_view(user, dispute)
 
 
 @rule("followup.manage")
@@ -29,14 +29,14 @@ def _followup_manage(user, dispute) -> bool:
 @rule("agreement.draft")
 def _agreement_draft(user, conference) -> bool:
     """Generate and edit an agreement from a conference's record: its secretary or convener."""
-    return runs_conference(user, conference)
+    return may_run(user, conference)
 
 
 @rule("agreement.view")
 def _agreement_view(user, agreement) -> bool:
     # An issued legal document carries the parties' full identity (the People's Mediation
     # Law asks for it), so only those entitled to it open the agreement, each time audited.
-    return _personal_data(user, agreement.dispute)
+    return may_see_personal_data(user, agreement.dispute)
 
 
 @rule("task.view")
@@ -57,7 +57,7 @@ def _task_report(user, task) -> bool:
     """The owner (or, for a body without a named person, its members) and the managers."""
     if _owns(user, task):
         return True
-    if task.conference is not None and runs_conference(user, task.conference):
+    if task.conference is not None and may_run(user, task.conference):
         return True
     if task.dispute is None:  # a review's item: its series' convener follows it up
         return user.has_role(Role.ADMIN) or user.id == task.review_item.series.convener_id

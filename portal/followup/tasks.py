@@ -13,7 +13,7 @@ from portal.audit.services import record
 from portal.conferences.models import Conference
 from portal.disputes import timeline
 from portal.disputes.models import Dispute, EventKind, Status
-from portal.errors import DomainError, NotAllowed
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.followup.models import (
     PENDING,
@@ -26,18 +26,13 @@ from portal.followup.models import (
     TaskState,
 )
 from portal.orgs.models import Organisation, User
-from portal.permissions import can
+from portal.permissions import ensure
 from portal.timeutil import local_zone, utcnow
 
 SATISFACTION = ("satisfied", "neutral", "dissatisfied")
 VISIT_METHODS = ("visit", "phone", "in_person")
 FINAL = {TaskState.IN_PROGRESS, TaskState.DONE, TaskState.NOT_DONE_CHANGED,
          TaskState.NOT_DONE_OWNER}
-
-
-def _check(actor: User, action: str, obj) -> None:
-    if not can(actor, action, obj):
-        raise NotAllowed(_("You are not allowed to do this."))
 
 
 def _resolve_owner(body_name: str, person: str) -> tuple[Organisation | None, User | None]:
@@ -102,7 +97,7 @@ def obligations_to_tasks(actor: User, agreement: Agreement) -> list[Task]:
 
 
 def add_progress(actor: User, task: Task, note: str) -> ProgressEntry:
-    _check(actor, "task.report", task)
+    ensure(actor, "task.report", task)
     if not task.pending:
         raise DomainError(_("This task has its final report."))
     if not note.strip():
@@ -117,7 +112,7 @@ def add_progress(actor: User, task: Task, note: str) -> ProgressEntry:
 def report(actor: User, task: Task, state: TaskState, note: str) -> Task:
     """The owner's report: done, in progress, or not done (circumstances changed, or by the
     owner). A task reported "in progress" can be reported again; the others are final."""
-    _check(actor, "task.report", task)
+    ensure(actor, "task.report", task)
     if task.state not in REPORTABLE:
         raise DomainError(_("This task has its final report."))
     if state not in FINAL:
@@ -141,7 +136,7 @@ def report(actor: User, task: Task, state: TaskState, note: str) -> Task:
 def record_visit(actor: User, dispute: Dispute, visited_on: date, method: str, visited: str,
                  findings: str, satisfaction: str, task: Task | None = None) -> ReturnVisit:
     """A return visit (回访) on how the agreement is performed."""
-    _check(actor, "followup.manage", dispute)
+    ensure(actor, "followup.manage", dispute)
     if task is not None and task.dispute_id != dispute.id:
         raise DomainError(_("Unknown task."))
     if method not in VISIT_METHODS or satisfaction not in SATISFACTION:
@@ -166,7 +161,7 @@ def record_visit(actor: User, dispute: Dispute, visited_on: date, method: str, v
 
 def record_referral_receipt(actor: User, dispute: Dispute, body: str, reference: str) -> None:
     """A referred dispute closes with the receiving body and its reference number."""
-    _check(actor, "followup.manage", dispute)
+    ensure(actor, "followup.manage", dispute)
     if dispute.status is not Status.REFERRED:
         raise DomainError(_("Only a referred dispute has a receiving body."))
     if not body.strip() or not reference.strip():

@@ -26,7 +26,7 @@ from portal.minutes import document
 from portal.minutes.models import Comment, MinutesVersion, RecordSection, Signature
 from portal.minutes.models import VersionStatus as V
 from portal.orgs.models import User
-from portal.permissions import can
+from portal.permissions import ensure
 from portal.timeutil import local_zone, utcnow
 from reports import minutes as doc
 
@@ -35,11 +35,6 @@ SECTIONS = ("attendance", "agenda", "accounts", "opinions", "outcome", "actions"
 RECORDING = frozenset({S.IN_SESSION, S.MINUTES_DRAFTING})
 DRAFTING = frozenset({S.MINUTES_DRAFTING, S.MINUTES_SIGNING, S.SIGNED})
 SIGNING_STATUSES = frozenset({doc.AttendanceStatus.PRESENT, doc.AttendanceStatus.LATE})
-
-
-def _check(actor: User, action: str, conference: Conference) -> None:
-    if not can(actor, action, conference):
-        raise NotAllowed(_("You are not allowed to do this in this conference."))
 
 
 # --- the record --------------------------------------------------------------------------
@@ -154,7 +149,7 @@ def _linked_attendance(conference: Conference, rows: list[dict]) -> list[dict]:
 def save_record(actor: User, conference: Conference, parts: dict[str, tuple[object, int]]):
     """Save the changed parts of the record, each given with the version the actor saw;
     refused, with nothing saved, when someone saved one of them meanwhile."""
-    _check(actor, "conference.run", conference)
+    ensure(actor, "conference.run", conference)
     if any(key not in SECTIONS for key in parts):
         raise DomainError(_("Unknown part of the record."))
     if conference.state not in RECORDING:
@@ -333,7 +328,7 @@ def _new_version(actor: User, conference: Conference, body: str) -> MinutesVersi
 
 def generate_draft(actor: User, conference: Conference) -> MinutesVersion:
     """A draft from the record; an unsigned draft is regenerated in place."""
-    _check(actor, "conference.run", conference)
+    ensure(actor, "conference.run", conference)
     if conference.state not in DRAFTING:
         raise DomainError(_("Minutes are drafted after the session is closed."))
     latest = current_version(conference)
@@ -361,7 +356,7 @@ def edit(actor: User, version: MinutesVersion, body: str, seen_hash: str) -> Min
     """Change the text. After a first signature this makes a new version and cancels the
     pending signatures, so nobody's signature ever covers words they did not see."""
     conference = db.session.get(Conference, version.conference_id)
-    _check(actor, "conference.run", conference)
+    ensure(actor, "conference.run", conference)
     if version.locked:
         raise DomainError(_("This version is issued and locked; make an amendment instead."))
     if seen_hash != version.content_hash:
@@ -385,7 +380,7 @@ def edit(actor: User, version: MinutesVersion, body: str, seen_hash: str) -> Min
 
 def circulate(actor: User, version: MinutesVersion) -> None:
     conference = db.session.get(Conference, version.conference_id)
-    _check(actor, "conference.run", conference)
+    ensure(actor, "conference.run", conference)
     if version.status is not V.DRAFT:
         raise DomainError(_("Only a draft can be circulated for review."))
     version.status = V.REVIEW
@@ -396,7 +391,7 @@ def circulate(actor: User, version: MinutesVersion) -> None:
 
 def add_comment(actor: User, version: MinutesVersion, text: str) -> Comment:
     conference = db.session.get(Conference, version.conference_id)
-    _check(actor, "conference.view", conference)
+    ensure(actor, "conference.view", conference)
     if version.status is not V.REVIEW:
         raise DomainError(_("Comments are taken while the minutes are circulated for review."))
     if not text.strip():
@@ -417,7 +412,7 @@ def signers(conference: Conference) -> list[dict]:
 
 def open_signing(actor: User, version: MinutesVersion) -> None:
     conference = db.session.get(Conference, version.conference_id)
-    _check(actor, "conference.run", conference)
+    ensure(actor, "conference.run", conference)
     if version.status not in (V.DRAFT, V.REVIEW):
         raise DomainError(_("Only a draft or a reviewed version can be opened for signing."))
     if not signers(conference):
@@ -506,7 +501,7 @@ def issue(actor: User, version: MinutesVersion) -> MinutesVersion:
     """Lock the version for ever; the sealed PDF carrying every signature is made by the
     ``minutes.seal`` job queued in the same transaction."""
     conference = db.session.get(Conference, version.conference_id)
-    _check(actor, "conference.run", conference)
+    ensure(actor, "conference.run", conference)
     if version.status is not V.SIGNING:
         raise DomainError(_("Only a version open for signing can be issued."))
     missing = outstanding(version)
@@ -560,7 +555,7 @@ def _with(document_: doc.Minutes, **changes) -> doc.Minutes:
 
 def amend(actor: User, conference: Conference) -> MinutesVersion:
     """Start an amendment of the issued minutes: a new version that must be signed again."""
-    _check(actor, "conference.run", conference)
+    ensure(actor, "conference.run", conference)
     latest = current_version(conference)
     if latest is None or latest.status is not V.ISSUED:
         raise DomainError(_("Only issued minutes can be amended."))

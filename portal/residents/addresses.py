@@ -14,11 +14,11 @@ from flask_babel import gettext as _
 
 from portal.audit.services import record
 from portal.csvfiles import ImportRejected, RowError, decode
-from portal.errors import DomainError, NotAllowed
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.jobs import renders
 from portal.orgs.models import User, Village
-from portal.permissions import can
+from portal.permissions import ensure
 from portal.residents.models import Doorplate, StandardAddress
 from portal.timeutil import utcnow
 
@@ -40,11 +40,6 @@ class AddressInput:
     room: str = ""
     police_grid: str = ""
     community_grid: str = ""
-
-
-def _check(actor: User) -> None:
-    if not can(actor, "residents.manage"):
-        raise NotAllowed(_("You are not allowed to manage addresses and doorplates."))
 
 
 def _place(data: AddressInput) -> tuple:
@@ -79,7 +74,7 @@ def _clean(data: AddressInput) -> AddressInput:
 
 def save_address(actor: User, data: AddressInput,
                  address: StandardAddress | None = None) -> StandardAddress:
-    _check(actor)
+    ensure(actor, "residents.manage")
     data = _clean(data)
     if _taken(data, address.id if address else None):
         raise DomainError(_("This address is already on the list."), "number")
@@ -100,7 +95,7 @@ def save_address(actor: User, data: AddressInput,
 
 def import_csv(actor: User, data: bytes) -> list[StandardAddress]:
     """Every address of the file, or none: a refusal lists each bad line."""
-    _check(actor)
+    ensure(actor, "residents.manage")
     rows = _read_rows(decode(data))
     villages = {v.name: v for v in db.session.scalars(sa.select(Village))}
     errors, parsed, seen = [], [], set()
@@ -186,7 +181,7 @@ def issue_plates(actor: User, village: Village, reprint: list[int] = ()) -> list
     """Give every address of the village without a plate one, and a new one (revoking the
     old: a lost plate stops working) to the addresses in `reprint`. Returns the village's
     current plates, in address order."""
-    _check(actor)
+    ensure(actor, "residents.manage")
     now = utcnow()
     addresses = db.session.scalars(sa.select(StandardAddress).where(
         StandardAddress.village_id == village.id).order_by(StandardAddress.id)).all()

@@ -17,11 +17,11 @@ from flask_babel import gettext as _
 from portal.audit.services import record
 from portal.disputes import services as disputes
 from portal.disputes.models import Dispute, PartyRole, Source
-from portal.errors import DomainError, NotAllowed
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.notifications.services import notify
 from portal.orgs.models import User, Village
-from portal.permissions import can
+from portal.permissions import ensure
 from portal.residents import codes, sms
 from portal.residents.models import (
     OPEN_STATES,
@@ -163,8 +163,7 @@ def record_request(actor: User, village: Village, channel: Channel, data: Reques
                    address: StandardAddress | None = None,
                    now: datetime | None = None) -> ResidentRequest:
     """A request that reached a grid worker or came in as a police call."""
-    if not can(actor, "resident_request.list"):
-        raise NotAllowed(_("You are not allowed to do this with this request."))
+    ensure(actor, "resident_request.list")
     return _receive(village, channel, data, address, None, actor, now or utcnow())
 
 
@@ -178,10 +177,10 @@ def queue(actor: User, status: RequestStatus | None = None) -> sa.Select:
                           ResidentRequest.first_contact_due_at)
 
 
-def _check(actor: User, request: ResidentRequest, *states: RequestStatus) -> None:
-    if not can(actor, "resident_request.work", request):
-        raise NotAllowed(_("You are not allowed to do this with this request."))
-    if request.status not in states:
+def _ensure_open(actor: User, request: ResidentRequest) -> None:
+    """The actor may work on the request, and it is still open."""
+    ensure(actor, "resident_request.work", request)
+    if request.status not in OPEN_STATES:
         raise DomainError(_("This cannot be done while the request is “%(status)s”.",
                             status=request.status.label))
 
@@ -196,7 +195,7 @@ def _log(actor: User, request: ResidentRequest, action: str, before: RequestStat
 
 
 def take_over(actor: User, request: ResidentRequest) -> None:
-    _check(actor, request, *OPEN_STATES)
+    _ensure_open(actor, request)
     old = request.handler
     request.handler = actor
     _log(actor, request, "taken_over", request.status,
@@ -205,8 +204,7 @@ def take_over(actor: User, request: ResidentRequest) -> None:
 
 def reveal_contact(actor: User, request: ResidentRequest) -> None:
     """The contact's full phone is shown only after this audited call, as a party's is."""
-    if not can(actor, "resident_request.personal_data", request):
-        raise NotAllowed(_("You are not allowed to do this with this request."))
+    ensure(actor, "resident_request.personal_data", request)
     record("resident_request.personal_data_viewed", request, actor=actor,
            summary=request.contact_name, changes={"where": "request"})
     db.session.flush()
@@ -214,7 +212,7 @@ def reveal_contact(actor: User, request: ResidentRequest) -> None:
 
 def record_contact(actor: User, request: ResidentRequest, note: str,
                    now: datetime | None = None) -> None:
-    _check(actor, request, *OPEN_STATES)
+    _ensure_open(actor, request)
     if not note.strip():
         raise DomainError(_("Say how you contacted the resident and what was said."), "note")
     before = request.status
@@ -227,7 +225,7 @@ def record_contact(actor: User, request: ResidentRequest, note: str,
 
 def close(actor: User, request: ResidentRequest, closure: Closure, note: str,
           now: datetime | None = None) -> None:
-    _check(actor, request, *OPEN_STATES)
+    _ensure_open(actor, request)
     if not note.strip():
         raise DomainError(_("Say what was done."), "note")
     before = request.status
@@ -240,7 +238,7 @@ def close(actor: User, request: ResidentRequest, closure: Closure, note: str,
 
 
 def mark_spam(actor: User, request: ResidentRequest, note: str = "") -> None:
-    _check(actor, request, *OPEN_STATES)
+    _ensure_open(actor, request)
     before = request.status
     request.status, request.closed_at = RequestStatus.SPAM, utcnow()
     request.closure_note = note.strip()
@@ -267,7 +265,7 @@ def draft_for(request: ResidentRequest) -> DisputeDraft:
 def register_dispute(actor: User, request: ResidentRequest, draft: DisputeDraft) -> Dispute:
     """Put the request on the dispute register: the dispute keeps its address and its case
     code, and the request links to it; both are written together or not at all."""
-    _check(actor, request, *OPEN_STATES)
+    _ensure_open(actor, request)
     address = request.address.label if request.address else None
     parties = [disputes.PartyInput(draft.applicant_name.strip(), PartyRole.APPLICANT, None,
                                    draft.applicant_phone.strip() or None, address)]

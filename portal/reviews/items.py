@@ -17,6 +17,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.followup.models import Task, TaskKind, TaskState
 from portal.orgs.models import User
+from portal.permissions import ensure
 from portal.reviews.models import (
     DECIDABLE,
     HazardItem,
@@ -25,7 +26,7 @@ from portal.reviews.models import (
     ReviewMeeting,
     ReviewSeries,
 )
-from portal.reviews.planning import check, next_meeting
+from portal.reviews.planning import next_meeting
 from portal.timeutil import local_zone, utcnow
 
 # The register knows the source of a dispute by the channel it came through.
@@ -55,7 +56,7 @@ def _dispute_by_reference(reference: str, field: str) -> Dispute:
 def report_item(actor: User, series: ReviewSeries, data: ItemInput,
                 meeting: ReviewMeeting | None = None, now: datetime | None = None) -> HazardItem:
     """Put an item on the agenda of ``meeting`` if it still takes items, else of the next."""
-    check(actor, "review.report", series)
+    ensure(actor, "review.report", series)
     now = now or utcnow()
     if data.village_id is None:
         raise DomainError(_("Choose the village or community of the item."), "village_id")
@@ -112,7 +113,7 @@ def carry_over(meeting: ReviewMeeting, now: datetime | None = None) -> list[Haza
 
 def _decidable(actor: User, item: HazardItem) -> ReviewMeeting:
     meeting = item.meeting
-    check(actor, "review.run", item.series)
+    ensure(actor, "review.run", item.series)
     if meeting.locked:
         raise DomainError(_("The minutes of this meeting are drawn up; its decisions cannot "
                             "change."))

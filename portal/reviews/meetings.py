@@ -14,13 +14,13 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.followup.models import PENDING, Task, TaskState
 from portal.orgs.models import User
+from portal.permissions import ensure
 from portal.reviews.models import HazardItem, ReviewAttendance, ReviewMeeting
-from portal.reviews.planning import check
 
 
 def record_attendance(actor: User, meeting: ReviewMeeting, present_ids: set[int]) -> None:
     """Mark each member present or absent (replacing what was recorded)."""
-    check(actor, "review.run", meeting.series)
+    ensure(actor, "review.run", meeting.series)
     if meeting.locked:
         raise DomainError(_("The minutes of this meeting are drawn up; the attendance cannot "
                             "change."))

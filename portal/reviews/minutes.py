@@ -16,10 +16,10 @@ from portal.errors import Conflict, DomainError, NotAllowed
 from portal.extensions import db
 from portal.jobs import queue
 from portal.orgs.models import User
+from portal.permissions import ensure
 from portal.reviews import meetings
 from portal.reviews.items import carry_over
 from portal.reviews.models import MinutesState, ReviewMeeting, ReviewSignature
-from portal.reviews.planning import check
 from portal.timeutil import utcnow
 from reports import review_minutes as doc
 
@@ -63,7 +63,7 @@ def _tz(meeting: ReviewMeeting):
 
 def draw_up(actor: User, meeting: ReviewMeeting) -> doc.ReviewMinutes:
     """Freeze the meeting into minutes that the attendees present now sign."""
-    check(actor, "review.run", meeting.series)
+    ensure(actor, "review.run", meeting.series)
     if meeting.locked:
         raise DomainError(_("The minutes of this meeting are drawn up already."))
     if not meetings.present(meeting):
@@ -118,7 +118,7 @@ def sign(actor: User, meeting: ReviewMeeting, password: str, seen_hash: str) -> 
 def issue(actor: User, meeting: ReviewMeeting) -> ReviewMeeting:
     """Lock the minutes for ever, carry the undecided items to the next meeting, and queue
     the sealed PDF."""
-    check(actor, "review.run", meeting.series)
+    ensure(actor, "review.run", meeting.series)
     if meeting.minutes_state is not MinutesState.SIGNING:
         raise DomainError(_("Only minutes being signed can be issued."))
     missing = outstanding(meeting)

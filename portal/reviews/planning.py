@@ -12,10 +12,10 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from portal.audit.services import record
-from portal.errors import DomainError, NotAllowed
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.orgs.models import Room, User, Village
-from portal.permissions import can
+from portal.permissions import ensure
 from portal.reviews.models import (
     MemberRole,
     MinutesState,
@@ -43,11 +43,6 @@ class SeriesInput:
     timezone: str = "Asia/Shanghai"
 
 
-def check(actor: User, action: str, series: ReviewSeries | None = None) -> None:
-    if not can(actor, action, series):
-        raise NotAllowed(_("You are not allowed to do this in this joint review."))
-
-
 def _validate(data: SeriesInput) -> None:
     if not data.title.strip():
         raise DomainError(_("Give the review a title."), "title")
@@ -68,7 +63,7 @@ def _validate(data: SeriesInput) -> None:
 
 
 def create_series(actor: User, data: SeriesInput, now: datetime | None = None) -> ReviewSeries:
-    check(actor, "review.create")
+    ensure(actor, "review.create")
     _validate(data)
     villages = list(db.session.scalars(sa.select(Village).where(
         Village.id.in_(data.village_ids))))
@@ -147,7 +142,7 @@ def _changeable(meeting: ReviewMeeting, now: datetime) -> None:
 def move_meeting(actor: User, meeting: ReviewMeeting, starts_local: datetime | None,
                  reason: str, now: datetime | None = None) -> ReviewMeeting:
     series = meeting.series
-    check(actor, "review.run", series)
+    ensure(actor, "review.run", series)
     now = now or utcnow()
     _changeable(meeting, now)
     if starts_local is None:
@@ -174,7 +169,7 @@ def cancel_meeting(actor: User, meeting: ReviewMeeting, reason: str,
     from portal.reviews.items import carry_over
 
     series = meeting.series
-    check(actor, "review.run", series)
+    ensure(actor, "review.run", series)
     now = now or utcnow()
     _changeable(meeting, now)
     if not reason.strip():

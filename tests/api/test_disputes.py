@@ -1,3 +1,4 @@
+import pytest
 import sqlalchemy as sa
 
 from portal.api import tokens
@@ -174,3 +175,18 @@ def test_q_pages_with_a_cursor(api_as, make, village, convener):
                                                  "cursor": first["next_cursor"]}).get_json()
     assert [d["title"] for d in second["items"]] == ["欠薪0"]
     assert second["next_cursor"] is None
+
+
+@pytest.mark.parametrize("language, message", [
+    (None, "您无权对该纠纷进行此操作。"),
+    ("en", "You are not allowed to do this with this dispute."),
+])
+def test_a_refused_transition_says_what_was_refused(api_as, make, language, message):
+    dispute = make.dispute()
+    secretary = make.user(Role.SECRETARY)  # sees every dispute, handles none
+    response = api_as(secretary, language=language).post(f"/disputes/{dispute.id}/resolve",
+                                                         json={"outcome": "双方和解"})
+    assert response.status_code == 403
+    assert response.get_json()["message"] == message
+    db.session.expire_all()
+    assert db.session.get(Dispute, dispute.id).status is Status.REPORTED

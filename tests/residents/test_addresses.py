@@ -2,6 +2,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.csvfiles import ImportRejected
+from portal.errors import NotAllowed
 from portal.extensions import db
 from portal.residents import addresses
 from portal.residents.models import StandardAddress
@@ -44,7 +45,7 @@ def test_bad_file_imports_nothing_and_names_each_line(world):
 
 
 def test_only_admins_import(world):
-    with pytest.raises(addresses.NotAllowed):
+    with pytest.raises(NotAllowed):
         addresses.import_csv(world.grid_worker, GOOD.encode())
 
 
