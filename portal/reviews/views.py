@@ -197,17 +197,6 @@ def _zone(series: ReviewSeries):
     return ZoneInfo(series.timezone)
 
 
-@bp.route("/figures")
-@login_required
-@require("statistics.read")
-def figures_page():
-    from portal.reviews import figures
-    from portal.timeutil import local_zone, utcnow
-
-    return render_template("reviews/figures.html", figures=figures.compute(
-        utcnow().astimezone(local_zone()).date()), sources=list(ItemSource))
-
-
 # --- a meeting ---------------------------------------------------------------------------
 
 @bp.route("/meetings/<int:ident>")
