@@ -309,6 +309,23 @@ def sign(ident):
         _("You have signed the minutes."))
 
 
+@bp.route("/meetings/<int:ident>/refuse", methods=["POST"])
+@login_required
+def refuse(ident):
+    return _act(ident, "refuse", lambda m: minutes.refuse(
+        current_user, m, request.form.get("reason", ""), request.form.get("seen_hash", "")),
+        _("You have refused to sign the minutes; your reason is on record."))
+
+
+@bp.route("/meetings/<int:ident>/amend", methods=["POST"])
+@login_required
+def amend(ident):
+    return _act(ident, "amend", lambda m: minutes.amend(current_user, m),
+                _("The minutes are taken back for amendment; the signatures collected so far "
+                  "are void. Correct the meeting and draw the minutes up again: the attendees "
+                  "present sign again."))
+
+
 @bp.route("/meetings/<int:ident>/issue", methods=["POST"])
 @login_required
 def issue(ident):

@@ -130,3 +130,41 @@ def test_issued_minutes_download_as_a_pdf(world, login):
     db.session.commit()
     response = download(login(world.head), f"/reviews/meetings/{meeting.id}/minutes.pdf")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
+
+
+def _drawn_up(world):
+    from portal.reviews import meetings, minutes
+
+    meeting = world.meetings()[0]
+    meetings.record_attendance(world.convener, meeting, {world.convener.id, world.police.id})
+    minutes.draw_up(world.convener, meeting)
+    db.session.commit()
+    return meeting
+
+
+def test_a_signer_refuses_on_the_page_only_with_a_reason(world, login):
+    meeting = _drawn_up(world)
+    client = login(world.police)
+    url = f"/reviews/meetings/{meeting.id}"
+    response = client.post(f"{url}/refuse", data={"reason": " ",
+                                                  "seen_hash": meeting.content_hash})
+    assert response.status_code == 400 and "请填写拒签理由。" in response.get_data(as_text=True)
+    response = client.post(f"{url}/refuse", data={"reason": "出席情况记错了",
+                                                  "seen_hash": meeting.content_hash})
+    assert response.status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert "李民警 拒签，理由：出席情况记错了" in page and 'data-form="refuse"' not in page
+
+
+def test_the_convener_takes_the_minutes_back_on_the_page(world, login):
+    from portal.reviews import minutes
+
+    meeting = _drawn_up(world)
+    minutes.sign(world.police, meeting, "Correct-horse-42", meeting.content_hash)
+    db.session.commit()
+    client = login(world.convener)
+    url = f"/reviews/meetings/{meeting.id}"
+    assert client.post(f"{url}/amend").status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert "第 1 版的签字已作废" in page and 'data-form="attendance"' in page
+    assert 'data-form="minutes"' in page and 'data-testid="signed-by"' not in page
