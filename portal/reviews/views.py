@@ -89,8 +89,9 @@ def _member(value, enum_cls):
 
 
 def _refused(error: DomainError, form: str, page):
-    """The page again, status 400, with the refused form's input and its message."""
-    db.session.rollback()
+    """The page again, status 400, with the refused form's input and its message. The
+    services refuse before they change anything, so the page shows what is stored; the
+    status rolls the request's transaction back (portal.transaction)."""
     g.review_refusal = {"form": form, "field": error.field, "message": error.message,
                         "typed": request.form}
     flash(error.message, "danger")

@@ -168,3 +168,20 @@ def test_the_convener_takes_the_minutes_back_on_the_page(world, login):
     page = client.get(url).get_data(as_text=True)
     assert "第 1 版的签字已作废" in page and 'data-form="attendance"' in page
     assert 'data-form="minutes"' in page and 'data-testid="signed-by"' not in page
+
+
+def test_a_refused_move_shows_the_stored_time_and_keeps_what_was_typed(world, login, app):
+    from portal.timeutil import format_moment
+
+    meeting = world.meetings()[0]
+    stored = meeting.starts_at
+    client = login(world.convener)
+    response = client.post(f"/reviews/meetings/{meeting.id}/move", data={
+        "starts_at": "2026-01-05T10:00", "reason": "派出所临时有任务"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "新的时间必须晚于现在。" in page
+    assert 'value="2026-01-05T10:00"' in page and 'value="派出所临时有任务"' in page
+    with app.test_request_context():
+        assert format_moment(stored) in page
+    db.session.expire_all()
+    assert db.session.get(type(meeting), meeting.id).starts_at == stored
