@@ -51,9 +51,12 @@ class FollowUp:
 
 @dataclass(frozen=True)
 class Signature:
+    """An attendee's signature, or their refusal with the reason they gave."""
+
     name: str
     body: str
-    signed_at: datetime
+    signed_at: datetime | None
+    refusal_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,8 @@ def from_json(text: str) -> ReviewMinutes:
            "attendees": [Attendee(**a) for a in data["attendees"]],
            "items": [Item(**i) for i in data["items"]],
            "follow_ups": [FollowUp(**f) for f in data.get("follow_ups", [])],
-           "signatures": [Signature(**{**s, "signed_at": moment(s["signed_at"])})
+           "signatures": [Signature(**{**s, "signed_at": moment(s["signed_at"])
+                                       if s["signed_at"] else None})
                           for s in data.get("signatures", [])]})
 
 

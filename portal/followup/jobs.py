@@ -3,8 +3,6 @@ rights-and-duties notices, the case file."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
 from portal.disputes.models import Dispute, Party
 from portal.extensions import db
 from portal.followup import agreements, casefile
@@ -38,14 +36,11 @@ def _notice(dispute: int, party: int):
 
 @queue.handler("agreement.seal", lease_seconds=600, max_attempts=5)
 def _seal(run: queue.JobRun) -> None:
-    ident = run.payload["agreement"]
-    if db.session.scalar(sa.select(Agreement.pdf.is_not(None)).where(Agreement.id == ident)):
-        return
-    document = agreements.issued_document(db.session.get(Agreement, ident))
-    db.session.commit()  # nothing is held while the document renders and is sealed
-    pdf = sealing.seal(doc.render_agreement_pdf(document))
-    db.session.execute(sa.update(Agreement).where(
-        Agreement.id == ident, Agreement.pdf.is_(None)).values(pdf=pdf))
+    def prepare():
+        document = agreements.issued_document(db.session.get(Agreement, run.payload["agreement"]))
+        return lambda: sealing.seal(doc.render_agreement_pdf(document))
+
+    renders.keep_once(run, Agreement.pdf, run.payload["agreement"], prepare)
 
 
 @queue.handler("casefile.build", lease_seconds=1800, max_attempts=3)

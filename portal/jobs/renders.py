@@ -7,7 +7,8 @@ version renders it once; a changed document has a new key.
 
 A *builder* reads what the document needs and returns the function that renders it; the
 job ends the reading transaction before calling that function, so nothing is locked while
-WeasyPrint works.
+WeasyPrint works. An issued document sealed into its own row's column is made the same way
+by `keep_once`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import sqlalchemy as sa
-from sqlalchemy.orm import undefer
+from sqlalchemy.orm import InstrumentedAttribute, undefer
 
 from portal.extensions import db
 from portal.jobs import queue
@@ -66,3 +67,20 @@ def _render(run: queue.JobRun) -> None:
     db.session.commit()  # nothing is held while the document renders
     pdf = render()
     store(key, payload["filename"], pdf)
+
+
+def keep_once(run: queue.JobRun, column: InstrumentedAttribute, ident: int,
+              prepare: Callable[[], Callable[[], bytes]]) -> None:
+    """Fill ``column`` (a PDF) of the row ``ident`` once: ``prepare()`` reads the document
+    and returns the function that renders and seals it, which runs after the reading
+    transaction has ended. The PDF is stored only into a row that has none yet, so a run
+    repeated after a lost lease keeps the first; the job commits it as it finishes."""
+    model = column.class_
+    if db.session.scalar(sa.select(column.is_not(None)).where(model.id == ident)):
+        return
+    make = prepare()
+    db.session.commit()  # nothing is held while the document renders and is sealed
+    run.progress(20, "")
+    pdf = make()
+    db.session.execute(sa.update(model).where(model.id == ident, column.is_(None))
+                       .values({column.key: pdf}))

@@ -15,14 +15,13 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 
 from portal.audit.services import record
-from portal.auth.services import PasswordRefused, confirm_password
 from portal.conferences.models import Answer, Brief, Conference, ConferenceState, InviteeGroup
 from portal.disputes import references, timeline
 from portal.disputes.models import EventKind
 from portal.errors import Conflict, DomainError, NotAllowed
 from portal.extensions import db
 from portal.jobs import queue
-from portal.minutes import document
+from portal.minutes import confirmation, document
 from portal.minutes.models import Comment, MinutesVersion, RecordSection, Signature
 from portal.minutes.models import VersionStatus as V
 from portal.orgs.models import User
@@ -459,13 +458,11 @@ def sign(actor: User, version: MinutesVersion, password: str, seen_hash: str,
          ip: str | None = None, user_agent: str | None = None) -> Signature:
     conference, row = _sign_checks(actor, version, seen_hash)
     try:
-        confirm_password(actor, password or "")
-    except PasswordRefused as refused:
+        confirmation.check_password(actor, password)
+    except DomainError:
         record("minutes.signature_refused_password", conference, actor=actor)
         db.session.commit()  # the refusal is audited although the request is refused
-        message = (_("The password is wrong; the minutes were not signed.") if refused.wrong
-                   else refused.message + " " + _("The minutes were not signed."))
-        raise DomainError(message, "password") from None
+        raise
     signature = Signature(version=version, user_id=actor.id, body=row["body"],
                           content_hash=version.content_hash, ip=ip,
                           user_agent=(user_agent or "")[:300], at=utcnow())
@@ -479,13 +476,12 @@ def sign(actor: User, version: MinutesVersion, password: str, seen_hash: str,
 def refuse(actor: User, version: MinutesVersion, reason: str, seen_hash: str,
            ip: str | None = None, user_agent: str | None = None) -> Signature:
     conference, row = _sign_checks(actor, version, seen_hash)
-    if not reason.strip():
-        raise DomainError(_("Give the reason for refusing to sign."), "reason")
+    reason = confirmation.refusal_reason(reason)
     signature = Signature(version=version, user_id=actor.id, body=row["body"], refused=True,
-                          reason=reason.strip(), content_hash=version.content_hash, ip=ip,
+                          reason=reason, content_hash=version.content_hash, ip=ip,
                           user_agent=(user_agent or "")[:300], at=utcnow())
     db.session.add(signature)
-    record("minutes.signature_refused", conference, actor=actor, summary=reason.strip(),
+    record("minutes.signature_refused", conference, actor=actor, summary=reason,
            changes={"version": version.number})
     db.session.flush()
     return signature

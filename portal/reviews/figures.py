@@ -4,14 +4,18 @@ the meeting they were first on, the items turned into disputes, overdue follow-u
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 
+from portal.collation import by_pinyin
+from portal.disputes.models import Category
 from portal.extensions import db
 from portal.followup.models import PENDING, Task
 from portal.orgs.models import Village
 from portal.reviews.models import HazardItem, ItemSource, ItemState
+from reports.stats import rate
 
 
 @dataclass
@@ -27,9 +31,9 @@ class VillageRow:
         return sum(self.sources.values())
 
     @property
-    def settled_share(self) -> float | None:
+    def settled_share(self) -> Decimal | None:
         """Settled within one meeting cycle ÷ reported, in per cent."""
-        return round(100 * self.settled_first_time / self.reported, 1) if self.reported else None
+        return rate(self.settled_first_time, self.reported)
 
     def add(self, other: VillageRow) -> None:
         for source, count in other.sources.items():
@@ -45,8 +49,38 @@ class Figures:
     total: VillageRow
 
 
-def compute(today: date, series_ids: list[int] | None = None) -> Figures:
-    scope = HazardItem.series_id.in_(series_ids) if series_ids is not None else sa.true()
+@dataclass(frozen=True)
+class Scope:
+    """Which items count: reported from ``since`` to before ``until``, their follow-ups due
+    from ``due_from`` to before ``due_before``; a bound that is None is open."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    due_from: date | None = None
+    due_before: date | None = None
+    village_id: int | None = None
+    kind: Category | None = None
+
+    def reported(self) -> list:
+        return self._items() + _between(HazardItem.reported_at, self.since, self.until)
+
+    def due(self) -> list:
+        return self._items() + _between(Task.due_on, self.due_from, self.due_before)
+
+    def _items(self) -> list:
+        return [condition for value, condition in (
+            (self.village_id, HazardItem.village_id == self.village_id),
+            (self.kind, HazardItem.kind == self.kind)) if value is not None]
+
+
+def _between(column, low, high) -> list:
+    return ([column >= low] if low is not None else []) + (
+        [column < high] if high is not None else [])
+
+
+def compute(today: date, scope: Scope = Scope()) -> Figures:
+    """The items reported within ``scope``, and its follow-ups past their due date on
+    ``today`` without a report of them done."""
     rows: dict[str, VillageRow] = {}
 
     def row(name: str) -> VillageRow:
@@ -55,7 +89,7 @@ def compute(today: date, series_ids: list[int] | None = None) -> Figures:
     counted = db.session.execute(
         sa.select(Village.name, HazardItem.source, HazardItem.state,
                   HazardItem.carried_over, sa.func.count())
-        .join(Village, Village.id == HazardItem.village_id).where(scope)
+        .join(Village, Village.id == HazardItem.village_id).where(*scope.reported())
         .group_by(Village.name, HazardItem.source, HazardItem.state, HazardItem.carried_over))
     for village, source, state, carried, count in counted:
         found = row(village)
@@ -68,10 +102,11 @@ def compute(today: date, series_ids: list[int] | None = None) -> Figures:
         sa.select(Village.name, sa.func.count()).select_from(Task)
         .join(HazardItem, HazardItem.id == Task.review_item_id)
         .join(Village, Village.id == HazardItem.village_id)
-        .where(scope, Task.state.in_(PENDING), Task.due_on < today).group_by(Village.name))
+        .where(*scope.due(), Task.state.in_(PENDING), Task.due_on < today)
+        .group_by(Village.name))
     for village, count in overdue:
         row(village).overdue += count
-    villages = sorted(rows.values(), key=lambda r: r.village)
+    villages = by_pinyin(rows.values(), name=lambda r: r.village)
     total = VillageRow("")
     for village in villages:
         total.add(village)

@@ -1,6 +1,8 @@
 """The minutes of a joint review: drawn up from the decisions, signed by every attendee
-present with their password (as conference minutes are), issued as a sealed PDF by a job.
-Once drawn up nothing of the meeting changes. Services flush; the request commits."""
+present with their password or refused with a reason (as conference minutes are), issued as
+a sealed PDF by a job. Once drawn up nothing of the meeting changes, unless the convener
+takes the minutes back to amend them, which voids the signatures collected so far; once
+issued, nothing changes at all. Services flush; the request commits."""
 
 from __future__ import annotations
 
@@ -11,10 +13,10 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from portal.audit.services import record
-from portal.auth.services import PasswordRefused, confirm_password
 from portal.errors import Conflict, DomainError, NotAllowed
 from portal.extensions import db
 from portal.jobs import queue
+from portal.minutes import confirmation
 from portal.orgs.models import User
 from portal.permissions import ensure
 from portal.reviews import meetings
@@ -72,17 +74,53 @@ def draw_up(actor: User, meeting: ReviewMeeting) -> doc.ReviewMinutes:
     meeting.minutes_snapshot = doc.to_json(document)
     meeting.content_hash = doc.content_hash(document)
     meeting.minutes_state = MinutesState.SIGNING
+    meeting.minutes_version += 1
     record("review.minutes_drawn_up", meeting, actor=actor,
-           changes={"hash": meeting.content_hash, "items": len(document.items)})
+           changes={"hash": meeting.content_hash, "items": len(document.items),
+                    "version": meeting.minutes_version})
+    _ask_to_sign(actor, meeting)
     db.session.flush()
     return document
+
+
+def _ask_to_sign(actor: User, meeting: ReviewMeeting) -> None:
+    from portal.notifications.services import notify
+
+    series = meeting.series
+    for user in meetings.present(meeting):
+        if user.active and user.id != actor.id:
+            notify(user, "minutes_to_sign", f"/reviews/meetings/{meeting.id}#minutes",
+                   conference_title=series.title,
+                   reference="、".join(v.name for v in series.villages),
+                   version=meeting.minutes_version, when=meeting.starts_at)
+
+
+def amend(actor: User, meeting: ReviewMeeting) -> ReviewMeeting:
+    """Take the minutes back from signing so that the meeting can be corrected; the
+    signatures and refusals collected so far are void (the audit keeps them), and the
+    attendees are asked to sign again when the minutes are drawn up again."""
+    check(actor, "review.run", meeting.series)
+    if meeting.minutes_state is MinutesState.ISSUED:
+        raise DomainError(_("The minutes are issued and can no longer be changed."))
+    if meeting.minutes_state is not MinutesState.SIGNING:
+        raise DomainError(_("The minutes are not drawn up yet; there is nothing to amend."))
+    voided = [{"user": s.user_id, "refused": s.refused} for s in meeting.signatures]
+    record("review.minutes_amended", meeting, actor=actor,
+           changes={"version": meeting.minutes_version, "hash": meeting.content_hash,
+                    "voided": voided})
+    meeting.signatures.clear()
+    meeting.minutes_snapshot = meeting.content_hash = None
+    meeting.minutes_state = MinutesState.NONE
+    db.session.flush()
+    return meeting
 
 
 def document_of(meeting: ReviewMeeting) -> doc.ReviewMinutes | None:
     if meeting.minutes_snapshot is None:
         return None
     document = doc.from_json(meeting.minutes_snapshot)
-    signatures = [doc.Signature(s.user.full_name, s.user.organisation.name, s.at)
+    signatures = [doc.Signature(s.user.full_name, s.user.organisation.name,
+                                None if s.refused else s.at, s.reason or "")
                   for s in meeting.signatures]
     return replace(document, signatures=signatures, issued_on=meeting.issued_at)
 
@@ -92,7 +130,7 @@ def outstanding(meeting: ReviewMeeting) -> list[User]:
     return [user for user in meetings.present(meeting) if user.id not in signed]
 
 
-def sign(actor: User, meeting: ReviewMeeting, password: str, seen_hash: str) -> ReviewSignature:
+def _sign_checks(actor: User, meeting: ReviewMeeting, seen_hash: str) -> None:
     if actor.id not in {u.id for u in meetings.present(meeting)}:
         raise NotAllowed(_("Only the attendees present sign the minutes."))
     if meeting.minutes_state is not MinutesState.SIGNING:
@@ -101,16 +139,29 @@ def sign(actor: User, meeting: ReviewMeeting, password: str, seen_hash: str) -> 
         raise Conflict(_("The minutes changed after you opened them. Read them again before "
                          "signing."))
     if any(s.user_id == actor.id for s in meeting.signatures):
-        raise DomainError(_("You have already signed these minutes."))
-    try:
-        confirm_password(actor, password or "")
-    except PasswordRefused as refused:
-        message = (_("The password is wrong; the minutes were not signed.") if refused.wrong
-                   else refused.message + " " + _("The minutes were not signed."))
-        raise DomainError(message, "password") from None
+        raise DomainError(_("You have already signed or refused these minutes."))
+
+
+def sign(actor: User, meeting: ReviewMeeting, password: str, seen_hash: str) -> ReviewSignature:
+    _sign_checks(actor, meeting, seen_hash)
+    confirmation.check_password(actor, password)
     signature = ReviewSignature(user_id=actor.id, content_hash=meeting.content_hash, at=utcnow())
     meeting.signatures.append(signature)
     record("review.minutes_signed", meeting, actor=actor, changes={"hash": meeting.content_hash})
+    db.session.flush()
+    return signature
+
+
+def refuse(actor: User, meeting: ReviewMeeting, reason: str,
+           seen_hash: str) -> ReviewSignature:
+    """Decline to sign, with the reason, which the issued minutes print by the name."""
+    _sign_checks(actor, meeting, seen_hash)
+    reason = confirmation.refusal_reason(reason)
+    signature = ReviewSignature(user_id=actor.id, content_hash=meeting.content_hash, at=utcnow(),
+                                refused=True, reason=reason)
+    meeting.signatures.append(signature)
+    record("review.minutes_refused", meeting, actor=actor, summary=reason,
+           changes={"hash": meeting.content_hash})
     db.session.flush()
     return signature
 

@@ -154,6 +154,8 @@ class ReviewMeeting(db.Model):
     # Drawn up once the decisions are taken: the frozen content the attendees sign.
     minutes_state: Mapped[MinutesState] = mapped_column(_enum(MinutesState),
                                                         default=MinutesState.NONE)
+    # How often the minutes were drawn up: amended minutes are drawn up and signed again.
+    minutes_version: Mapped[int] = mapped_column(default=0)
     minutes_snapshot: Mapped[str | None] = mapped_column(sa.Text)
     content_hash: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -191,8 +193,8 @@ class ReviewAttendance(db.Model):
 
 
 class ReviewSignature(db.Model):
-    """A present attendee's confirmation of the minutes, with the password, as for
-    conference minutes; bound to the content hash they read."""
+    """A present attendee's confirmation of the minutes, with the password, or refusal with
+    the reason, as for conference minutes; bound to the content hash they read."""
 
     __tablename__ = "review_signatures"
     __table_args__ = (sa.UniqueConstraint("meeting_id", "user_id"),)
@@ -203,6 +205,8 @@ class ReviewSignature(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     content_hash: Mapped[str] = mapped_column(sa.String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    refused: Mapped[bool] = mapped_column(default=False)
+    reason: Mapped[str | None] = mapped_column(sa.Text)
 
     meeting: Mapped[ReviewMeeting] = relationship(back_populates="signatures")
     user: Mapped[User] = relationship()

@@ -89,8 +89,9 @@ def _member(value, enum_cls):
 
 
 def _refused(error: DomainError, form: str, page):
-    """The page again, status 400, with the refused form's input and its message."""
-    db.session.rollback()
+    """The page again, status 400, with the refused form's input and its message. The
+    services refuse before they change anything, so the page shows what is stored; the
+    status rolls the request's transaction back (portal.transaction)."""
     g.review_refusal = {"form": form, "field": error.field, "message": error.message,
                         "typed": request.form}
     flash(error.message, "danger")
@@ -195,17 +196,6 @@ def _zone(series: ReviewSeries):
     from zoneinfo import ZoneInfo
 
     return ZoneInfo(series.timezone)
-
-
-@bp.route("/figures")
-@login_required
-@require("statistics.read")
-def figures_page():
-    from portal.reviews import figures
-    from portal.timeutil import local_zone, utcnow
-
-    return render_template("reviews/figures.html", figures=figures.compute(
-        utcnow().astimezone(local_zone()).date()), sources=list(ItemSource))
 
 
 # --- a meeting ---------------------------------------------------------------------------
@@ -318,6 +308,23 @@ def sign(ident):
     return _act(ident, "sign", lambda m: minutes.sign(
         current_user, m, request.form.get("password", ""), request.form.get("seen_hash", "")),
         _("You have signed the minutes."))
+
+
+@bp.route("/meetings/<int:ident>/refuse", methods=["POST"])
+@login_required
+def refuse(ident):
+    return _act(ident, "refuse", lambda m: minutes.refuse(
+        current_user, m, request.form.get("reason", ""), request.form.get("seen_hash", "")),
+        _("You have refused to sign the minutes; your reason is on record."))
+
+
+@bp.route("/meetings/<int:ident>/amend", methods=["POST"])
+@login_required
+def amend(ident):
+    return _act(ident, "amend", lambda m: minutes.amend(current_user, m),
+                _("The minutes are taken back for amendment; the signatures collected so far "
+                  "are void. Correct the meeting and draw the minutes up again: the attendees "
+                  "present sign again."))
 
 
 @bp.route("/meetings/<int:ident>/issue", methods=["POST"])

@@ -33,7 +33,7 @@ from portal.statistics.models import StatisticsVersion
 # Every table a statistics query reads.
 WATCHED = frozenset({"disputes", "conferences", "invitations", "answer_changes",
                      "minutes_versions", "followup_tasks", "organisations", "users",
-                     "villages"})
+                     "villages", "hazard_items"})
 SIZE = 32
 
 T = TypeVar("T")

@@ -19,6 +19,8 @@ from flask_babel import gettext as _
 from portal.extensions import db
 from portal.jobs import queue
 from portal.orgs.models import User
+from portal.reviews import figures as review_figures
+from portal.reviews.models import ItemSource
 from portal.statistics import cache, queries
 from portal.statistics.models import MonthlyReport
 from portal.statistics.queries import Filters
@@ -99,6 +101,14 @@ def definitions() -> dict[str, str]:
             "Action items of conferences (follow-up tasks) due in the period, by owning "
             "body and the outcome its owner reported; overdue: not reported done or not "
             "done, and past the due date."),
+        "reviews": _(
+            "Hazard items and leads reported to the joint reviews of the police and the grid "
+            "in the period, by village or community and by where they were found. Settled "
+            "within one meeting cycle: items decided at the meeting they were first reported "
+            "to ÷ items reported, in per cent. Turned into disputes: items registered as a "
+            "dispute. Overdue follow-ups: follow-ups of handed-over items due in the period "
+            "and not reported done by their due date. The category filter applies to an "
+            "item's kind; items have no tier, so the tier filter leaves them all counted."),
     }
 
 
@@ -189,6 +199,7 @@ def compute_dashboard(filters: Filters, today: date) -> Dashboard:
     _bodies_table(result, filters, responses, today)
     _villages_table(result, filters, breakdowns.villages)
     _trend_table(result, filters)
+    _reviews_table(result, filters, today)
     _charts(result)
     return result
 
@@ -237,6 +248,24 @@ def _trend_table(result: Dashboard, filters: Filters) -> None:
         "trend", _("Monthly trend (last 12 months)"),
         [_("Month"), _("Disputes registered"), _("Concluded"), _("Closure rate (%)"),
          _("Conferences held")], rows)
+
+
+def _reviews_table(result: Dashboard, filters: Filters, today: date) -> None:
+    found = review_figures.compute(today, review_figures.Scope(
+        since=filters.since, until=filters.until, due_from=filters.start,
+        due_before=filters.end + timedelta(days=1), village_id=filters.village_id,
+        kind=filters.category))
+    rows = [[row.village, *(row.sources[s] for s in ItemSource), row.reported,
+             row.settled_share, row.disputes, row.overdue] for row in found.villages]
+    if rows:
+        rows.append([_("Total"), *(found.total.sources[s] for s in ItemSource),
+                     found.total.reported, found.total.settled_share, found.total.disputes,
+                     found.total.overdue])
+    result.tables["reviews"] = Table(
+        "reviews", _("Joint reviews: hazard items"),
+        [_("Village or community"), *(s.label for s in ItemSource), _("Items reported"),
+         _("Settled within one meeting cycle (%)"), _("Turned into disputes"),
+         _("Overdue follow-ups")], rows)
 
 
 # Drawn for a wide card: the page scales the SVG to the card's width, and a narrower drawing
@@ -369,12 +398,14 @@ def monthly_document(board: Dashboard, month: str, now: datetime, edition: int =
     tables = [ReportTable(t.title, [str(h) for h in t.headers],
                           [[_cell(v) for v in row] for row in t.rows])
               for key, t in board.tables.items() if key != "summary"]
+    reviews = board.tables["reviews"]
     return MonthlyReportDocument(
         issuer=current_app.config["PORTAL_ISSUER"],
         title=f"{year}年{number}月矛盾纠纷化解工作统计报告",
         month=month, generated_at=now, edition=edition,
         figures=[(f.label, f.value) for f in board.figures],
-        definitions=[f"{f.label}：{f.definition}" for f in board.figures if f.definition],
+        definitions=[f"{f.label}：{f.definition}" for f in board.figures if f.definition]
+        + [f"{reviews.title}：{definitions()['reviews']}"],
         # A chart with nothing to show would be an empty page.
         charts=[c.svg for c in board.charts if not c.empty], tables=tables)
 

@@ -130,3 +130,58 @@ def test_issued_minutes_download_as_a_pdf(world, login):
     db.session.commit()
     response = download(login(world.head), f"/reviews/meetings/{meeting.id}/minutes.pdf")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
+
+
+def _drawn_up(world):
+    from portal.reviews import meetings, minutes
+
+    meeting = world.meetings()[0]
+    meetings.record_attendance(world.convener, meeting, {world.convener.id, world.police.id})
+    minutes.draw_up(world.convener, meeting)
+    db.session.commit()
+    return meeting
+
+
+def test_a_signer_refuses_on_the_page_only_with_a_reason(world, login):
+    meeting = _drawn_up(world)
+    client = login(world.police)
+    url = f"/reviews/meetings/{meeting.id}"
+    response = client.post(f"{url}/refuse", data={"reason": " ",
+                                                  "seen_hash": meeting.content_hash})
+    assert response.status_code == 400 and "请填写拒签理由。" in response.get_data(as_text=True)
+    response = client.post(f"{url}/refuse", data={"reason": "出席情况记错了",
+                                                  "seen_hash": meeting.content_hash})
+    assert response.status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert "李民警 拒签，理由：出席情况记错了" in page and 'data-form="refuse"' not in page
+
+
+def test_the_convener_takes_the_minutes_back_on_the_page(world, login):
+    from portal.reviews import minutes
+
+    meeting = _drawn_up(world)
+    minutes.sign(world.police, meeting, "Correct-horse-42", meeting.content_hash)
+    db.session.commit()
+    client = login(world.convener)
+    url = f"/reviews/meetings/{meeting.id}"
+    assert client.post(f"{url}/amend").status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert "第 1 版的签字已作废" in page and 'data-form="attendance"' in page
+    assert 'data-form="minutes"' in page and 'data-testid="signed-by"' not in page
+
+
+def test_a_refused_move_shows_the_stored_time_and_keeps_what_was_typed(world, login, app):
+    from portal.timeutil import format_moment
+
+    meeting = world.meetings()[0]
+    stored = meeting.starts_at
+    client = login(world.convener)
+    response = client.post(f"/reviews/meetings/{meeting.id}/move", data={
+        "starts_at": "2026-01-05T10:00", "reason": "派出所临时有任务"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "新的时间必须晚于现在。" in page
+    assert 'value="2026-01-05T10:00"' in page and 'value="派出所临时有任务"' in page
+    with app.test_request_context():
+        assert format_moment(stored) in page
+    db.session.expire_all()
+    assert db.session.get(type(meeting), meeting.id).starts_at == stored

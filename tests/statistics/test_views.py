@@ -61,7 +61,7 @@ def test_csv_has_a_bom_and_chinese_survives_the_round_trip(world, leader, login)
 def test_every_table_exports_as_csv(world, leader, login):
     client = login(leader)
     for key in ("summary", "tiers", "categories", "durations", "responses", "actions",
-                "villages", "trend"):
+                "villages", "trend", "reviews"):
         response = client.get(f"/statistics/export/{key}.csv?{MARCH}")
         assert response.status_code == 200, key
     assert client.get("/statistics/export/nothing.csv").status_code == 404
@@ -70,7 +70,7 @@ def test_every_table_exports_as_csv(world, leader, login):
 def test_xlsx_reads_back_with_numbers_as_numbers(world, leader, login):
     body = login(leader).get(f"/statistics/export/all.xlsx?{MARCH}").get_data()
     workbook = load_workbook(io.BytesIO(body))
-    assert len(workbook.sheetnames) == 8
+    assert len(workbook.sheetnames) == 9
     villages = workbook["By village or community"]
     assert [c.value for c in villages[2]] == ["北关社区", 3, 2, 66.67, 1, 1]
     trend = workbook["Monthly trend (last 12 months)"]
