@@ -99,7 +99,7 @@ def amend(actor: User, meeting: ReviewMeeting) -> ReviewMeeting:
     """Take the minutes back from signing so that the meeting can be corrected; the
     signatures and refusals collected so far are void (the audit keeps them), and the
     attendees are asked to sign again when the minutes are drawn up again."""
-    check(actor, "review.run", meeting.series)
+    ensure(actor, "review.run", meeting.series)
     if meeting.minutes_state is MinutesState.ISSUED:
         raise DomainError(_("The minutes are issued and can no longer be changed."))
     if meeting.minutes_state is not MinutesState.SIGNING:
