@@ -12,7 +12,7 @@ from pathlib import Path
 PORTAL = Path(__file__).resolve().parent.parent / "portal"
 # Lowest first. Above them all: scheduler, api, main, web, wiring, cli and the demo.
 DOMAINS = ("audit", "jobs", "orgs", "auth", "holidays", "notifications", "disputes",
-           "calendar", "conferences", "minutes", "followup", "reviews", "residents",
+           "calendar", "conferences", "minutes", "followup", "residents", "reviews",
            "statistics")
 # Modules of the portal package itself that belong to no domain and import none.
 KERNEL = ("bounds", "config", "csvfiles", "collation", "errors", "extensions", "labels",

@@ -18,6 +18,7 @@ from portal.extensions import db
 from portal.followup.models import Task, TaskKind, TaskState
 from portal.orgs.models import User
 from portal.permissions import ensure
+from portal.residents.models import RequestStatus, ResidentRequest, StandardAddress
 from portal.reviews.models import (
     DECIDABLE,
     HazardItem,
@@ -43,6 +44,8 @@ class ItemInput:
     risk: Risk = Risk.LOW
     address: str = ""
     dispute_reference: str = ""
+    address_id: int | None = None
+    request_id: int | None = None
 
 
 def _dispute_by_reference(reference: str, field: str) -> Dispute:
@@ -71,6 +74,9 @@ def report_item(actor: User, series: ReviewSeries, data: ItemInput,
         raise DomainError(_("Choose the kind of hazard."), "kind")
     dispute = (_dispute_by_reference(data.dispute_reference, "dispute_reference")
                if data.dispute_reference.strip() else None)
+    resident_request = _request_of(data.request_id, data.village_id)
+    address = _address_of(data.address_id, data.village_id) or (
+        resident_request.address if resident_request is not None else None)
     if meeting is not None and meeting.series_id != series.id:
         raise DomainError(_("Unknown meeting."))
     if meeting is None or meeting.locked or meeting.cancelled:
@@ -80,14 +86,54 @@ def report_item(actor: User, series: ReviewSeries, data: ItemInput,
     item = HazardItem(series_id=series.id, meeting=meeting, first_meeting=meeting,
                       village_id=data.village_id, source=data.source, kind=data.kind,
                       risk=data.risk, address=data.address.strip()[:200],
+                      standard_address=address, request=resident_request,
                       text=data.text.strip()[:4000], reported_by_id=actor.id, reported_at=now,
                       dispute=dispute)
     db.session.add(item)
     db.session.flush()
     record("review.item_reported", item, actor=actor, summary=item.text[:200],
            changes={"meeting": meeting.id, "village": data.village_id,
-                    "source": data.source.name, "dispute": dispute.id if dispute else None})
+                    "source": data.source.name, "dispute": dispute.id if dispute else None,
+                    "address": address.id if address else None,
+                    "request": resident_request.id if resident_request else None})
     return item
+
+
+def _address_of(address_id: int | None, village_id: int) -> StandardAddress | None:
+    if address_id is None:
+        return None
+    address = db.session.get(StandardAddress, address_id)
+    if address is None or address.village_id != village_id:
+        raise DomainError(_("Choose a standard address of the village of the item."),
+                          "address_id")
+    return address
+
+
+def _request_of(request_id: int | None, village_id: int) -> ResidentRequest | None:
+    if request_id is None:
+        return None
+    found = db.session.get(ResidentRequest, request_id)
+    if found is None or found.village_id != village_id:
+        raise DomainError(_("Choose a resident's request from the village of the item."),
+                          "request_id")
+    return found
+
+
+def linkable_requests(series: ReviewSeries) -> list[ResidentRequest]:
+    """Residents' requests of the series' villages an item may be about: those still open."""
+    return list(db.session.scalars(sa.select(ResidentRequest).where(
+        ResidentRequest.village_id.in_([v.id for v in series.villages]),
+        ResidentRequest.status.in_([RequestStatus.NEW, RequestStatus.CONTACTED,
+                                    RequestStatus.REGISTERED]))
+        .order_by(ResidentRequest.received_at.desc()).limit(200)))
+
+
+def addresses(series: ReviewSeries) -> list[StandardAddress]:
+    """The series' villages' standard addresses, in the order a clerk looks them up."""
+    return list(db.session.scalars(sa.select(StandardAddress).where(
+        StandardAddress.village_id.in_([v.id for v in series.villages]))
+        .order_by(StandardAddress.village_id, StandardAddress.road, StandardAddress.number,
+                  StandardAddress.building, StandardAddress.unit, StandardAddress.room)))
 
 
 def carry_over(meeting: ReviewMeeting, now: datetime | None = None) -> list[HazardItem]:
@@ -144,7 +190,9 @@ def register_dispute(actor: User, item: HazardItem, title: str, party_name: str,
     dispute = disputes.create_dispute(actor, disputes.DisputeInput(
         title=title.strip(), category=kind or item.kind, village_id=item.village_id,
         source=DISPUTE_SOURCE[item.source], risk=item.risk,
-        description=item.text + (f"\n{item.address}" if item.address else ""),
+        description="\n".join(part for part in (
+            item.text, item.standard_address.label if item.standard_address else "",
+            item.address) if part),
         parties=[disputes.PartyInput(party_name.strip(), PartyRole.APPLICANT)]))
     item.dispute = dispute
     _decided(actor, item, ItemState.REGISTERED, _("Registered as dispute %(reference)s.",

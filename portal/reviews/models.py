@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -11,14 +10,10 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from portal.disputes.models import Category, Risk
 from portal.extensions import db
+from portal.labels import Labelled
 from portal.orgs.models import Room, User, Village
+from portal.residents.models import ResidentRequest, StandardAddress
 from portal.timeutil import UTCDateTime, utcnow
-
-
-class Labelled(enum.Enum):
-    @property
-    def label(self) -> str:
-        return str(LABELS[self])
 
 
 class MemberRole(Labelled):
@@ -230,6 +225,9 @@ class HazardItem(db.Model):
     kind: Mapped[Category] = mapped_column(_enum(Category, 32))
     risk: Mapped[Risk] = mapped_column(_enum(Risk), default=Risk.LOW)
     address: Mapped[str] = mapped_column(sa.String(200), default="")
+    # The standard address (一标三实) and the resident's request the item is about, if any.
+    address_id: Mapped[int | None] = mapped_column(sa.ForeignKey("standard_addresses.id"))
+    request_id: Mapped[int | None] = mapped_column(sa.ForeignKey("resident_requests.id"))
     text: Mapped[str] = mapped_column(sa.Text)
     reported_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -248,6 +246,8 @@ class HazardItem(db.Model):
     reported_by: Mapped[User] = relationship(foreign_keys=[reported_by_id])
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
     dispute = relationship("Dispute")
+    standard_address: Mapped[StandardAddress | None] = relationship()
+    request: Mapped[ResidentRequest | None] = relationship()
     tasks = relationship("Task", back_populates="review_item", order_by="Task.id")
 
     @property

@@ -167,7 +167,8 @@ def download(ident):
 
 def _item_form_choices(series: ReviewSeries) -> dict:
     return {"sources": list(ItemSource), "kinds": list(Category), "risks": list(Risk),
-            "villages": list(series.villages)}
+            "villages": list(series.villages), "addresses": items.addresses(series),
+            "requests": items.linkable_requests(series)}
 
 
 def _item_input() -> items.ItemInput:
@@ -176,7 +177,8 @@ def _item_input() -> items.ItemInput:
         village_id=_int("village_id"), source=_member(form.get("source"), ItemSource),
         kind=_member(form.get("kind"), Category),
         risk=_member(form.get("risk"), Risk) or Risk.LOW, text=form.get("text", ""),
-        address=form.get("address", ""), dispute_reference=form.get("dispute_reference", ""))
+        address=form.get("address", ""), dispute_reference=form.get("dispute_reference", ""),
+        address_id=_int("address_id"), request_id=_int("request_id"))
 
 
 @bp.route("/<int:ident>/items", methods=["POST"])

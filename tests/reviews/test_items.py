@@ -8,6 +8,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.followup.models import Task, TaskKind, TaskState
 from portal.followup.tasks import report
+from portal.orgs.models import Role
 from portal.reviews import items, meetings, minutes, planning
 from portal.reviews.models import ItemSource, ItemState
 
@@ -152,3 +153,46 @@ def test_the_next_agenda_shows_follow_ups_done_and_overdue(world):
     agenda = meetings.agenda(second)
     assert agenda.done == [done.task] and agenda.overdue == [late.task]
     assert agenda.new == [] and agenda.carried == []
+
+
+def _address_and_request(world, make):
+    from portal.residents import addresses, services
+    from portal.residents.models import Channel, Topic
+    from portal.residents.services import RequestInput
+
+    admin = make.user(Role.ADMIN)
+    village = world.villages[0]
+    address = addresses.save_address(admin, addresses.AddressInput(village.id, "一组", "12"))
+    request = services.record_request(admin, village, Channel.POLICE_CALL, RequestInput(
+        topic=Topic.NEIGHBOURS, description="邻居家夜里装修，噪音很大",
+        contact_name="张阿姨", contact_phone="13812345678"), address)
+    elsewhere = addresses.save_address(admin, addresses.AddressInput(
+        world.villages[1].id, "二组", "3"))
+    db.session.commit()
+    return address, request, elsewhere
+
+
+def test_an_item_names_its_standard_address_and_the_residents_request(world, make):
+    address, request, _ = _address_and_request(world, make)
+    item = items.report_item(world.police, world.series, items.ItemInput(
+        village_id=world.villages[0].id, source=ItemSource.POLICE_CALL,
+        kind=items.Category.NEIGHBOUR, text="夜间装修噪音，双方已争吵两次",
+        request_id=request.id))
+    assert item.request == request
+    assert item.standard_address == address  # taken from the request
+    dispute = items.register_dispute(world.convener, item, "装修噪音纠纷", "张阿姨")
+    assert address.label in dispute.description
+
+
+def test_an_address_or_request_of_another_village_is_refused(world, make):
+    _, request, elsewhere = _address_and_request(world, make)
+    data = items.ItemInput(village_id=world.villages[0].id, source=ItemSource.GRID_VISIT,
+                           kind=items.Category.NEIGHBOUR, text="有矛盾", address_id=elsewhere.id)
+    with pytest.raises(DomainError) as refused:
+        items.report_item(world.grid, world.series, data)
+    assert refused.value.field == "address_id"
+    data.address_id, data.village_id, data.request_id = None, world.villages[1].id, request.id
+    with pytest.raises(DomainError) as refused:
+        items.report_item(world.grid, world.series, data)
+    assert refused.value.field == "request_id"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(items.HazardItem)) == 0

@@ -185,3 +185,25 @@ def test_a_refused_move_shows_the_stored_time_and_keeps_what_was_typed(world, lo
         assert format_moment(stored) in page
     db.session.expire_all()
     assert db.session.get(type(meeting), meeting.id).starts_at == stored
+
+
+def test_an_item_reported_with_a_standard_address_shows_it_on_the_agenda(world, login, make):
+    from portal.orgs.models import Role
+    from portal.residents import addresses
+
+    address = addresses.save_address(make.user(Role.ADMIN), addresses.AddressInput(
+        world.villages[1].id, "二组", "18"))
+    db.session.commit()
+    client = login(world.police)
+    form = client.get(f"/reviews/{world.series.id}").get_data(as_text=True)
+    assert f'<option value="{address.id}"' in form and "米山村二组18号" in form
+    response = client.post(f"/reviews/{world.series.id}/items", data={
+        "village_id": str(world.villages[0].id), "source": "POLICE_CALL", "kind": "NEIGHBOUR",
+        "address_id": str(address.id), "text": "夜间噪音多次报警"})
+    assert response.status_code == 400  # the address is in the other village
+    page = response.get_data(as_text=True)
+    assert "请选择该事项所在村（社区）的标准地址" in page and "夜间噪音多次报警" in page
+    response = client.post(f"/reviews/{world.series.id}/items", data={
+        "village_id": str(world.villages[1].id), "source": "POLICE_CALL", "kind": "NEIGHBOUR",
+        "address_id": str(address.id), "text": "夜间噪音多次报警"}, follow_redirects=True)
+    assert "（米山村二组18号）" in response.get_data(as_text=True)
