@@ -35,6 +35,7 @@ LABELS = {
     EventKind.FEEDBACK: _l("Feedback to the parties"),
     EventKind.CLOSED: _l("Closed"),
     EventKind.REOPENED: _l("Reopened"),
+    EventKind.IN_CONFERENCE: _l("Joint conference in session"),
     EventKind.MINUTES_ISSUED: _l("Minutes signed"),
     EventKind.AGREEMENT_DRAFTED: _l("Mediation agreement drawn up"),
     EventKind.AGREEMENT_EFFECTIVE: _l("Mediation agreement in effect"),

@@ -18,6 +18,7 @@ from io import BytesIO
 from flask import current_app
 from flask_babel import gettext as _
 
+from portal import signals
 from portal.audit.services import record
 from portal.conferences.models import Conference, ConferenceState
 from portal.disputes import references, timeline
@@ -379,8 +380,6 @@ def record_signatures(actor: User, agreement: Agreement, dates: dict[int, date],
 
 
 def _take_effect(actor: User, agreement: Agreement) -> None:
-    from portal.followup.tasks import obligations_to_tasks
-
     agreement.state = AgreementState.EFFECTIVE
     agreement.effective_on = max(s.signed_on for s in agreement.signatures)
     agreement.content_hash = doc.content_hash(issued_document(agreement))
@@ -388,9 +387,7 @@ def _take_effect(actor: User, agreement: Agreement) -> None:
     db.session.flush()
     queue.enqueue("agreement.seal", seal_key(agreement), {"agreement": agreement.id},
                   requested_by=actor)
-    timeline.add(agreement.dispute, EventKind.AGREEMENT_EFFECTIVE, actor,
-                 number=agreement.number, effective_on=agreement.effective_on.isoformat())
-    obligations_to_tasks(actor, agreement)
+    signals.agreement_took_effect.send(agreement, actor=actor)
 
 
 def find_by_hash(content_hash: str) -> Agreement | None:
