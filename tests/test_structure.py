@@ -28,8 +28,6 @@ STILL_UPWARD = {
     ("disputes/timeline.py", "followup"),
     ("disputes/timeline.py", "residents"),
     ("followup/agreements.py", "residents"),
-    ("disputes/views.py", "conferences"),
-    ("holidays/views.py", "calendar"),
     ("minutes/views.py", "followup"),
 }
 
