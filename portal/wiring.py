@@ -23,15 +23,18 @@ def connect() -> None:
     from portal.disputes import policy as dispute_rules  # noqa: F401
     from portal.disputes import reactions as dispute_register
     from portal.disputes import search  # noqa: F401 - keeps the search index in step
+    from portal.disputes import timeline as dispute_timeline
     from portal.followup import jobs as followup_jobs  # noqa: F401
     from portal.followup import policy as followup_rules  # noqa: F401
     from portal.followup import tasks as followup_tasks
+    from portal.followup.models import Confirmation, TaskState
     from portal.jobs import renders  # noqa: F401
     from portal.minutes import jobs as minutes_jobs  # noqa: F401
     from portal.notifications import policy as notification_rules  # noqa: F401
     from portal.residents import addresses as doorplates  # noqa: F401
     from portal.residents import codes  # noqa: F401 - gives every new dispute a case code
     from portal.residents import policy as resident_rules  # noqa: F401
+    from portal.residents.models import Rating
     from portal.reviews import calendar as review_calendar
     from portal.reviews import jobs as review_jobs  # noqa: F401
     from portal.reviews import policy as review_rules  # noqa: F401
@@ -55,5 +58,7 @@ def connect() -> None:
     signals.conference_cancelled.connect(webhooks.conference_cancelled)
     signals.minutes_issued.connect(webhooks.minutes_issued)
     signals.task_overdue.connect(webhooks.task_overdue)
+    dispute_timeline.VALUE_ENUMS.update(confirmation=Confirmation, task_state=TaskState,
+                                        rating=Rating)
     if review_calendar.feed_series not in calendar_events.SERIES_SOURCES:
         calendar_events.SERIES_SOURCES.append(review_calendar.feed_series)

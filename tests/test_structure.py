@@ -25,8 +25,6 @@ STILL_UPWARD = {
     ("calendar/views.py", "conferences"),
     ("disputes/importer.py", "statistics"),
     ("disputes/policy.py", "conferences"),
-    ("disputes/timeline.py", "followup"),
-    ("disputes/timeline.py", "residents"),
     ("followup/agreements.py", "residents"),
     ("minutes/views.py", "followup"),
 }
