@@ -36,7 +36,6 @@ from portal.jobs import queue
 from portal.minutes import services as minutes
 from portal.orgs.models import Organisation, OrgKind, Role, User
 from portal.permissions import can
-from portal.residents import codes
 from portal.timeutil import local_zone, utcnow
 from portal.uploads import SCAN_TYPES, UploadRefused, check_upload
 from reports import agreement as doc
@@ -296,10 +295,17 @@ def _obligation(row: dict, obligors: set[str]) -> doc.Obligation:
                           manner=(row.get("manner") or "").strip())
 
 
+def printed_case_code(dispute: Dispute) -> tuple[str, str]:
+    """The case code as the documents handed to the parties print it, and the address of
+    the case page where they use it; empty for a dispute without one."""
+    case = dispute.case_code
+    return (case.display, case.url) if case is not None else ("", "")
+
+
 def issued_document(agreement: Agreement) -> doc.MediationAgreement:
     """The document as printed: the signing copy until it is in effect, then issued."""
     document = to_document(agreement)
-    code, url = codes.printed(agreement.dispute)
+    code, url = printed_case_code(agreement.dispute)
     document = replace(document, case_code=code, case_url=url)
     if agreement.state is AgreementState.EFFECTIVE:
         document = replace(document, issued=True,
@@ -513,7 +519,7 @@ def _notice_document(dispute: Dispute, parties: list[Party]):
 
     notice = Notice()
     notice.parties = [NoticeParty(p) for p in parties]
-    notice.case_code, notice.case_url = codes.printed(dispute)
+    notice.case_code, notice.case_url = printed_case_code(dispute)
     return notice
 
 

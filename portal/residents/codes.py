@@ -54,15 +54,6 @@ def _code_for_new_disputes(session, context, instances) -> None:
             session.add(CaseCode(code=new_code(), dispute=dispute))
 
 
-def printed(dispute: Dispute) -> tuple[str, str]:
-    """The case code as the documents handed to the parties print it, and the address of
-    the case page where they use it; empty for a dispute without one."""
-    case = db.session.scalar(sa.select(CaseCode).where(CaseCode.dispute_id == dispute.id))
-    if case is None:
-        return "", ""
-    return case.display, current_app.config["PORTAL_BASE_URL"].rstrip("/") + f"/c/{case.code}"
-
-
 def find(text: str) -> CaseCode | None:
     code = normalise(text)
     if len(code) != LENGTH:
