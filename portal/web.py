@@ -99,8 +99,12 @@ def init_app(app: PortalApp, pages: bool = True) -> None:
         return response
 
     from portal import transaction
+    from portal.disputes import search
+    from portal.residents import codes
 
     transaction.init_app(app)
+    search.init_app(app)
+    codes.init_app(app)
     proxies = networks(app.config["PORTAL_TRUSTED_PROXIES"])
     if proxies:
         app.wsgi_app = TrustedProxies(app.wsgi_app, proxies)

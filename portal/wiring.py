@@ -22,7 +22,6 @@ def connect() -> None:
     from portal.conferences import services as conferences
     from portal.disputes import policy as dispute_rules  # noqa: F401
     from portal.disputes import reactions as dispute_register
-    from portal.disputes import search  # noqa: F401 - keeps the search index in step
     from portal.disputes import timeline as dispute_timeline
     from portal.followup import jobs as followup_jobs  # noqa: F401
     from portal.followup import policy as followup_rules  # noqa: F401
@@ -32,7 +31,6 @@ def connect() -> None:
     from portal.minutes import jobs as minutes_jobs  # noqa: F401
     from portal.notifications import policy as notification_rules  # noqa: F401
     from portal.residents import addresses as doorplates  # noqa: F401
-    from portal.residents import codes  # noqa: F401 - gives every new dispute a case code
     from portal.residents import policy as resident_rules  # noqa: F401
     from portal.residents.models import Rating
     from portal.reviews import calendar as review_calendar

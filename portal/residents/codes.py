@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.orm import Session
 
 from portal.audit.services import record
 from portal.disputes.models import Dispute
@@ -43,7 +42,11 @@ def normalise(text: str) -> str:
     return "".join(ch for ch in (text or "").upper() if ch.isalnum())[:LENGTH + 4]
 
 
-@sa.event.listens_for(Session, "before_flush")
+def init_app(app) -> None:
+    """Give every dispute the application's session writes its code as it is first flushed."""
+    sa.event.listen(db.session, "before_flush", _code_for_new_disputes)
+
+
 def _code_for_new_disputes(session, context, instances) -> None:
     for dispute in [obj for obj in session.new if isinstance(obj, Dispute)]:
         request = session.info.pop(PENDING_REQUEST, None)
