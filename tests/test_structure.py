@@ -25,7 +25,6 @@ STILL_UPWARD = {
     ("calendar/views.py", "conferences"),
     ("disputes/importer.py", "statistics"),
     ("disputes/policy.py", "conferences"),
-    ("minutes/views.py", "followup"),
 }
 
 

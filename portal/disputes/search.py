@@ -20,11 +20,10 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 from markupsafe import Markup, escape
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from portal.disputes.models import Dispute, DisputeSearch, Party
-from portal.extensions import db
+from portal.extensions import on_session
 from portal.upsert import upsert
 
 MAX_QUERY = 100
@@ -103,8 +102,8 @@ _PENDING = "search.disputes_to_refresh"
 
 def init_app(app) -> None:
     """Keep the index in step with every flush of the application's session."""
-    event.listen(db.session, "before_flush", _before_flush)
-    event.listen(db.session, "after_flush_postexec", _after_flush)
+    on_session("before_flush", _before_flush)
+    on_session("after_flush_postexec", _after_flush)
 
 
 def _before_flush(session: Session, context, instances) -> None:

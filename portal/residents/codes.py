@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from portal.audit.services import record
 from portal.disputes.models import Dispute
 from portal.errors import DomainError
-from portal.extensions import db
+from portal.extensions import db, on_session
 from portal.residents import sms
 from portal.residents.models import CaseCode
 from portal.timeutil import utcnow
@@ -44,7 +44,7 @@ def normalise(text: str) -> str:
 
 def init_app(app) -> None:
     """Give every dispute the application's session writes its code as it is first flushed."""
-    sa.event.listen(db.session, "before_flush", _code_for_new_disputes)
+    on_session("before_flush", _code_for_new_disputes)
 
 
 def _code_for_new_disputes(session, context, instances) -> None:
