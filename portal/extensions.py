@@ -3,7 +3,7 @@
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
 from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names let Alembic diff and drop constraints on every backend.
@@ -42,6 +42,13 @@ class _MigrateOnFirstUse:
 
 db = SQLAlchemy(model_class=Base)
 migrate = LazyMigrate()
+
+
+def on_session(name: str, listener) -> None:
+    """Have ``listener`` hear the ``name`` event of the application's session, once however
+    many applications a process builds (SQLAlchemy would call it once per listen)."""
+    if not event.contains(db.session, name, listener):
+        event.listen(db.session, name, listener)
 login_manager = LoginManager()
 babel = Babel()
 

@@ -99,10 +99,14 @@ def init_app(app: PortalApp, pages: bool = True) -> None:
         return response
 
     from portal import transaction
+    from portal.disputes import search
     from portal.jobs import wakeup
+    from portal.residents import codes
 
     transaction.init_app(app)
     wakeup.init_app(app)
+    search.init_app(app)
+    codes.init_app(app)
     proxies = networks(app.config["PORTAL_TRUSTED_PROXIES"])
     if proxies:
         app.wsgi_app = TrustedProxies(app.wsgi_app, proxies)
@@ -233,6 +237,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.followup.views import bp as followup_bp
     from portal.holidays.views import bp as holidays_bp
     from portal.jobs.views import bp as jobs_bp
+    from portal.main.verification import bp as verification_bp
     from portal.main.views import bp as main_bp
     from portal.minutes.views import bp as minutes_bp
     from portal.notifications.views import bp as notifications_bp
@@ -244,7 +249,8 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, auth_bp, admin_bp, audit_bp, disputes_bp, conferences_bp,
                       notifications_bp, minutes_bp, statistics_bp, followup_bp, calendar_bp,
-                      holidays_bp, jobs_bp, residents_bp, resident_public_bp, reviews_bp):
+                      holidays_bp, jobs_bp, residents_bp, resident_public_bp, reviews_bp,
+                      verification_bp):
         app.register_blueprint(blueprint)
 
 

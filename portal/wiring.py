@@ -16,19 +16,23 @@ def connect() -> None:
     since tests create many applications in one process."""
     from portal import models  # noqa: F401 - the schema, for migrations and create_all
     from portal.api import tokens as api_rules  # noqa: F401
-    from portal.api import webhooks  # noqa: F401 - turns audited changes into deliveries
+    from portal.api import webhooks
     from portal.calendar import events as calendar_events
     from portal.conferences import policy as conference_rules  # noqa: F401
+    from portal.conferences import services as conferences
     from portal.disputes import policy as dispute_rules  # noqa: F401
-    from portal.disputes import search  # noqa: F401 - keeps the search index in step
+    from portal.disputes import reactions as dispute_register
+    from portal.disputes import timeline as dispute_timeline
     from portal.followup import jobs as followup_jobs  # noqa: F401
     from portal.followup import policy as followup_rules  # noqa: F401
+    from portal.followup import tasks as followup_tasks
+    from portal.followup.models import Confirmation, TaskState
     from portal.jobs import renders  # noqa: F401
     from portal.minutes import jobs as minutes_jobs  # noqa: F401
     from portal.notifications import policy as notification_rules  # noqa: F401
     from portal.residents import addresses as doorplates  # noqa: F401
-    from portal.residents import codes  # noqa: F401 - gives every new dispute a case code
     from portal.residents import policy as resident_rules  # noqa: F401
+    from portal.residents.models import Rating
     from portal.reviews import calendar as review_calendar
     from portal.reviews import jobs as review_jobs  # noqa: F401
     from portal.reviews import policy as review_rules  # noqa: F401
@@ -37,5 +41,22 @@ def connect() -> None:
 
     # blinker holds receivers weakly; these are module-level functions, which live on.
     signals.password_reset.connect(calendar_events.revoke_feed_on_password_reset)
+    signals.dispute_escalated.connect(conferences.open_room_on_escalation)
+    signals.dispute_closing.connect(followup_tasks.check_closable)
+    signals.conference_started.connect(dispute_register.conference_started)
+    # The timeline shows the step before the tasks it gives rise to.
+    signals.minutes_issued.connect(dispute_register.minutes_issued)
+    signals.minutes_issued.connect(followup_tasks.minutes_to_tasks)
+    signals.agreement_took_effect.connect(dispute_register.agreement_took_effect)
+    signals.agreement_took_effect.connect(followup_tasks.obligations_to_tasks)
+    # Clients hear of a change after the portal's own reactions to it, e.g. of an
+    # escalation with the conference room it opened.
+    signals.dispute_escalated.connect(webhooks.dispute_escalated)
+    signals.conference_scheduled.connect(webhooks.conference_scheduled)
+    signals.conference_cancelled.connect(webhooks.conference_cancelled)
+    signals.minutes_issued.connect(webhooks.minutes_issued)
+    signals.task_overdue.connect(webhooks.task_overdue)
+    dispute_timeline.VALUE_ENUMS.update(confirmation=Confirmation, task_state=TaskState,
+                                        rating=Rating)
     if review_calendar.feed_series not in calendar_events.SERIES_SOURCES:
         calendar_events.SERIES_SOURCES.append(review_calendar.feed_series)

@@ -95,3 +95,14 @@ def test_a_command_has_every_rule_job_and_listener_before_any_page(tmp_path):
     assert seen["link"] == "/login"  # the first request adds the pages
     assert "statistics.read" in seen["before"]["rules"]
     assert seen["before"] == seen["after"]
+
+
+def test_another_application_in_the_process_gives_a_dispute_one_case_code(database_url, make):
+    from portal import create_app
+    from portal.extensions import db
+    from portal.residents.models import CaseCode
+
+    create_app("testing", pages=False, SQLALCHEMY_DATABASE_URI=database_url)
+    dispute = make.dispute()
+    db.session.commit()
+    assert db.session.query(CaseCode).filter_by(dispute_id=dispute.id).count() == 1

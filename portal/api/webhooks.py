@@ -1,9 +1,10 @@
 """Webhooks: signed JSON event notifications to the clients' endpoints, through an outbox.
 
-Events come from the audit log: when a transaction records one of the audited actions in
-EVENTS, a delivery row per interested endpoint is written in the same transaction, so an
-event is never lost and never sent for a change that was rolled back. An endpoint hears of
-an object only if the client's acting account may see it (the same `can()` as the pages).
+Events come from the domain signals (portal.signals) the receivers below are connected to
+in portal.wiring: a delivery row per interested endpoint is written in the transaction of
+the change, so an event is never lost and never sent for a change that was rolled back.
+An endpoint hears of an object only if the client's acting account may see it (the same
+`can()` as the pages).
 
 Delivery mirrors the mail outbox (portal.notifications.outbox): rows are claimed with a
 lease (FOR UPDATE SKIP LOCKED on PostgreSQL), posted, and marked delivered on a 2xx;
@@ -36,28 +37,22 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import aliased
 
 from portal.api import outbound
 from portal.api.models import ApiClient, DeliveryStatus, WebhookDelivery, WebhookEndpoint
-from portal.audit.models import AuditEvent
 from portal.audit.services import record
+from portal.conferences.models import Conference
 from portal.config import networks
 from portal.extensions import db
 from portal.notifications.outbox import backoff
 from portal.permissions import can
 from portal.timeutil import utcnow
 
-# audited action -> the event type clients receive
-EVENTS = {
-    "dispute.escalated": "dispute.escalated",
-    "conference.schedule": "conference.scheduled",
-    "conference.cancel": "conference.cancelled",
-    "minutes.issued": "minutes.issued",
-    # recorded by the scheduler when a follow-up task passes its due date
-    "task.overdue": "action_item.overdue",
-}
-EVENT_TYPES = tuple(EVENTS.values())
+# The event types clients receive, each sent by the receiver of the signal of that name
+# below (an overdue follow-up task is an overdue action item to a client).
+EVENT_TYPES = ("dispute.escalated", "conference.scheduled", "conference.cancelled",
+               "minutes.issued", "action_item.overdue")
 STATUS_LABELS = {DeliveryStatus.PENDING: _l("Waiting"), DeliveryStatus.SENDING: _l("Sending"),
                  DeliveryStatus.DELIVERED: _l("Delivered"), DeliveryStatus.FAILED: _l("Failed")}
 DEFAULT_MAX_ATTEMPTS = 10
@@ -98,47 +93,10 @@ def _task_data(task) -> dict:
             "due_on": task.due_on.isoformat(), "state": task.state.value}
 
 
-def _describe(session: Session, event: AuditEvent):
-    """(object, permission action, ordering key, data) for an audited action."""
-    from portal.conferences.models import Conference
-    from portal.disputes.models import Dispute
-    from portal.followup.models import Task
-
-    changes = json.loads(event.changes or "{}")
-    if event.object_type == "Task":
-        task = session.get(Task, int(event.object_id))
-        if task.conference_id is not None:
-            return (task.conference, "conference.view", f"conference:{task.conference_id}",
-                    _task_data(task))
-        if task.dispute_id is None:
-            series = task.review_item.series
-            return series, "review.view", f"review:{series.id}", _task_data(task)
-        return task.dispute, "dispute.view", f"dispute:{task.dispute_id}", _task_data(task)
-    if event.object_type == "Dispute":
-        dispute = session.get(Dispute, int(event.object_id))
-        conference = session.scalar(sa.select(Conference).where(
-            Conference.dispute_id == dispute.id).order_by(Conference.id.desc()).limit(1)) \
-            if dispute.tier == 3 else None
-        data = {"dispute_id": dispute.id, "reference": dispute.reference,
-                "tier": dispute.tier, "status": dispute.status.value,
-                "reason": event.summary, "conference_id": conference.id if conference else None}
-        key = f"conference:{conference.id}" if conference else f"dispute:{dispute.id}"
-        return dispute, "dispute.view", key, data
-    conference = session.get(Conference, int(event.object_id))
-    data = _conference_data(conference)
-    if event.action == "conference.schedule":
-        data["rescheduled"] = event.summary == "rescheduled"
-    if event.action == "minutes.issued":
-        data["version"] = changes.get("version")
-        data["content_hash"] = changes.get("hash")
-    return conference, "conference.view", f"conference:{conference.id}", data
-
-
 def enqueue(event_type: str, obj, permission: str, ordering_key: str, data: dict,
-            session: Session | None = None, at: datetime | None = None) -> int:
+            at: datetime | None = None) -> int:
     """Queue one event for every active endpoint whose client may see `obj`."""
-    session = session or db.session
-    endpoints = session.scalars(
+    endpoints = db.session.scalars(
         sa.select(WebhookEndpoint).join(ApiClient)
         .where(WebhookEndpoint.active, ApiClient.revoked_at.is_(None))
         .order_by(WebhookEndpoint.id)).all()
@@ -149,23 +107,54 @@ def enqueue(event_type: str, obj, permission: str, ordering_key: str, data: dict
     count = 0
     for endpoint in endpoints:
         if can(endpoint.client.acting_user, permission, obj):
-            session.add(WebhookDelivery(
+            db.session.add(WebhookDelivery(
                 endpoint_id=endpoint.id, event_id=event_id, event_type=event_type,
                 ordering_key=ordering_key, payload=payload, next_attempt_at=at))
             count += 1
     return count
 
 
-@sa.event.listens_for(Session, "before_flush")
-def _events_from_audit(session: Session, flush_context, instances) -> None:
-    audited = [o for o in session.new if isinstance(o, AuditEvent) and o.action in EVENTS]
-    if not audited:
-        return
-    with session.no_autoflush:
-        for event in sorted(audited, key=lambda e: e.seq):
-            obj, permission, key, data = _describe(session, event)
-            enqueue(EVENTS[event.action], obj, permission, key, data, session,
-                    event.occurred_at)
+# --- the signals clients hear of ----------------------------------------------------------
+
+def dispute_escalated(dispute, actor, from_tier: int, reason: str) -> None:
+    conference = db.session.scalar(sa.select(Conference).where(
+        Conference.dispute_id == dispute.id).order_by(Conference.id.desc()).limit(1)) \
+        if dispute.tier == 3 else None
+    data = {"dispute_id": dispute.id, "reference": dispute.reference,
+            "tier": dispute.tier, "status": dispute.status.value,
+            "reason": reason[:500], "conference_id": conference.id if conference else None}
+    key = f"conference:{conference.id}" if conference else f"dispute:{dispute.id}"
+    enqueue("dispute.escalated", dispute, "dispute.view", key, data)
+
+
+def _conference_event(event_type: str, conference, **data) -> None:
+    enqueue(event_type, conference, "conference.view", f"conference:{conference.id}",
+            {**_conference_data(conference), **data})
+
+
+def conference_scheduled(conference, actor, rescheduled: bool) -> None:
+    _conference_event("conference.scheduled", conference, rescheduled=rescheduled)
+
+
+def conference_cancelled(conference, actor) -> None:
+    _conference_event("conference.cancelled", conference)
+
+
+def minutes_issued(version, actor, conference) -> None:
+    _conference_event("minutes.issued", conference, version=version.number,
+                      content_hash=version.content_hash)
+
+
+def task_overdue(task, at: datetime) -> None:
+    if task.conference_id is not None:
+        obj, permission, key = (task.conference, "conference.view",
+                                f"conference:{task.conference_id}")
+    elif task.dispute_id is None:
+        obj = task.review_item.series
+        permission, key = "review.view", f"review:{obj.id}"
+    else:
+        obj, permission, key = task.dispute, "dispute.view", f"dispute:{task.dispute_id}"
+    enqueue("action_item.overdue", obj, permission, key, _task_data(task), at=at)
 
 
 # --- delivering ----------------------------------------------------------------------------

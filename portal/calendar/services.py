@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, url_for
+from flask import has_request_context, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -22,6 +22,7 @@ from portal.conferences.models import Answer, Conference, ConferenceState, Invit
 from portal.conferences.policy import may_answer
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
+from portal.holidays.workcal import working_calendar
 from portal.orgs.models import Room, User
 from portal.permissions import ensure
 from portal.timeutil import utcnow
@@ -61,37 +62,6 @@ def calendar_error(error: CalendarRangeError) -> DomainError:
     return DomainError(_("The working calendar only knows %(first)d–%(last)d (public holidays "
                          "are published a year at a time); choose an earlier date or update "
                          "the holiday data.", first=error.first, last=error.last))
-
-
-class PortalCalendar(WorkingCalendar):
-    """The working calendar, with a declared fallback for years the holiday data lacks.
-
-    The State Council publishes a year's holidays and make-up days (调休) only weeks before
-    it begins, yet meetings are planned across the new year. The station enters them on the
-    holiday calendar page (portal.holidays) as soon as the notice is out; for a year neither
-    it nor the package covers, Monday to Friday count as working days and no day is a
-    holiday, and every page and slot that touches such a year says so
-    (``unknown_holiday_years``), so it is not a silent guess. Years before the data still
-    raise ``CalendarRangeError``.
-    """
-
-    def is_working_day(self, day: date) -> bool:
-        if day.year > LAST_YEAR and not self.covers(day.year):
-            return day.weekday() < 5
-        return super().is_working_day(day)
-
-    def holiday_name(self, day: date) -> str | None:
-        if day.year > LAST_YEAR and not self.covers(day.year):
-            return None
-        return super().holiday_name(day)
-
-
-def working_calendar() -> PortalCalendar:
-    """The calendar every working-day decision of the portal uses: the holiday package with
-    the station's own entries over it."""
-    from portal.holidays.services import station_days
-
-    return PortalCalendar(zone=current_app.config["PORTAL_TIMEZONE"], station=station_days())
 
 
 def unknown_holiday_years(start: datetime, end: datetime,

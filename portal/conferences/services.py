@@ -16,9 +16,11 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager
 
+from portal import signals
 from portal.audit.services import record
 from portal.calendar import events as calendar
 from portal.calendar import services as booking
+from portal.conferences import states
 from portal.conferences.models import (
     LABELS,
     Answer,
@@ -32,7 +34,8 @@ from portal.conferences.models import (
 )
 from portal.conferences.policy import ANSWERING_ROLES, may_answer
 from portal.conferences.quorum import quorum_status
-from portal.disputes.models import CategorySector, Dispute, Party, Status, SubcategorySector
+from portal.conferences.states import ANSWERABLE, OPEN_STATES
+from portal.disputes.models import CategorySector, Dispute, Party, SubcategorySector
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal.orgs.models import HEAD_KINDS, Organisation, OrgKind, Room, User, UserRole
@@ -41,28 +44,13 @@ from portal.timeutil import utcnow
 from portal.uploads import UploadRefused, check_upload
 
 S = ConferenceState
-OPEN_STATES = frozenset(S) - {S.SIGNED, S.CANCELLED}
-ANSWERABLE = frozenset({S.INVITING, S.SCHEDULED})
-# action -> (states it may start from, the state it leads to)
-TRANSITIONS: dict[str, tuple[frozenset[ConferenceState], ConferenceState]] = {
-    "send": (frozenset({S.DRAFT}), S.INVITING),
-    "schedule": (frozenset({S.INVITING, S.SCHEDULED}), S.SCHEDULED),
-    "start": (frozenset({S.SCHEDULED}), S.IN_SESSION),
-    "end": (frozenset({S.IN_SESSION}), S.MINUTES_DRAFTING),
-    "cancel": (OPEN_STATES, S.CANCELLED),
-}
 
 
-def _check_state(conference: Conference, action: str) -> None:
-    if conference.state not in TRANSITIONS[action][0]:
-        raise DomainError(_("This cannot be done while the conference is “%(state)s”.",
-                            state=conference.state.label))
 
 
 def _move(actor: User, conference: Conference, action: str, summary: str = "",
           **changes) -> None:
-    before = conference.state
-    conference.state = TRANSITIONS[action][1]
+    before = states.move(conference, action)
     record(f"conference.{action}", conference, summary=summary, actor=actor,
            changes={"state": [before.name, conference.state.name], **changes})
 
@@ -123,6 +111,12 @@ def open_draft_conference(actor: User, dispute: Dispute) -> Conference:
     record("conference.drafted", conference, summary=dispute.reference, actor=actor,
            changes={"invitations": len(conference.invitations)})
     return conference
+
+
+def open_room_on_escalation(dispute: Dispute, actor: User, **facts) -> Conference | None:
+    """A dispute raised to tier 3 is handled in a joint conference: its room opens as a
+    draft with the suggested invitees; receives ``dispute_escalated``."""
+    return open_draft_conference(actor, dispute) if dispute.tier == 3 else None
 
 
 def _group_for(org: Organisation | None, user: User | None) -> InviteeGroup:
@@ -246,7 +240,7 @@ def _announce(conference: Conference, invitations: list[Invitation]) -> None:
 def send_invitations(actor: User, conference: Conference, secretary: User,
                      deadline: datetime, message: str = "") -> None:
     ensure(actor, "conference.manage", conference)
-    _check_state(conference, "send")
+    states.check(conference, "send")
     if not conference.invitations:
         raise DomainError(_("Invite at least one body or person."))
     if deadline <= utcnow():
@@ -358,7 +352,7 @@ def schedule(actor: User, conference: Conference, starts: datetime, ends: dateti
              room: Room, override_reason: str = "") -> None:
     """Confirm time and room; without quorum only with the convener's written reason."""
     ensure(actor, "conference.manage", conference)
-    _check_state(conference, "schedule")
+    states.check(conference, "schedule")
     if ends <= starts:
         raise DomainError(_("The end must be after the start."), "ends_at")
     if starts <= utcnow():
@@ -391,6 +385,7 @@ def schedule(actor: User, conference: Conference, starts: datetime, ends: dateti
           starts_at=starts.isoformat(), room=room.name)
     calendar.deliver(conference, "conference_confirmed", _room_link(conference),
                      rescheduled=rescheduling, **_context(conference))
+    signals.conference_scheduled.send(conference, actor=actor, rescheduled=rescheduling)
     db.session.flush()
 
 
@@ -417,7 +412,7 @@ def start(actor: User, conference: Conference, confirm_move: bool = False,
     time only when the actor confirms that the meeting moves to then, which every calendar
     then shows (a new SEQUENCE)."""
     ensure(actor, "conference.run", conference)
-    _check_state(conference, "start")
+    states.check(conference, "start")
     now = now or utcnow()
     moved = start_shift(conference, now)
     changes = {}
@@ -439,11 +434,7 @@ def start(actor: User, conference: Conference, confirm_move: bool = False,
             booking.hold_room(conference)
     conference.started_at = now
     _move(actor, conference, "start", "moved" if moved else "", **changes)
-    dispute = conference.dispute
-    if dispute.status is Status.ESCALATED:
-        dispute.status = Status.IN_CONFERENCE
-        record("dispute.in_conference", dispute, actor=actor,
-               changes={"status": [Status.ESCALATED.name, Status.IN_CONFERENCE.name]})
+    signals.conference_started.send(conference, actor=actor)
     if moved is not None:
         calendar.deliver(conference, "conference_confirmed", _room_link(conference),
                          rescheduled=True, **_context(conference))
@@ -452,7 +443,7 @@ def start(actor: User, conference: Conference, confirm_move: bool = False,
 
 def end_session(actor: User, conference: Conference) -> None:
     ensure(actor, "conference.run", conference)
-    _check_state(conference, "end")
+    states.check(conference, "end")
     conference.ended_at = utcnow()
     booking.free_room_from(conference, conference.ended_at)
     _move(actor, conference, "end")
@@ -461,7 +452,7 @@ def end_session(actor: User, conference: Conference) -> None:
 
 def cancel(actor: User, conference: Conference, reason: str) -> None:
     ensure(actor, "conference.manage", conference)
-    _check_state(conference, "cancel")
+    states.check(conference, "cancel")
     if not reason.strip():
         raise DomainError(_("Give the reason for cancelling."), "reason")
     was_announced = conference.state is not S.DRAFT
@@ -473,6 +464,7 @@ def cancel(actor: User, conference: Conference, reason: str) -> None:
     if was_announced:
         calendar.deliver(conference, "conference_cancelled", _room_link(conference),
                          reason=reason.strip(), **_context(conference))
+    signals.conference_cancelled.send(conference, actor=actor)
     db.session.flush()
 
 

@@ -132,7 +132,7 @@ def _answer(conference, username, kind, answer, note="") -> None:
 
 
 def _working_days(count: int, after: date) -> list[date]:
-    from portal.calendar.services import working_calendar
+    from portal.holidays.workcal import working_calendar
 
     calendar, day, found = working_calendar(), after, []
     while len(found) < count:

@@ -115,6 +115,7 @@ class EventKind(enum.Enum):
     FEEDBACK = "feedback"
     CLOSED = "closed"
     REOPENED = "reopened"
+    IN_CONFERENCE = "in_conference"
     MINUTES_ISSUED = "minutes_issued"
     AGREEMENT_DRAFTED = "agreement_drafted"
     AGREEMENT_EFFECTIVE = "agreement_effective"

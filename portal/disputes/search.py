@@ -20,10 +20,10 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 from markupsafe import Markup, escape
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from portal.disputes.models import Dispute, DisputeSearch, Party
+from portal.extensions import on_session
 from portal.upsert import upsert
 
 MAX_QUERY = 100
@@ -100,7 +100,12 @@ def rebuild_all(connection) -> None:
 _PENDING = "search.disputes_to_refresh"
 
 
-@event.listens_for(Session, "before_flush")
+def init_app(app) -> None:
+    """Keep the index in step with every flush of the application's session."""
+    on_session("before_flush", _before_flush)
+    on_session("after_flush_postexec", _after_flush)
+
+
 def _before_flush(session: Session, context, instances) -> None:
     pending = session.info.setdefault(_PENDING, set())
     for obj in (*session.new, *session.dirty, *session.deleted):
@@ -116,7 +121,6 @@ def _changed(dispute: Dispute) -> bool:
     return any(attrs[name].history.has_changes() for name in (*SEARCHED, "parties"))
 
 
-@event.listens_for(Session, "after_flush_postexec")
 def _after_flush(session: Session, context) -> None:
     pending = session.info.pop(_PENDING, set())
     ids = {item.id if isinstance(item, Dispute) else item for item in pending}

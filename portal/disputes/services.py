@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
+from portal import signals
 from portal.audit.services import record
 from portal.disputes import references, timeline
 from portal.disputes.models import (
@@ -46,6 +47,7 @@ TRANSITIONS: dict[str, frozenset[Status]] = {
     "assign": frozenset(Status) - {Status.CLOSED},
     "handle": frozenset({Status.REPORTED, Status.HANDLING}),
     "escalate": frozenset({Status.REPORTED, Status.HANDLING}),
+    "enter_conference": frozenset({Status.ESCALATED}),
     "resolve": frozenset({Status.HANDLING, Status.ESCALATED, Status.IN_CONFERENCE}),
     "refer": frozenset({Status.HANDLING, Status.ESCALATED, Status.IN_CONFERENCE}),
     "feedback": frozenset({Status.RESOLVED, Status.REFERRED}),
@@ -249,9 +251,8 @@ def handle(actor: User, dispute: Dispute, note: str) -> None:
 
 
 def escalate(actor: User, dispute: Dispute, to_tier: int, reason: str):
-    """Raise the tier; reaching tier 3 opens a draft conference with suggested invitees."""
-    from portal.conferences.services import open_draft_conference
-
+    """Raise the tier; the conference room a receiver opens for it (on reaching tier 3, a
+    draft one with suggested invitees) is returned, or None."""
     ensure(actor, "dispute.escalate", dispute)
     _check_state(dispute, "escalate")
     if to_tier not in (2, 3) or to_tier <= dispute.tier:
@@ -261,13 +262,11 @@ def escalate(actor: User, dispute: Dispute, to_tier: int, reason: str):
     before = dispute.status
     old_tier, old_due = dispute.tier, dispute.due_on
     dispute.tier = to_tier
-    conference = None
     if to_tier == 3:
         dispute.status = Status.ESCALATED
         dispute.escalated_at = utcnow()
         dispute.due_on = max(dispute.due_on or local_today(),
                              local_today() + timedelta(days=DEFAULT_DAYS[3]))
-        conference = open_draft_conference(actor, dispute)
     else:
         dispute.status = Status.HANDLING
     changes = {"tier": [old_tier, to_tier]}
@@ -276,8 +275,21 @@ def escalate(actor: User, dispute: Dispute, to_tier: int, reason: str):
     _log(actor, dispute, EventKind.ESCALATED, reason.strip(), before, changes=changes,
          from_tier=old_tier, to_tier=to_tier)
     _deadline_moved(actor, dispute, old_due, "escalated")
+    opened = [room for _, room in signals.dispute_escalated.send(
+        dispute, actor=actor, from_tier=old_tier, reason=reason.strip()) if room is not None]
     db.session.flush()
-    return conference
+    return opened[0] if opened else None
+
+
+def enter_conference(actor: User, dispute: Dispute) -> None:
+    """An escalated dispute is in conference once the session of its joint conference
+    opens; a later session of a dispute already past that leaves its status alone."""
+    if dispute.status not in TRANSITIONS["enter_conference"]:
+        return
+    before = dispute.status
+    dispute.status = Status.IN_CONFERENCE
+    _log(actor, dispute, EventKind.IN_CONFERENCE, before=before)
+    db.session.flush()
 
 
 def resolve(actor: User, dispute: Dispute, outcome: str) -> None:
@@ -331,9 +343,7 @@ def close(actor: User, dispute: Dispute, note: str = "") -> None:
     _check_state(dispute, "close")
     if dispute.feedback_at is None:
         raise DomainError(_("Record the feedback to the parties before closing."))
-    from portal.followup.tasks import check_closable
-
-    check_closable(dispute)
+    signals.dispute_closing.send(dispute, actor=actor)
     before = dispute.status
     dispute.status = Status.CLOSED
     dispute.closed_at = utcnow()

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.disputes.models import Dispute, DisputeEvent, EventKind, Referral, Status
-from portal.followup.models import Confirmation, TaskState
+from portal.labels import Labelled
 from portal.timeutil import utcnow
 
 LABELS = {
@@ -35,6 +35,7 @@ LABELS = {
     EventKind.FEEDBACK: _l("Feedback to the parties"),
     EventKind.CLOSED: _l("Closed"),
     EventKind.REOPENED: _l("Reopened"),
+    EventKind.IN_CONFERENCE: _l("Joint conference in session"),
     EventKind.MINUTES_ISSUED: _l("Minutes signed"),
     EventKind.AGREEMENT_DRAFTED: _l("Mediation agreement drawn up"),
     EventKind.AGREEMENT_EFFECTIVE: _l("Mediation agreement in effect"),
@@ -53,6 +54,10 @@ FIELDS = {
     "occurred_on": _l("Date it happened"), "due_on": _l("Deadline"),
     "external_ref": _l("City-platform number"), "parties": _l("Parties"),
 }
+# The enums of facts that steps written by the domains above store by name (a court's
+# decision, a task's state, a party's rating on the case page); those domains hand them
+# over at start-up in portal.wiring, since the register does not import them.
+VALUE_ENUMS: dict[str, type[Labelled]] = {}
 ONLINE = _l("On the case page")
 NOTICE_METHODS = {"in_person": _l("Handed over"), "post": _l("By post"),
                   "read_aloud": _l("Read aloud")}
@@ -120,10 +125,8 @@ def _imported(d: dict) -> str:
 
 def _feedback(d: dict) -> str:
     if d.get("rating"):
-        from portal.residents.models import Rating
-
         return _("A party rated the result on the case page: %(rating)s.",
-                 rating=_member(Rating, d["rating"]))
+                 rating=_member(VALUE_ENUMS["rating"], d["rating"]))
     return _("%(method)s; satisfaction: %(satisfaction)s.", method=method_label(d.get("method")),
              satisfaction=satisfaction_label(d.get("satisfaction")))
 
@@ -159,13 +162,13 @@ DETAILS: dict[EventKind, Callable[[dict], str]] = {
         date=_date(d.get("effective_on"))),
     EventKind.CONFIRMATION_FILED: _filed,
     EventKind.CONFIRMATION_DECIDED: lambda d: _(
-        "%(outcome)s. %(ruling)s", outcome=_member(Confirmation, d.get("outcome")),
+        "%(outcome)s. %(ruling)s", outcome=_member(VALUE_ENUMS["confirmation"], d.get("outcome")),
         ruling=d.get("ruling") or "").strip(),
     EventKind.NOTICE_GIVEN: lambda d: _(
         "Given to %(party)s on %(date)s (%(method)s).", party=d.get("party"),
         date=_date(d.get("given_on")), method=_named(NOTICE_METHODS, d.get("method"))),
     EventKind.TASK_REPORTED: lambda d: _("%(task)s: %(state)s.", task=d.get("task"),
-                                         state=_member(TaskState, d.get("state"))),
+                                         state=_member(VALUE_ENUMS["task_state"], d.get("state"))),
     EventKind.RETURN_VISIT: lambda d: _(
         "Visited %(visited)s; satisfaction: %(satisfaction)s.", visited=d.get("visited"),
         satisfaction=satisfaction_label(d.get("satisfaction"))),

@@ -22,7 +22,6 @@ from wtforms.fields.choices import SelectChoice
 
 from portal.bounds import in_range, optional_id
 from portal.collation import by_pinyin
-from portal.conferences.models import Conference
 from portal.config import EXAMPLES_DIR
 from portal.disputes import listing, policy, search, services, timeline
 from portal.disputes.forms import (
@@ -149,9 +148,8 @@ def _detail(dispute: Dispute, reveal: bool = False, forms: dict | None = None):
     events = db.session.scalars(
         sa.select(DisputeEvent).options(joinedload(DisputeEvent.actor))
         .where(DisputeEvent.dispute_id == dispute.id).order_by(DisputeEvent.id)).all()
-    conferences = db.session.scalars(
-        sa.select(Conference).where(Conference.dispute_id == dispute.id)
-        .order_by(Conference.id)).all()
+    # The conference room declares the dispute's side of their relationship.
+    conferences = sorted(dispute.conferences, key=lambda conference: conference.id)
     actions = services.allowed_actions(current_user, dispute)
     forms = forms or {}
     assign = forms.get("assign") or AssignForm(prefix="assign")

@@ -18,6 +18,7 @@ from io import BytesIO
 from flask import current_app
 from flask_babel import gettext as _
 
+from portal import signals
 from portal.audit.services import record
 from portal.conferences.models import Conference, ConferenceState
 from portal.disputes import references, timeline
@@ -35,7 +36,6 @@ from portal.jobs import queue
 from portal.minutes import services as minutes
 from portal.orgs.models import Organisation, OrgKind, Role, User
 from portal.permissions import ensure
-from portal.residents import codes
 from portal.timeutil import local_zone, utcnow
 from portal.uploads import SCAN_TYPES, UploadRefused, check_upload
 from reports import agreement as doc
@@ -290,10 +290,17 @@ def _obligation(row: dict, obligors: set[str]) -> doc.Obligation:
                           manner=(row.get("manner") or "").strip())
 
 
+def printed_case_code(dispute: Dispute) -> tuple[str, str]:
+    """The case code as the documents handed to the parties print it, and the address of
+    the case page where they use it; empty for a dispute without one."""
+    case = dispute.case_code
+    return (case.display, case.url) if case is not None else ("", "")
+
+
 def issued_document(agreement: Agreement) -> doc.MediationAgreement:
     """The document as printed: the signing copy until it is in effect, then issued."""
     document = to_document(agreement)
-    code, url = codes.printed(agreement.dispute)
+    code, url = printed_case_code(agreement.dispute)
     document = replace(document, case_code=code, case_url=url)
     if agreement.state is AgreementState.EFFECTIVE:
         document = replace(document, issued=True,
@@ -374,8 +381,6 @@ def record_signatures(actor: User, agreement: Agreement, dates: dict[int, date],
 
 
 def _take_effect(actor: User, agreement: Agreement) -> None:
-    from portal.followup.tasks import obligations_to_tasks
-
     agreement.state = AgreementState.EFFECTIVE
     agreement.effective_on = max(s.signed_on for s in agreement.signatures)
     agreement.content_hash = doc.content_hash(issued_document(agreement))
@@ -383,9 +388,7 @@ def _take_effect(actor: User, agreement: Agreement) -> None:
     db.session.flush()
     queue.enqueue("agreement.seal", seal_key(agreement), {"agreement": agreement.id},
                   requested_by=actor)
-    timeline.add(agreement.dispute, EventKind.AGREEMENT_EFFECTIVE, actor,
-                 number=agreement.number, effective_on=agreement.effective_on.isoformat())
-    obligations_to_tasks(actor, agreement)
+    signals.agreement_took_effect.send(agreement, actor=actor)
 
 
 def find_by_hash(content_hash: str) -> Agreement | None:
@@ -511,7 +514,7 @@ def _notice_document(dispute: Dispute, parties: list[Party]):
 
     notice = Notice()
     notice.parties = [NoticeParty(p) for p in parties]
-    notice.case_code, notice.case_url = codes.printed(dispute)
+    notice.case_code, notice.case_url = printed_case_code(dispute)
     return notice
 
 

@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from portal import signals
 from portal.audit.models import AuditEvent
 from portal.audit.services import record
 from portal.calendar.models import ReminderRow
@@ -153,6 +154,7 @@ def tick(now: datetime | None = None) -> dict[str, int]:
         if overdue and not _was_overdue(task):
             record("task.overdue", task, summary=task.title,
                    changes={"due_on": task.due_on.isoformat()})
+            signals.task_overdue.send(task, at=now)
         sent["task_overdue"] += overdue
         if task.due_on + timedelta(days=ESCALATE_AFTER_DAYS) <= today:
             sent["task_escalated"] += send_once(("task", task.id), [_manager(task)],

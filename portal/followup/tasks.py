@@ -46,10 +46,11 @@ def _resolve_owner(body_name: str, person: str) -> tuple[Organisation | None, Us
     return body, found[0] if len(found) == 1 else None
 
 
-def minutes_to_tasks(actor: User, conference: Conference, snapshot: str) -> list[Task]:
+def minutes_to_tasks(version, actor: User, conference: Conference) -> list[Task]:
     """Each action item of issued minutes becomes a task of its owner (once per item:
-    an amendment re-issues the minutes without duplicating the tasks)."""
-    items = json.loads(snapshot).get("action_items", [])
+    an amendment re-issues the minutes without duplicating the tasks); receives
+    ``minutes_issued``."""
+    items = json.loads(version.snapshot).get("action_items", [])
     existing = {t.position for t in db.session.scalars(sa.select(Task).filter_by(
         conference_id=conference.id, kind=TaskKind.ACTION))}
     created = []
@@ -71,9 +72,10 @@ def minutes_to_tasks(actor: User, conference: Conference, snapshot: str) -> list
     return created
 
 
-def obligations_to_tasks(actor: User, agreement: Agreement) -> list[Task]:
+def obligations_to_tasks(agreement: Agreement, actor: User) -> list[Task]:
     """Watching that each obligation of an effective agreement is performed is the
-    handler's task (the convener's where the dispute has no handler)."""
+    handler's task (the convener's where the dispute has no handler); receives
+    ``agreement_took_effect``."""
     from portal.followup.agreements import content
 
     dispute = agreement.dispute
@@ -224,7 +226,9 @@ def closing_problems(dispute: Dispute) -> list[str]:
     return problems
 
 
-def check_closable(dispute: Dispute) -> None:
+def check_closable(dispute: Dispute, actor: User | None = None) -> None:
+    """Refuses to let a dispute close while it has open problems; receives
+    ``dispute_closing``."""
     problems = closing_problems(dispute)
     if problems:
         raise DomainError(_("The dispute cannot be closed yet: %(problems)s",

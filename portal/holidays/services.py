@@ -2,7 +2,7 @@
 
 A year is saved whole: the lines given replace that year's entries, or nothing changes when
 any line is wrong (every problem is reported with its line number). The working calendar
-(portal.calendar.services.working_calendar) reads the entries on every use.
+(portal.holidays.workcal.working_calendar) reads the entries on every use.
 """
 
 from __future__ import annotations

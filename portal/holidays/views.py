@@ -8,10 +8,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from portal.calendar.services import PortalCalendar, working_calendar
 from portal.extensions import db
 from portal.holidays import services
 from portal.holidays.forms import ImportForm, YearForm
+from portal.holidays.workcal import PortalCalendar, working_calendar
 from portal.permissions import require
 from scheduling.workcal import FIRST_YEAR, StationDays, package_covers
 

@@ -14,10 +14,11 @@ from flask import current_app
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
+from portal import signals
 from portal.audit.services import record
+from portal.conferences import states
 from portal.conferences.models import Answer, Brief, Conference, ConferenceState, InviteeGroup
-from portal.disputes import references, timeline
-from portal.disputes.models import EventKind
+from portal.disputes import references
 from portal.errors import Conflict, DomainError, NotAllowed
 from portal.extensions import db
 from portal.jobs import queue
@@ -425,7 +426,7 @@ def open_signing(actor: User, version: MinutesVersion) -> None:
     version.content_hash = doc.content_hash(numbered)
     version.status = V.SIGNING
     if conference.state is S.MINUTES_DRAFTING:
-        conference.state = S.MINUTES_SIGNING
+        states.move(conference, "open_signing")
         record("conference.minutes_signing", conference, actor=actor,
                changes={"state": [S.MINUTES_DRAFTING.name, S.MINUTES_SIGNING.name]})
     record("minutes.signing_opened", conference, actor=actor,
@@ -509,15 +510,11 @@ def issue(actor: User, version: MinutesVersion) -> MinutesVersion:
     for older in versions(conference):
         if older.id != version.id and older.status is V.ISSUED:
             older.status = V.SUPERSEDED
-    before = conference.state
-    conference.state = S.SIGNED
+    before = states.move(conference, "issue_minutes")
     record("minutes.issued", conference, actor=actor,
            changes={"version": version.number, "hash": version.content_hash,
                     "state": [before.name, S.SIGNED.name]})
-    timeline.add(conference.dispute, EventKind.MINUTES_ISSUED, actor, version=version.number)
-    from portal.followup.tasks import minutes_to_tasks
-
-    minutes_to_tasks(actor, conference, version.snapshot)
+    signals.minutes_issued.send(version, actor=actor, conference=conference)
     db.session.flush()
     queue.enqueue("minutes.seal", seal_key(version), {"version": version.id},
                   requested_by=actor)

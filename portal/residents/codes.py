@@ -18,12 +18,11 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.orm import Session
 
 from portal.audit.services import record
 from portal.disputes.models import Dispute
 from portal.errors import DomainError
-from portal.extensions import db
+from portal.extensions import db, on_session
 from portal.residents import sms
 from portal.residents.models import CaseCode
 from portal.timeutil import utcnow
@@ -43,7 +42,11 @@ def normalise(text: str) -> str:
     return "".join(ch for ch in (text or "").upper() if ch.isalnum())[:LENGTH + 4]
 
 
-@sa.event.listens_for(Session, "before_flush")
+def init_app(app) -> None:
+    """Give every dispute the application's session writes its code as it is first flushed."""
+    on_session("before_flush", _code_for_new_disputes)
+
+
 def _code_for_new_disputes(session, context, instances) -> None:
     for dispute in [obj for obj in session.new if isinstance(obj, Dispute)]:
         request = session.info.pop(PENDING_REQUEST, None)
@@ -52,15 +55,6 @@ def _code_for_new_disputes(session, context, instances) -> None:
             request.case_code.dispute = dispute
         else:
             session.add(CaseCode(code=new_code(), dispute=dispute))
-
-
-def printed(dispute: Dispute) -> tuple[str, str]:
-    """The case code as the documents handed to the parties print it, and the address of
-    the case page where they use it; empty for a dispute without one."""
-    case = db.session.scalar(sa.select(CaseCode).where(CaseCode.dispute_id == dispute.id))
-    if case is None:
-        return "", ""
-    return case.display, current_app.config["PORTAL_BASE_URL"].rstrip("/") + f"/c/{case.code}"
 
 
 def find(text: str) -> CaseCode | None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, deferred, mapped_column, relationship
 
 from portal.disputes.models import Category, Dispute, Party
 from portal.extensions import db
@@ -219,11 +220,18 @@ class CaseCode(db.Model):
     otp_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     request: Mapped[ResidentRequest | None] = relationship(back_populates="case_code")
-    dispute: Mapped[Dispute | None] = relationship()
+    # The documents of the case printed below the residents (the mediation agreement, the
+    # notice of rights) reach the code as ``Dispute.case_code``.
+    dispute: Mapped[Dispute | None] = relationship(backref=backref("case_code", uselist=False))
 
     @property
     def display(self) -> str:
         return f"{self.code[:4]}-{self.code[4:]}"
+
+    @property
+    def url(self) -> str:
+        """The address of the case page where the parties use the code."""
+        return current_app.config["PORTAL_BASE_URL"].rstrip("/") + f"/c/{self.code}"
 
 
 class NoticeAcknowledgement(db.Model):

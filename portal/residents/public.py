@@ -116,7 +116,7 @@ def doorplate(token: str):
     sms.deliver_pending()
     case = resident_request.case_code
     _grant(case.code, "contact")
-    return render_template("residents/receipt.html", case=case, url=services.case_url(case),
+    return render_template("residents/receipt.html", case=case, url=case.url,
                            request_=resident_request)
 
 

@@ -139,13 +139,9 @@ def _receive(village: Village, channel: Channel, data: RequestInput,
     sms.queue(request.contact_phone, _(
         "Your report was received. Case code %(code)s; follow it at %(url)s and we will call "
         "you within %(hours)d hours.", code=request.case_code.display,
-        url=case_url(request.case_code), hours=hours))
+        url=request.case_code.url, hours=hours))
     db.session.flush()
     return request
-
-
-def case_url(case: CaseCode) -> str:
-    return current_app.config["PORTAL_BASE_URL"].rstrip("/") + f"/c/{case.code}"
 
 
 def submit_from_doorplate(plate: Doorplate, data: RequestInput,

@@ -313,7 +313,7 @@ def _helpers():
         acknowledged = db.session.scalars(sa.select(NoticeAcknowledgement).where(
             NoticeAcknowledgement.case_code_id == case.id)
             .order_by(NoticeAcknowledgement.id)).all()
-        return {"case": case, "url": services.case_url(case), "ratings": ratings,
+        return {"case": case, "url": case.url, "ratings": ratings,
                 "acknowledged": acknowledged}
 
     return {"my_resident_requests": my_resident_requests, "resident_side": resident_side}

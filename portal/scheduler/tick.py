@@ -37,9 +37,9 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from portal.calendar.models import ReminderRow
-from portal.calendar.services import working_calendar
 from portal.conferences.models import Conference
 from portal.extensions import db
+from portal.holidays.workcal import working_calendar
 from portal.orgs.models import User
 from portal.upsert import upsert
 from scheduling import reminders as planning

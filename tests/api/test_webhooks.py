@@ -168,7 +168,7 @@ def test_the_command_delivers_once(app, make, subscribed, receiver):
 def test_an_overdue_action_item_is_queued_without_the_parties_data(make, subscribed):
     from datetime import date
 
-    from portal.audit.services import record
+    from portal import signals
     from portal.followup.models import Task, TaskKind
 
     conference = _escalated_conference(make, subscribed)
@@ -177,7 +177,7 @@ def test_an_overdue_action_item_is_queued_without_the_parties_data(make, subscri
                 due_on=date(2026, 3, 15))
     db.session.add(task)
     db.session.flush()
-    record("task.overdue", task, summary="逾期")  # as the scheduler records it
+    signals.task_overdue.send(task, at=utcnow())  # as the scheduler sends it
     db.session.commit()
     delivery = db.session.scalar(sa.select(WebhookDelivery)
                                  .where(WebhookDelivery.event_type == "action_item.overdue"))

@@ -70,7 +70,7 @@ def sign_in(page, username: str, password: str = "Nancheng-2026") -> None:
 
 def working_days(count: int) -> list[date]:
     """The next working days from the day after tomorrow: times a poll may propose."""
-    from portal.calendar.services import PortalCalendar
+    from portal.holidays.workcal import PortalCalendar
 
     calendar, day, found = PortalCalendar(), date.today() + timedelta(days=2), []
     while len(found) < count:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.calendar.services import PortalCalendar
+from portal.holidays.workcal import PortalCalendar
 from portal.orgs.models import OrgKind, Role
 from scheduling.slots import WallClockSlot
 

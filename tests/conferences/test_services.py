@@ -7,7 +7,7 @@ from portal.audit.models import AuditEvent
 from portal.conferences import services
 from portal.conferences.models import Answer, ConferenceState, Invitation
 from portal.conferences.quorum import quorum_status
-from portal.disputes.models import Category, PartyRole, Status
+from portal.disputes.models import Category, EventKind, PartyRole, Status
 from portal.disputes.services import PartyInput
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
@@ -169,7 +169,7 @@ def test_state_machine_refusals(make, nancheng):
         services.cancel(conference.convener, conference, "again")
 
 
-def test_session_moves_the_dispute_into_conference(make, nancheng):
+def test_session_moves_the_dispute_into_conference_on_its_timeline(make, nancheng):
     _, people = nancheng
     room = make.room()
     conference = make.conference()
@@ -179,6 +179,9 @@ def test_session_moves_the_dispute_into_conference(make, nancheng):
                       room)
     services.start(conference.secretary, conference)
     assert conference.dispute.status is Status.IN_CONFERENCE
+    step = conference.dispute.events[-1]
+    assert step.kind is EventKind.IN_CONFERENCE and step.actor_id == conference.secretary.id
+    assert (step.from_status, step.to_status) == (Status.ESCALATED, Status.IN_CONFERENCE)
     services.end_session(conference.secretary, conference)
     assert conference.state is ConferenceState.MINUTES_DRAFTING
 

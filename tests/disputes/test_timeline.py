@@ -125,6 +125,7 @@ def walk_through(make):
     services.assign(convener, dispute, convener)
     services.handle(convener, dispute, "现场调查")
     services.escalate(convener, dispute, 3, "涉及多个部门")
+    services.enter_conference(convener, dispute)
     agreements.record_notice(convener, dispute, dispute.parties[0], services.local_today(),
                              "read_aloud")
     services.resolve(convener, dispute, "双方达成协议")

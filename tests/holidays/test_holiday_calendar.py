@@ -9,7 +9,7 @@ from portal.audit.models import AuditEvent
 from portal.calendar import services as calendar_services
 from portal.doctor import run_checks
 from portal.extensions import db
-from portal.holidays import services
+from portal.holidays import services, workcal
 from portal.holidays.models import HolidayEntry
 from portal.orgs.models import Role
 from scheduling.workcal import LAST_YEAR
@@ -46,7 +46,7 @@ def test_an_admin_previews_then_saves_a_year_and_it_decides_working_days(client,
     saved = client.post(f"/admin/holidays/{YEAR}", data={"lines": LINES, "save": "y"},
                         follow_redirects=True).get_data(as_text=True)
     assert f"{YEAR} 年的节假日已保存。" in saved
-    calendar = calendar_services.working_calendar()
+    calendar = workcal.working_calendar()
     assert not calendar.is_working_day(NEW_YEAR) and calendar.holiday_name(NEW_YEAR) == "元旦"
     assert calendar.is_working_day(MAKE_UP)
     assert calendar.is_working_day(date(YEAR, 1, 4)) and not calendar.is_working_day(
@@ -58,7 +58,7 @@ def test_an_admin_previews_then_saves_a_year_and_it_decides_working_days(client,
     assert f"{NEW_YEAR},holiday,元旦" in page(client)
 
     client.post(f"/admin/holidays/{YEAR}", data={"lines": "", "save": "y"})
-    assert not calendar_services.working_calendar().covers(YEAR)
+    assert not workcal.working_calendar().covers(YEAR)
     removed = db.session.scalars(sa.select(AuditEvent).where(
         AuditEvent.action == "holidays.year_saved").order_by(AuditEvent.seq.desc())).first()
     assert f"{NEW_YEAR} holiday 元旦" in removed.changes and '"set": []' in removed.changes
