@@ -17,7 +17,6 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager
 
 from portal.audit.services import record
-from portal.calendar import events as calendar
 from portal.calendar import services as booking
 from portal.conferences.models import (
     LABELS,
@@ -357,6 +356,8 @@ def _room_taken(conference: Conference, room: Room, starts: datetime, ends: date
 def schedule(actor: User, conference: Conference, starts: datetime, ends: datetime,
              room: Room, override_reason: str = "") -> None:
     """Confirm time and room; without quorum only with the convener's written reason."""
+    from portal.calendar import events as calendar  # iCalendar, for the invitations sent
+
     ensure(actor, "conference.manage", conference)
     _check_state(conference, "schedule")
     if ends <= starts:
@@ -416,6 +417,8 @@ def start(actor: User, conference: Conference, confirm_move: bool = False,
     """Open the session (``now``, by default the present moment); away from its confirmed
     time only when the actor confirms that the meeting moves to then, which every calendar
     then shows (a new SEQUENCE)."""
+    from portal.calendar import events as calendar  # iCalendar, for the invitations sent
+
     ensure(actor, "conference.run", conference)
     _check_state(conference, "start")
     now = now or utcnow()
@@ -460,6 +463,8 @@ def end_session(actor: User, conference: Conference) -> None:
 
 
 def cancel(actor: User, conference: Conference, reason: str) -> None:
+    from portal.calendar import events as calendar  # iCalendar, for the invitations sent
+
     ensure(actor, "conference.manage", conference)
     _check_state(conference, "cancel")
     if not reason.strip():

@@ -13,6 +13,8 @@ by `keep_once`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute, undefer
 
