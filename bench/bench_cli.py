@@ -9,8 +9,8 @@ slows them alike; the first round only warms the bytecode caches and is not coun
 scheduler ticks against a freshly migrated SQLite database in a temporary directory, once
 beforehand so that nothing is due when it is timed (the monthly report is made then).
 Each portal command also runs once under ``-X importtime``, to name any of the libraries
-that only rendering, sealing, uploads, spreadsheets or migrations need that it loaded
-(tests/test_startup.py keeps that list empty).
+that only rendering, sealing, calendar files, uploads, spreadsheets or migrations need that
+it loaded (tests/test_startup.py keeps that list empty).
 """
 
 import os
@@ -27,7 +27,8 @@ PORTAL = [sys.executable, "-c", "from portal.cli import run; run()"]
 ROUNDS = 7
 TARGET_S = 0.8
 HEAVY = {"weasyprint", "pyhanko", "pyhanko_certvalidator", "aiohttp", "pypdf", "PIL",
-         "openpyxl", "segno", "alembic", "apscheduler", "fontTools", "pypinyin"}
+         "openpyxl", "segno", "alembic", "apscheduler", "fontTools", "pypinyin", "icalendar",
+         "dateutil"}
 
 
 def timed(command: list[str], env: dict) -> tuple[float, float]:

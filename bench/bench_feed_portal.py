@@ -92,13 +92,13 @@ def main() -> None:
     with app.app_context():
         from flask_migrate import upgrade
 
-        from portal.calendar import events
+        from portal.calendar import events, feeds
         from scheduling.ical import clear_caches
 
         upgrade(revision="heads")
         with app.test_request_context():
             convener = _world()
-            path = f"/calendar/feed/{convener.id}/{events.feed_token(convener)}.ics"
+            path = f"/calendar/feed/{convener.id}/{feeds.feed_token(convener)}.ics"
             found = events.feed_events(convener)
         assert len(found) == EVENTS, len(found)
         client = app.test_client()

@@ -20,6 +20,9 @@ def _create_app():
     command = context.meta.get("portal.command") if context else None
     app = create_app(pages=command is None or command in _SERVING)
     if not gc.isenabled():  # see run()
+        from sqlalchemy.orm import configure_mappers
+
+        configure_mappers()  # as long-lived as the models; else done by the first query
         gc.freeze()
         gc.enable()
     return app

@@ -17,30 +17,25 @@ def connect() -> None:
     from portal import models  # noqa: F401 - the schema, for migrations and create_all
     from portal.api import tokens as api_rules  # noqa: F401
     from portal.api import webhooks
-    from portal.calendar import events as calendar_events
+    from portal.calendar import feeds
     from portal.conferences import policy as conference_rules  # noqa: F401
     from portal.conferences import services as conferences
     from portal.disputes import policy as dispute_rules  # noqa: F401
     from portal.disputes import reactions as dispute_register
     from portal.disputes import timeline as dispute_timeline
-    from portal.followup import jobs as followup_jobs  # noqa: F401
     from portal.followup import policy as followup_rules  # noqa: F401
     from portal.followup import tasks as followup_tasks
     from portal.followup.models import Confirmation, TaskState
-    from portal.jobs import renders  # noqa: F401
-    from portal.minutes import jobs as minutes_jobs  # noqa: F401
+    from portal.jobs import queue, renders
     from portal.notifications import policy as notification_rules  # noqa: F401
-    from portal.residents import addresses as doorplates  # noqa: F401
     from portal.residents import policy as resident_rules  # noqa: F401
     from portal.residents.models import Rating
-    from portal.reviews import calendar as review_calendar
-    from portal.reviews import jobs as review_jobs  # noqa: F401
     from portal.reviews import policy as review_rules  # noqa: F401
     from portal.statistics import policy as statistics_rules  # noqa: F401
-    from portal.statistics import services as statistics  # noqa: F401
+    from portal.statistics import upkeep  # noqa: F401 - keeps summaries and cache in step
 
     # blinker holds receivers weakly; these are module-level functions, which live on.
-    signals.password_reset.connect(calendar_events.revoke_feed_on_password_reset)
+    signals.password_reset.connect(feeds.revoke_feed_on_password_reset)
     signals.dispute_escalated.connect(conferences.open_room_on_escalation)
     signals.dispute_closing.connect(followup_tasks.check_closable)
     signals.conference_started.connect(dispute_register.conference_started)
@@ -58,5 +53,15 @@ def connect() -> None:
     signals.task_overdue.connect(webhooks.task_overdue)
     dispute_timeline.VALUE_ENUMS.update(confirmation=Confirmation, task_state=TaskState,
                                         rating=Rating)
-    if review_calendar.feed_series not in calendar_events.SERIES_SOURCES:
-        calendar_events.SERIES_SOURCES.append(review_calendar.feed_series)
+
+    # Named here, registered by their modules when first used: what renders and seals
+    # (WeasyPrint, pyHanko, the document layouts) loads only in a process that does.
+    queue.KINDS.provided_by("portal.followup.jobs", "agreement.seal", "casefile.build")
+    queue.KINDS.provided_by("portal.minutes.jobs", "minutes.seal")
+    queue.KINDS.provided_by("portal.reviews.jobs", "reviews.minutes")
+    queue.KINDS.provided_by("portal.statistics.services", "statistics.report")
+    renders.BUILDERS.provided_by("portal.followup.jobs", "agreement.copy",
+                                 "confirmation.application", "notice")
+    renders.BUILDERS.provided_by("portal.minutes.jobs", "minutes.draft")
+    renders.BUILDERS.provided_by("portal.residents.addresses", "doorplates")
+    feeds.SERIES_SOURCES.provided_by("portal.reviews.calendar", "reviews")

@@ -11,6 +11,9 @@ series' zone (so a weekly meeting stays at 9:00 local time whatever the offset).
 cancelled meeting is an EXDATE of the master; a moved one is a second VEVENT with the same
 UID whose RECURRENCE-ID names the occurrence it replaces. ``build_feed`` and ``feed_etag``
 of ``scheduling.ical`` take series beside single events.
+
+dateutil and icalendar are imported where a rule is read or an event written: a scheduler
+that plans series on every tick, and has none to plan, needs neither.
 """
 
 from __future__ import annotations
@@ -18,12 +21,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-
-from dateutil import rrule as dateutil_rrule
-from icalendar import Event, vDDDTypes, vInt, vRecur, vText
+from typing import TYPE_CHECKING
 
 from scheduling.intervals import require_aware
 from scheduling.slots import WallClockSlot, zone_info
+
+if TYPE_CHECKING:
+    from icalendar import Event
 
 # Rules the planning understands; anything finer (BYSETPOS, hourly) is refused.
 FREQUENCIES = frozenset({"DAILY", "WEEKLY", "MONTHLY", "YEARLY"})
@@ -34,6 +38,8 @@ def check_rule(rule: str) -> None:
     parts = dict(part.split("=", 1) for part in rule.strip().upper().split(";") if "=" in part)
     if parts.get("FREQ") not in FREQUENCIES:
         raise ValueError("FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY")
+    from dateutil import rrule as dateutil_rrule
+
     dateutil_rrule.rrulestr(rule, dtstart=datetime(2000, 1, 1))
 
 
@@ -44,6 +50,8 @@ def occurrences(rule: str, first: datetime, zone: str, start: datetime,
     require_aware(start, end)
     if first.tzinfo is not None:
         raise ValueError("first is the wall-clock start, naive")
+    from dateutil import rrule as dateutil_rrule
+
     tz = zone_info(zone)
     local = dateutil_rrule.rrulestr(rule, dtstart=first)
     # The rule runs on the wall clock; each local start is then placed in the zone.
@@ -83,6 +91,8 @@ class SeriesEvent:
         return list(dict.fromkeys([self.first.zone, *(slot.zone for _, slot in self.moved)]))
 
     def to_ical(self) -> bytes:
+        from icalendar import vDDDTypes, vRecur
+
         tz = self.first.tz
         master = self._vevent(self.first)
         master["RRULE"] = vRecur.from_ical(self.rule)
@@ -96,6 +106,8 @@ class SeriesEvent:
         return b"".join(blocks)
 
     def _vevent(self, slot: WallClockSlot) -> Event:
+        from icalendar import Event, vDDDTypes, vInt, vText
+
         from scheduling.ical import _address
 
         vevent = Event()

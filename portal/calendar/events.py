@@ -1,4 +1,4 @@
-"""Conferences as calendar events: iTIP messages by mail, the .ics download, private feeds.
+"""Conferences as calendar events: iTIP messages by mail, the .ics download, the feed's events.
 
 This is the one place that adapts the portal's models into ``scheduling.ical`` inputs.
 Summary, description and location name the case reference, the room and a link to the
@@ -7,8 +7,6 @@ portal, never the parties: the text travels to mail servers and personal calenda
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from email.utils import parseaddr
 
 import sqlalchemy as sa
@@ -17,7 +15,6 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
-from portal.calendar.models import FeedSecret
 from portal.conferences.models import Answer, Conference, ConferenceState
 from portal.conferences.policy import taking_part
 from portal.disputes.models import Dispute
@@ -28,9 +25,6 @@ from scheduling import ical
 from scheduling.slots import WallClockSlot
 
 FEED_NAME = _l("Joint conferences")
-# Other domains' recurring meetings of a user (``user -> [SeriesEvent]``), registered in
-# portal.wiring, so that the one private feed carries them beside the conferences.
-SERIES_SOURCES: list = []
 CALENDAR_STATES = frozenset(ConferenceState) - {ConferenceState.DRAFT, ConferenceState.INVITING}
 
 
@@ -127,56 +121,6 @@ def download(conference: Conference) -> bytes:
     return ical.build_feed([conference_event(conference)], feed_name())
 
 
-def _secret(user: User, create: bool) -> FeedSecret | None:
-    row = db.session.get(FeedSecret, user.id)
-    if row is None and create:
-        row = FeedSecret(user_id=user.id)
-        db.session.add(row)
-        db.session.flush()
-    return row
-
-
-def _sign(user_id: int, secret: str) -> str:
-    key = f"{current_app.config['SECRET_KEY']}:{secret}".encode()
-    return hmac.new(key, f"calendar-feed:{user_id}".encode(), hashlib.sha256).hexdigest()[:40]
-
-
-def feed_token(user: User) -> str:
-    return _sign(user.id, _secret(user, create=True).secret)
-
-
-def rotate_feed_secret(user: User, actor: User | None = None) -> str:
-    """A new secret: every link given out before stops working."""
-    row = _rotate(user, actor or user)
-    db.session.flush()
-    return _sign(user.id, row.secret)
-
-
-def revoke_feed_on_password_reset(user: User, actor: User) -> None:
-    """Whoever had the old password may also have copied the calendar link."""
-    _rotate(user, actor)
-
-
-def _rotate(user: User, actor: User):
-    from portal.audit.services import record
-    from portal.calendar.models import new_feed_secret
-
-    row = _secret(user, create=True)
-    row.secret = new_feed_secret()
-    row.rotated_at = utcnow()
-    record("calendar.feed_rotated", user, actor=actor, summary=user.username)
-    return row
-
-
-def feed_owner(user_id: int, token: str) -> User | None:
-    """The user a feed link belongs to, or None for an unknown, revoked or forged link."""
-    row = db.session.get(FeedSecret, user_id)
-    if row is None or not hmac.compare_digest(_sign(user_id, row.secret), token):
-        return None
-    user = db.session.get(User, user_id)
-    return user if user is not None and user.active else None
-
-
 def feed_events(user: User) -> list[ical.ConferenceEvent]:
     """The user's conferences with a confirmed time, read as plain rows (no ORM objects):
     feeds are polled all day, so this stays one query."""
@@ -200,8 +144,3 @@ def feed_events(user: User) -> list[ical.ConferenceEvent]:
             organizer = organizers[(email, name)] = _organizer(email, name)
         events.append(_event(*fields, organizer))
     return events
-
-
-def feed_series(user: User) -> list:
-    """The user's recurring meetings (``scheduling.recurring.SeriesEvent``) for the feed."""
-    return [series for source in SERIES_SOURCES for series in source(user)]

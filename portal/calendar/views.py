@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from portal.calendar import events, services
+from portal.calendar import events, feeds, services
 from portal.calendar.forms import ConfirmForm, ProposeForm, SuggestForm
 from portal.calendar.models import ReminderRow, VoteChoice
 from portal.conferences.models import Conference
@@ -204,7 +204,7 @@ def _feed_links() -> tuple[str, str]:
     request may have come in as plain http, and a portal that serves only http has no https
     link that would work."""
     path = url_for("calendar.feed", user_id=current_user.id,
-                   token=events.feed_token(current_user))
+                   token=feeds.feed_token(current_user))
     url = current_app.config["PORTAL_BASE_URL"].rstrip("/") + path[len(request.script_root):]
     return url, "webcal://" + url.split("://", 1)[1]
 
@@ -220,7 +220,7 @@ def mine():
 @bp.route("/feed/rotate", methods=["POST"])
 @login_required
 def rotate():
-    events.rotate_feed_secret(current_user)
+    feeds.rotate_feed_secret(current_user)
     flash(_("A new feed link is made; the old one no longer works."), "success")
     return redirect(url_for("calendar.mine"))
 
@@ -229,13 +229,13 @@ def rotate():
 def feed(user_id, token):
     """No sign-in: the token is the key. Unknown, revoked or forged links are 404, with a
     word for the person who opens the link in a browser."""
-    owner = events.feed_owner(user_id, token)
+    owner = feeds.feed_owner(user_id, token)
     if owner is None:
         return Response(_("This calendar link is not valid: it may have been replaced by a "
                           "new one. Sign in to the portal and copy your current link from "
                           "“My calendar”."), status=404, mimetype="text/plain")
     found = events.feed_events(owner)
-    series = events.feed_series(owner)
+    series = feeds.feed_series(owner)
     name = events.feed_name(owner.language)
     etag = events.ical.feed_etag(found, name, series)
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}

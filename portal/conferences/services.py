@@ -18,7 +18,6 @@ from sqlalchemy.orm import contains_eager
 
 from portal import signals
 from portal.audit.services import record
-from portal.calendar import events as calendar
 from portal.calendar import services as booking
 from portal.conferences import states
 from portal.conferences.models import (
@@ -351,6 +350,8 @@ def _room_taken(conference: Conference, room: Room, starts: datetime, ends: date
 def schedule(actor: User, conference: Conference, starts: datetime, ends: datetime,
              room: Room, override_reason: str = "") -> None:
     """Confirm time and room; without quorum only with the convener's written reason."""
+    from portal.calendar import events as calendar  # iCalendar, for the invitations sent
+
     ensure(actor, "conference.manage", conference)
     states.check(conference, "schedule")
     if ends <= starts:
@@ -411,6 +412,8 @@ def start(actor: User, conference: Conference, confirm_move: bool = False,
     """Open the session (``now``, by default the present moment); away from its confirmed
     time only when the actor confirms that the meeting moves to then, which every calendar
     then shows (a new SEQUENCE)."""
+    from portal.calendar import events as calendar  # iCalendar, for the invitations sent
+
     ensure(actor, "conference.run", conference)
     states.check(conference, "start")
     now = now or utcnow()
@@ -451,6 +454,8 @@ def end_session(actor: User, conference: Conference) -> None:
 
 
 def cancel(actor: User, conference: Conference, reason: str) -> None:
+    from portal.calendar import events as calendar  # iCalendar, for the invitations sent
+
     ensure(actor, "conference.manage", conference)
     states.check(conference, "cancel")
     if not reason.strip():

@@ -31,6 +31,7 @@ from portal.followup.models import (
     Confirmation,
     PartySignature,
     RightsNotice,
+    confirmation_deadline,
 )
 from portal.jobs import queue
 from portal.minutes import services as minutes
@@ -40,7 +41,6 @@ from portal.timeutil import local_zone, utcnow
 from portal.uploads import SCAN_TYPES, UploadRefused, check_upload
 from reports import agreement as doc
 
-CONFIRMATION_DAYS = 30
 AGREED = ("agreement", "partial")
 AFTER_SESSION = frozenset({ConferenceState.MINUTES_DRAFTING, ConferenceState.MINUTES_SIGNING,
                            ConferenceState.SIGNED})
@@ -395,12 +395,6 @@ def find_by_hash(content_hash: str) -> Agreement | None:
     """The issued agreement whose content has this hash (for the public verification page)."""
     return db.session.scalar(db.select(Agreement).where(
         Agreement.content_hash == content_hash, Agreement.issued_at.is_not(None)))
-
-
-def confirmation_deadline(agreement: Agreement) -> date | None:
-    if agreement.effective_on is None:
-        return None
-    return agreement.effective_on + timedelta(days=CONFIRMATION_DAYS)
 
 
 def confirmation_application(agreement: Agreement):

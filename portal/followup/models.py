@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -122,6 +122,16 @@ class Agreement(db.Model):
     created_by: Mapped[User] = relationship()
     signatures: Mapped[list[PartySignature]] = relationship(
         back_populates="agreement", cascade="all, delete-orphan", order_by="PartySignature.id")
+
+
+# The parties may apply for judicial confirmation within 30 days of the agreement's effect.
+CONFIRMATION_DAYS = 30
+
+
+def confirmation_deadline(agreement: Agreement) -> date | None:
+    if agreement.effective_on is None:
+        return None
+    return agreement.effective_on + timedelta(days=CONFIRMATION_DAYS)
 
 
 class PartySignature(db.Model):

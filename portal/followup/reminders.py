@@ -26,12 +26,12 @@ from portal.audit.models import AuditEvent
 from portal.audit.services import record
 from portal.calendar.models import ReminderRow
 from portal.extensions import db
-from portal.followup.agreements import confirmation_deadline
 from portal.followup.models import (
     PENDING,
     Agreement,
     AgreementState,
     Task,
+    confirmation_deadline,
 )
 from portal.notifications.services import notify
 from portal.orgs.models import User

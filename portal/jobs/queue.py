@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.jobs import wakeup
 from portal.jobs.models import Job, JobState
+from portal.registry import Registry
 from portal.timeutil import utcnow
 from portal.upsert import upsert
 
@@ -38,13 +39,15 @@ class Kind:
     max_attempts: int
 
 
-KINDS: dict[str, Kind] = {}
+# Filled in by portal.wiring, which names each kind's module (imported when one first runs).
+KINDS = Registry("job kind")
 
 
 def handler(name: str, lease_seconds: int = 600, max_attempts: int = 5):
     """Register ``function(run: JobRun)`` as the handler of jobs of kind ``name``."""
     def register(function):
-        KINDS[name] = Kind(name, function, timedelta(seconds=lease_seconds), max_attempts)
+        KINDS.register(name, Kind(name, function, timedelta(seconds=lease_seconds),
+                                  max_attempts))
         return function
     return register
 
@@ -120,6 +123,10 @@ def claim(now: datetime | None = None, kinds=None) -> JobRun | None:
         if job is None:
             db.session.commit()
             return None
+        if job.kind in KINDS and not KINDS.is_loaded(job.kind):
+            db.session.rollback()  # nothing is locked while its handler's module loads
+            KINDS.load(job.kind)
+            continue
         kind = KINDS.get(job.kind)
         if kind is None or job.attempts >= kind.max_attempts:
             # The last worker died mid-run (or the kind is no longer known): give up.

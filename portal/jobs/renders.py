@@ -21,18 +21,17 @@ from sqlalchemy.orm import InstrumentedAttribute, undefer
 from portal.extensions import db
 from portal.jobs import queue
 from portal.jobs.models import Job, RenderedPdf
+from portal.registry import Registry
 from portal.timeutil import utcnow
 from portal.upsert import upsert
 
-BUILDERS: dict[str, Callable[..., Callable[[], bytes]]] = {}
+# Each ``prepare(**args) -> render()``; portal.wiring names the modules that register them.
+BUILDERS = Registry("document builder")
 
 
 def builder(name: str):
     """Register ``prepare(**args) -> render()`` for documents of this name."""
-    def register(function):
-        BUILDERS[name] = function
-        return function
-    return register
+    return BUILDERS.under(name)
 
 
 def stored(key: str) -> RenderedPdf | None:

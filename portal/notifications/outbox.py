@@ -23,12 +23,11 @@ where an administrator can retry it.
 
 from __future__ import annotations
 
-import smtplib
-import ssl
 import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import current_app
@@ -38,6 +37,9 @@ from portal.jobs import heartbeat
 from portal.notifications.mail import build_mime
 from portal.notifications.models import OutboxMessage, OutboxStatus
 from portal.timeutil import utcnow
+
+if TYPE_CHECKING:
+    import smtplib
 
 DEFAULT_MAX_ATTEMPTS = 12
 DEFAULT_LEASE_SECONDS = 300
@@ -119,6 +121,9 @@ class _Relay:
             raise
 
     def _connect(self) -> smtplib.SMTP:
+        import smtplib  # only a process that sends mail needs it
+        import ssl
+
         config = self.config
         smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"],
                             timeout=config.get("MAIL_TIMEOUT", DEFAULT_SMTP_TIMEOUT))
@@ -134,6 +139,8 @@ class _Relay:
 
     def close(self) -> None:
         if self.smtp is not None:
+            import smtplib
+
             try:
                 self.smtp.quit()
             except (smtplib.SMTPException, OSError):

@@ -13,7 +13,6 @@ import base64
 import hashlib
 import hmac
 import json
-import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -98,6 +97,8 @@ class AliyunProvider:
         return f"{self.endpoint}?Signature={_encode(signature)}&{query}"
 
     def send(self, phone: str, text: str) -> str | None:
+        import urllib.request  # only a process that texts residents needs the HTTP client
+
         opener = self.opener or urllib.request.build_opener()
         try:
             with opener.open(self.request_url(phone, text), timeout=self.timeout) as response:

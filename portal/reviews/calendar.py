@@ -8,6 +8,7 @@ from email.utils import parseaddr
 
 from flask import current_app
 
+from portal.calendar import feeds
 from portal.calendar.events import feed_name
 from portal.orgs.models import User
 from portal.reviews.models import ReviewSeries
@@ -37,6 +38,7 @@ def series_event(series: ReviewSeries) -> recurring.SeriesEvent:
                for m in meetings if m.moved and not m.cancelled])
 
 
+@feeds.series_source("reviews")
 def feed_series(user: User) -> list[recurring.SeriesEvent]:
     return [series_event(series) for series in series_of(user)
             if user.id in series.member_ids()]

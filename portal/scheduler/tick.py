@@ -107,8 +107,13 @@ def send_conference_reminder(row: ReminderRow) -> None:
 # --- minutes waiting for signatures: every day to each signer who has not signed ----------
 
 def plan_minutes(now: datetime) -> list[planning.Reminder]:
-    from portal.audit.models import AuditEvent
     from portal.minutes.models import MinutesVersion, VersionStatus
+
+    signing = db.session.scalars(sa.select(MinutesVersion).where(
+        MinutesVersion.status == VersionStatus.SIGNING).order_by(MinutesVersion.id)).all()
+    if not signing:  # most ticks: then neither the signers nor the documents are needed
+        return []
+    from portal.audit.models import AuditEvent
     from portal.minutes.services import outstanding
 
     opened = dict(db.session.execute(
@@ -116,8 +121,7 @@ def plan_minutes(now: datetime) -> list[planning.Reminder]:
             AuditEvent.action == "minutes.signing_opened",
             AuditEvent.object_type == "Conference").group_by(AuditEvent.object_id)).all())
     waiting = []
-    for version in db.session.scalars(sa.select(MinutesVersion).where(
-            MinutesVersion.status == VersionStatus.SIGNING).order_by(MinutesVersion.id)):
+    for version in signing:
         # A version changed during signing is a new version: its signers start afresh.
         since = max(opened.get(str(version.conference_id), version.created_at),
                     version.created_at)

@@ -26,9 +26,7 @@ from portal.statistics.models import MonthlyReport
 from portal.statistics.queries import Filters
 from portal.statistics.upkeep import portal_zone
 from portal.timeutil import utcnow
-from reports import charts
 from reports.export import Cell
-from reports.monthly import MonthlyReportDocument, ReportTable, render_monthly_pdf
 from reports.stats import format_rate, rate
 
 
@@ -274,6 +272,8 @@ CHART_WIDTH = 960
 
 
 def _chart(table: Table, columns: list[int], render, **wording) -> ChartView:
+    from reports import charts
+
     chart = charts.Chart(
         title=table.title, labels=[str(r[0]) for r in table.rows],
         series=[charts.Series(table.headers[c], [r[c] or 0 for r in table.rows])
@@ -284,6 +284,10 @@ def _chart(table: Table, columns: list[int], render, **wording) -> ChartView:
 
 
 def _charts(result: Dashboard) -> None:
+    # The drawing and the report's layout are imported here, so that the scheduler's
+    # check whether a report is due loads neither.
+    from reports import charts
+
     t = result.tables
     result.charts = [
         _chart(t["trend"], [1, 2], charts.line_chart, unit=_("disputes")),
@@ -337,6 +341,8 @@ def generate_monthly_report(month: str, now: datetime | None = None,
         document = monthly_document(board, month, now, edition)
     actor_id = actor.id if actor is not None else None
     db.session.commit()  # nothing is held while the report renders
+    from reports.monthly import render_monthly_pdf
+
     pdf = render_monthly_pdf(document)
     actor = db.session.get(User, actor_id) if actor_id else None
     report = MonthlyReport(month=month, edition=edition, generated_at=now, generated_by=actor,
@@ -394,6 +400,8 @@ def run_due(now: datetime | None = None):
 
 
 def monthly_document(board: Dashboard, month: str, now: datetime, edition: int = 1):
+    from reports.monthly import MonthlyReportDocument, ReportTable
+
     year, number = (int(part) for part in month.split("-"))
     tables = [ReportTable(t.title, [str(h) for h in t.headers],
                           [[_cell(v) for v in row] for row in t.rows])

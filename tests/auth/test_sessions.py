@@ -8,7 +8,7 @@ from portal.api import tokens
 from portal.api.models import SCOPES, ApiToken
 from portal.audit.models import AuditEvent
 from portal.auth import services
-from portal.calendar import events
+from portal.calendar import feeds
 from portal.extensions import db
 from portal.orgs.models import Role
 from tests.api.conftest import Api
@@ -31,7 +31,7 @@ def test_a_cookie_saved_before_sign_out_opens_nothing_after(app, client, make, l
 
 def test_an_admin_reset_ends_the_sessions_and_the_calendar_link(app, client, make, login):
     user = make.user(Role.SECRETARY)
-    old_feed = events.feed_token(user)
+    old_feed = feeds.feed_token(user)
     db.session.commit()
     login(user)
     admin_client = app.test_client()
@@ -39,7 +39,7 @@ def test_an_admin_reset_ends_the_sessions_and_the_calendar_link(app, client, mak
                                       "password": make.PASSWORD})
     admin_client.post(f"/admin/users/{user.id}/reset-password")
     assert client.get("/").status_code == 302
-    assert events.feed_owner(user.id, old_feed) is None
+    assert feeds.feed_owner(user.id, old_feed) is None
     assert app.test_client().get(f"/calendar/feed/{user.id}/{old_feed}.ics").status_code == 404
 
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from portal.api import tokens
 from portal.api.models import SCOPES
-from portal.calendar import events
+from portal.calendar import feeds
 from portal.calendar import services as calendar
 from portal.conferences.models import Conference
 from portal.disputes.models import Category
@@ -57,7 +57,7 @@ def _api_list(app, user) -> set[int]:
 
 
 def _feed(app, user) -> set[int]:
-    path = f"/calendar/feed/{user.id}/{events.feed_token(user)}.ics"
+    path = f"/calendar/feed/{user.id}/{feeds.feed_token(user)}.ics"
     response = app.test_client().get(path)
     assert response.status_code == 200
     uids = {str(e["UID"]) for e in icalendar.Calendar.from_ical(response.data).walk("VEVENT")}

@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import vobject
 
-from portal.calendar import events
+from portal.calendar import feeds
 from portal.extensions import db
 from portal.reviews import calendar, planning
 
@@ -49,18 +49,18 @@ def test_vobject_expands_the_rule_with_the_cancellation_and_the_move(world):
 
 
 def test_members_find_the_series_in_their_private_feed(world, client):
-    token = events.feed_token(world.grid)
+    token = feeds.feed_token(world.grid)
     db.session.commit()
     body = client.get(f"/calendar/feed/{world.grid.id}/{token}.ics").data
     assert world.series.ical_uid.encode() in body and b"RRULE:FREQ=WEEKLY;BYDAY=TH" in body
-    outsider = events.feed_token(world.outsider)
+    outsider = feeds.feed_token(world.outsider)
     db.session.commit()
     assert world.series.ical_uid.encode() not in client.get(
         f"/calendar/feed/{world.outsider.id}/{outsider}.ics").data
 
 
 def test_a_move_changes_the_feed_etag(world, client):
-    token = events.feed_token(world.grid)
+    token = feeds.feed_token(world.grid)
     db.session.commit()
     url = f"/calendar/feed/{world.grid.id}/{token}.ics"
     before = client.get(url).headers["ETag"]
