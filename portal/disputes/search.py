@@ -8,6 +8,11 @@ on PostgreSQL. Neither can answer a shorter query — a two-character Chinese wo
 the text, indexed as whole tokens (FTS5 unicode61 on SQLite, a GIN index over the array on
 PostgreSQL); for those queries that index names the rows exactly.
 
+Matches in the head rank before matches in the description only, and the indexes say which
+is which without reading the rows: the trigram index by its two columns, `grams` by a
+second, marked copy of the head's pieces. Within each rank the list keeps its order
+(newest first), and asks each rank for only as many rows as the page reaches.
+
 The writers keep the rows in step: an ORM flush that changes what a dispute is searched
 by rewrites its row, and bulk writers call `refresh` themselves.
 """
@@ -24,10 +29,18 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from portal.disputes.models import Dispute, DisputeSearch, Party
+from portal.extensions import db
 from portal.upsert import upsert
 
 MAX_QUERY = 100
 TRIGRAM = 3
+# Marks a piece of the head in `grams`: a private-use character, never part of a word, that
+# both indexes keep as part of the token, so the index itself says where a piece was found.
+HEAD = "\ue000"
+# Matches from which an index walk in the list's order beats fetching every match (SQLite),
+# and the orders of the list that an index of the register holds.
+COMMON = 500
+_INDEXED_ORDERS = {"reported_at", "due_on", "reference"}
 SEARCHED = ("title", "reference", "external_ref", "description")
 _CHUNK = 2_000
 # The indexes the models cannot describe: made by the migration in SQL of their own.
@@ -60,7 +73,8 @@ def document(title: str, reference: str, external_ref: str | None, description: 
              party_names: Iterable[str]) -> dict:
     head = fold(" ".join([reference, external_ref or "", title, *party_names]))
     body = fold(description)
-    return {"head": head, "body": body, "grams": grams(f"{head} {body}")}
+    marked = " ".join(HEAD + piece for piece in grams(head).split())
+    return {"head": head, "body": body, "grams": f"{grams(f'{head} {body}')} {marked}".strip()}
 
 
 def refresh(connection, ids: Iterable[int]) -> None:
@@ -131,42 +145,105 @@ def _after_flush(session: Session, context) -> None:
 
 # --- reading ------------------------------------------------------------------------------
 
-def matches(q: str, dialect: str) -> sa.Subquery:
-    """The disputes whose text contains `q` (any case), with a `score`: lower is better,
-    matches in the reference, title or party names before those in the description."""
-    q = fold(q)[:MAX_QUERY]
-    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    in_head = sa.case((_TABLE.c.head.like(pattern, escape="\\"), 0), else_=1)
-    if len(q) >= TRIGRAM:
-        if dialect == "sqlite":
-            # bm25 ranks within the trigram index; the reference, title and names weigh most.
-            phrase = '"' + q.replace('"', '""') + '"'
-            return sa.select(
-                sa.literal_column("rowid").label("dispute_id"),
-                sa.literal_column("bm25(dispute_search_fts, 10.0, 1.0)").label("score"),
-            ).select_from(sa.table("dispute_search_fts")).where(
-                sa.text("dispute_search_fts MATCH :phrase").bindparams(phrase=phrase)
-            ).subquery("matches")
-        condition = sa.or_(_TABLE.c.head.like(pattern, escape="\\"),
-                           _TABLE.c.body.like(pattern, escape="\\"))
-    elif _RUNS.fullmatch(q) and "_" not in q:
-        if dialect == "sqlite":
-            condition = _TABLE.c.dispute_id.in_(
-                sa.select(sa.literal_column("rowid")).select_from(sa.table("dispute_grams_fts"))
-                .where(sa.text("dispute_grams_fts MATCH :gram")
-                       .bindparams(gram='"' + q + '"')))
-        else:
-            from sqlalchemy.dialects import postgresql  # loaded already: the database's own
+def _fts(table: str, query: str):
+    return sa.select(sa.literal_column("rowid")).select_from(sa.table(table)).where(
+        sa.text(f"{table} MATCH :query").bindparams(sa.bindparam("query", query, unique=True)))
 
-            condition = sa.func.string_to_array(
-                _TABLE.c.grams, sa.literal_column("' '")).op("@>")(
-                sa.cast(postgresql.array([q]), postgresql.ARRAY(sa.Text)))
-    else:
-        # One or two characters that are not letters or digits: no index holds them.
-        condition = sa.or_(_TABLE.c.head.like(pattern, escape="\\"),
-                           _TABLE.c.body.like(pattern, escape="\\"))
-    return sa.select(_TABLE.c.dispute_id, in_head.label("score")).where(condition) \
+
+def _sets(q: str, dialect: str) -> tuple:
+    """The disputes containing `q`: (anywhere, in the head, only in the description),
+    each a select of ids read from an index wherever one can answer."""
+    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    head_like = _TABLE.c.head.like(pattern, escape="\\")
+    body_like = _TABLE.c.body.like(pattern, escape="\\")
+    short_word = len(q) < TRIGRAM and _RUNS.fullmatch(q) and "_" not in q
+    if dialect == "sqlite" and len(q) >= TRIGRAM:
+        phrase = '"' + q.replace('"', '""') + '"'
+        return (_fts("dispute_search_fts", phrase), _fts("dispute_search_fts", f"head : {phrase}"),
+                _fts("dispute_search_fts", f"body : {phrase} NOT head : {phrase}"))
+    if dialect == "sqlite" and short_word:
+        return (_fts("dispute_grams_fts", f'"{q}"'), _fts("dispute_grams_fts", f'"{HEAD}{q}"'),
+                _fts("dispute_grams_fts", f'"{q}" NOT "{HEAD}{q}"'))
+    ids = sa.select(_TABLE.c.dispute_id)
+    if short_word:
+        from sqlalchemy.dialects import postgresql  # loaded already: the database's own
+
+        def has(piece):
+            return sa.func.string_to_array(_TABLE.c.grams, sa.literal_column("' '")).op("@>")(
+                sa.cast(postgresql.array([piece]), postgresql.ARRAY(sa.Text)))
+
+        return ids.where(has(q)), ids.where(has(HEAD + q)), ids.where(has(q), ~has(HEAD + q))
+    # pg_trgm answers three characters and more; for fewer that are not letters or digits
+    # no index holds them, and the rows are read.
+    return (ids.where(sa.or_(head_like, body_like)), ids.where(head_like),
+            ids.where(body_like, ~head_like))
+
+
+def _query(q: str) -> str:
+    return fold(q)[:MAX_QUERY]
+
+
+def matches(q: str, dialect: str) -> sa.Subquery:
+    """The disputes whose text contains `q` (any case), with a `score`: 0 for a match in the
+    reference, title or party names, 1 for one in the description only."""
+    anywhere, in_head, _body = _sets(_query(q), dialect)
+    return sa.select(_TABLE.c.dispute_id, sa.case(
+        (_TABLE.c.dispute_id.in_(in_head), 0), else_=1).label("score")).where(
+        _TABLE.c.dispute_id.in_(anywhere)).subquery("matches")
+
+
+def counted(scope, filters: list, q: str, dialect: str) -> sa.Select:
+    """The ids to count for the list: disputes in `scope` (what the viewer may see, a WHERE
+    clause), meeting `filters`, that contain `q`. When every dispute is in scope and none
+    is filtered out, every match is one, and the index alone counts them."""
+    anywhere = _sets(_query(q), dialect)[0]
+    conditions = [*_narrowing(scope), *filters]
+    if not conditions:
+        return anywhere
+    return sa.select(Dispute.id).where(*conditions, Dispute.id.in_(anywhere))
+
+
+def first(scope, filters: list, q: str, dialect: str, order: list, depth: int,
+          ranked: bool) -> sa.Subquery:
+    """The first `depth` disputes in `scope` meeting `filters` that contain `q`, in `order` —
+    after the matches in the head when `ranked` — as (dispute_id, score).
+
+    Each part is its own statement in `order` with a limit, so the database can walk the
+    index that holds the order and stop `depth` rows in, rather than sort every match: a
+    common word matches thousands. SQLite cannot weigh that walk against looking up the
+    matches one by one, nor against gathering the viewer's scope by its own indexes (a
+    grid worker's reports and villages can be half the register), so it is told: the walk
+    for a part that matches many, the scope then checked row by row along it. The filters
+    are the viewer's own narrowing, left to the planner.
+    """
+    anywhere, in_head, body_only = _sets(_query(q), dialect)
+    parts = [(0, in_head), (1, body_only)] if ranked else [(0, anywhere)]
+    walkable = getattr(order[0], "element", order[0]).key in _INDEXED_ORDERS
+    common = (_common([ids for _score, ids in parts]) if dialect == "sqlite" and walkable
+              else [False] * len(parts))
+    tops = []
+    for (score, ids), walk in zip(parts, common, strict=True):
+        if walk:
+            # Expressions rather than columns: no index serves them, so the order's does.
+            where = [*(c.is_(True) for c in _narrowing(scope)), (Dispute.id + 0).in_(ids)]
+        else:
+            where = [*_narrowing(scope), Dispute.id.in_(ids)]
+        tops.append(sa.select(Dispute.id.label("dispute_id"), sa.literal(score).label("score"))
+                    .where(*where, *filters).order_by(*order).limit(depth).subquery())
+    return sa.union_all(*(sa.select(top.c.dispute_id, top.c.score) for top in tops)) \
         .subquery("matches")
+
+
+def _narrowing(scope) -> list:
+    return [] if scope is sa.true() else [scope]
+
+
+def _common(sets: list) -> list[bool]:
+    """Whether each set of ids holds at least `COMMON`, in one statement."""
+    counts = db.session.execute(sa.select(*(
+        sa.select(sa.func.count()).select_from(ids.limit(COMMON).subquery()).scalar_subquery()
+        for ids in sets))).one()
+    return [found >= COMMON for found in counts]
 
 
 def highlight(text: str | None, q: str) -> Markup:
