@@ -57,6 +57,9 @@ def build_app(url: str, keys: Path):
 
         init_local("南城街道综治中心")
         demo.seed()
+        from portal.extensions import db
+
+        db.session.commit()
     return app
 
 
