@@ -9,9 +9,10 @@ the text, indexed as whole tokens (FTS5 unicode61 on SQLite, a GIN index over th
 PostgreSQL); for those queries that index names the rows exactly.
 
 Matches in the head rank before matches in the description only, and the indexes say which
-is which without reading the rows: the trigram index by its two columns, `grams` by a
-second, marked copy of the head's pieces. Within each rank the list keeps its order
-(newest first), and asks each rank for only as many rows as the page reaches.
+is which without reading the rows: the trigram index by its two columns, `grams` by a mark
+on each piece, one for the head's and another for the description's that the head lacks.
+Within each rank the list keeps its order (newest first), and asks each rank for only as
+many rows as the page reaches.
 
 The writers keep the rows in step: an ORM flush that changes what a dispute is searched
 by rewrites its row, and bulk writers call `refresh` themselves.
@@ -34,9 +35,10 @@ from portal.upsert import upsert
 
 MAX_QUERY = 100
 TRIGRAM = 3
-# Marks a piece of the head in `grams`: a private-use character, never part of a word, that
-# both indexes keep as part of the token, so the index itself says where a piece was found.
-HEAD = "\ue000"
+# Mark the pieces in `grams` as found in the head, or in the description only: private-use
+# characters, never part of a word, that both indexes keep inside the token, so the index
+# itself says where a piece was found.
+HEAD, BODY = "\ue000", "\ue001"
 # Matches from which an index walk in the list's order beats fetching every match (SQLite),
 # and the orders of the list that an index of the register holds.
 COMMON = 500
@@ -59,22 +61,28 @@ def fold(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def grams(text: str) -> str:
+def pieces(text: str) -> set[str]:
     """The distinct one- and two-character pieces of each run of letters and digits."""
-    pieces = set()
+    found = set()
     for run in _RUNS.findall(text):
         run = run.replace("_", "")
-        pieces.update(run)
-        pieces.update(run[i:i + 2] for i in range(len(run) - 1))
-    return " ".join(sorted(pieces))
+        found.update(run)
+        found.update(run[i:i + 2] for i in range(len(run) - 1))
+    return found
+
+
+def grams(head: str, body: str) -> str:
+    """The head's pieces marked as the head's, then the description's that the head lacks."""
+    in_head = pieces(head)
+    return " ".join([*(HEAD + p for p in sorted(in_head)),
+                     *(BODY + p for p in sorted(pieces(body) - in_head))])
 
 
 def document(title: str, reference: str, external_ref: str | None, description: str,
              party_names: Iterable[str]) -> dict:
     head = fold(" ".join([reference, external_ref or "", title, *party_names]))
     body = fold(description)
-    marked = " ".join(HEAD + piece for piece in grams(head).split())
-    return {"head": head, "body": body, "grams": f"{grams(f'{head} {body}')} {marked}".strip()}
+    return {"head": head, "body": body, "grams": grams(head, body)}
 
 
 def refresh(connection, ids: Iterable[int]) -> None:
@@ -162,17 +170,19 @@ def _sets(q: str, dialect: str) -> tuple:
         return (_fts("dispute_search_fts", phrase), _fts("dispute_search_fts", f"head : {phrase}"),
                 _fts("dispute_search_fts", f"body : {phrase} NOT head : {phrase}"))
     if dialect == "sqlite" and short_word:
-        return (_fts("dispute_grams_fts", f'"{q}"'), _fts("dispute_grams_fts", f'"{HEAD}{q}"'),
-                _fts("dispute_grams_fts", f'"{q}" NOT "{HEAD}{q}"'))
+        head, body = f'"{HEAD}{q}"', f'"{BODY}{q}"'
+        return (_fts("dispute_grams_fts", f"{head} OR {body}"), _fts("dispute_grams_fts", head),
+                _fts("dispute_grams_fts", body))
     ids = sa.select(_TABLE.c.dispute_id)
     if short_word:
         from sqlalchemy.dialects import postgresql  # loaded already: the database's own
 
-        def has(piece):
-            return sa.func.string_to_array(_TABLE.c.grams, sa.literal_column("' '")).op("@>")(
-                sa.cast(postgresql.array([piece]), postgresql.ARRAY(sa.Text)))
+        def among(*tokens):
+            return sa.func.string_to_array(_TABLE.c.grams, sa.literal_column("' '")).op("&&")(
+                sa.cast(postgresql.array(tokens), postgresql.ARRAY(sa.Text)))
 
-        return ids.where(has(q)), ids.where(has(HEAD + q)), ids.where(has(q), ~has(HEAD + q))
+        return ids.where(among(HEAD + q, BODY + q)), ids.where(among(HEAD + q)), \
+            ids.where(among(BODY + q))
     # pg_trgm answers three characters and more; for fewer that are not letters or digits
     # no index holds them, and the rows are read.
     return (ids.where(sa.or_(head_like, body_like)), ids.where(head_like),
@@ -210,20 +220,25 @@ def first(scope, filters: list, q: str, dialect: str, order: list, depth: int,
 
     Each part is its own statement in `order` with a limit, so the database can walk the
     index that holds the order and stop `depth` rows in, rather than sort every match: a
-    common word matches thousands. SQLite cannot weigh that walk against looking up the
-    matches one by one, nor against gathering the viewer's scope by its own indexes (a
-    grid worker's reports and villages can be half the register), so it is told: the walk
-    for a part that matches many, the scope then checked row by row along it. The filters
-    are the viewer's own narrowing, left to the planner.
+    common word matches thousands. Whether to walk depends on how many a part matches, and
+    neither database can tell: SQLite never weighs the walk, and PostgreSQL takes the
+    matches in the description only (the text's matches less the head's) for as common
+    as the text's, then walks the whole register for none. So each part's matches are
+    counted in the index first, up to `COMMON`: a rare part is looked up match by match
+    and sorted, a common one left to PostgreSQL's planner or, on SQLite, written so that
+    only the order's index can serve it — the viewer's scope then checked row by row along
+    the walk, not gathered by its own indexes (a grid worker's reports and villages can be
+    half the register). The filters are the viewer's own narrowing, left to the planner.
     """
     anywhere, in_head, body_only = _sets(_query(q), dialect)
     parts = [(0, in_head), (1, body_only)] if ranked else [(0, anywhere)]
     walkable = getattr(order[0], "element", order[0]).key in _INDEXED_ORDERS
-    common = (_common([ids for _score, ids in parts]) if dialect == "sqlite" and walkable
-              else [False] * len(parts))
+    common = _common([ids for _score, ids in parts]) if walkable else [False] * len(parts)
     tops = []
     for (score, ids), walk in zip(parts, common, strict=True):
-        if walk:
+        if not walk:
+            where = [*_narrowing(scope), _looked_up(ids, dialect)]
+        elif dialect == "sqlite":
             # Expressions rather than columns: no index serves them, so the order's does.
             where = [*(c.is_(True) for c in _narrowing(scope)), (Dispute.id + 0).in_(ids)]
         else:
@@ -232,6 +247,14 @@ def first(scope, filters: list, q: str, dialect: str, order: list, depth: int,
                     .where(*where, *filters).order_by(*order).limit(depth).subquery())
     return sa.union_all(*(sa.select(top.c.dispute_id, top.c.score) for top in tops)) \
         .subquery("matches")
+
+
+def _looked_up(ids, dialect: str):
+    """Disputes among `ids`, found by their primary key (PostgreSQL: from an array, which
+    its planner cannot mistake for a set to walk)."""
+    if dialect == "sqlite":
+        return Dispute.id.in_(ids)
+    return Dispute.id == sa.any_(sa.func.array(ids.scalar_subquery()))
 
 
 def _narrowing(scope) -> list:
