@@ -403,7 +403,7 @@ def plans(app, client, urls: dict[str, str]) -> None:
         if statement.lstrip().startswith("SELECT disputes.id") and "OFFSET" in statement:
             captured.append((statement, parameters))
 
-    for name in ("search common (工资)", "list page 500"):
+    for name in ("search common (工资)", "search rare (a full name)", "list page 500"):
         captured.clear()
         sa.event.listen(engine, "before_cursor_execute", keep)
         _get(app, client, urls[name], "")

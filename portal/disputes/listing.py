@@ -48,7 +48,7 @@ def depth() -> int:
 
 
 def page_of(statement, counted=None) -> BoundedPage:
-    """The requested page of `statement`; `counted`, when given, selects the ids to count
+    """The requested page of `statement`; `counted`, when given, selects the rows to count
     (the page's statement may hold only the rows up to the page)."""
     size, last = _pages()
     wanted = _wanted()
