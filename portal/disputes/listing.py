@@ -20,22 +20,40 @@ class BoundedPage(SelectPagination):
     """A page of at most `DEEPEST` counted rows; `capped` when there are more."""
 
     def _query_count(self) -> int:
-        select = self._query_args["select"]
-        sub = (select.with_only_columns(Dispute.id).order_by(None)
-               .limit(DEEPEST + 1).subquery())
+        ids = self._query_args["counted"]
+        if ids is None:
+            ids = self._query_args["select"].with_only_columns(Dispute.id).order_by(None)
+        sub = ids.limit(DEEPEST + 1).subquery()
         found = db.session.execute(sa.select(sa.func.count()).select_from(sub)).scalar()
         self.capped = found > DEEPEST
         return min(found, DEEPEST)
 
 
-def page_of(statement) -> BoundedPage:
-    size = current_app.config["PORTAL_PAGE_SIZE"]
+def _wanted() -> int:
     try:
-        wanted = max(1, int(request.args.get("page", 1)))
+        return max(1, int(request.args.get("page", 1)))
     except ValueError:
-        wanted = 1
-    last = -(-DEEPEST // size)
-    page = BoundedPage(select=statement, session=db.session, page=min(wanted, last),
-                       per_page=size, max_per_page=None, error_out=False, count=True)
+        return 1
+
+
+def _pages() -> tuple[int, int]:
+    size = current_app.config["PORTAL_PAGE_SIZE"]
+    return size, -(-DEEPEST // size)
+
+
+def depth() -> int:
+    """How many rows in order the requested page reaches to."""
+    size, last = _pages()
+    return min(_wanted(), last) * size
+
+
+def page_of(statement, counted=None) -> BoundedPage:
+    """The requested page of `statement`; `counted`, when given, selects the rows to count
+    (the page's statement may hold only the rows up to the page)."""
+    size, last = _pages()
+    wanted = _wanted()
+    page = BoundedPage(select=statement, counted=counted, session=db.session,
+                       page=min(wanted, last), per_page=size, max_per_page=None,
+                       error_out=False, count=True)
     page.beyond = wanted > last
     return page

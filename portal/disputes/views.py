@@ -112,24 +112,26 @@ def _filters() -> list:
 @bp.route("/")
 @login_required
 def index():
-    statement = (
-        sa.select(Dispute)
-        .options(joinedload(Dispute.village), joinedload(Dispute.handler))
-        .where(policy.visible_to(current_user))
-    )
-    statement = statement.where(*_filters())
+    scope, filters = policy.visible_to(current_user), _filters()
     q = request.args.get("q", "").strip()[:search.MAX_QUERY]
     sort = request.args.get("sort", "relevance" if q else "-reported_at")
-    order = [SORTS.get(sort, SORTS["-reported_at"])]
+    ranked = bool(q) and sort == "relevance"
+    order = [Dispute.reported_at.desc() if ranked else SORTS.get(sort, SORTS["-reported_at"]),
+             Dispute.id.desc()]
+    statement = (sa.select(Dispute)
+                 .options(joinedload(Dispute.village), joinedload(Dispute.handler)))
+    counted = None
     if q:
-        found = search.matches(q, db.engine.dialect.name)
+        dialect = db.engine.dialect.name
+        found = search.first(scope, filters, q, dialect, order, listing.depth(), ranked)
         statement = statement.join(found, found.c.dispute_id == Dispute.id)
-        if sort == "relevance":
-            order = [found.c.score, Dispute.reported_at.desc()]
-    statement = statement.order_by(*order, Dispute.id.desc())
+        order = [found.c.score, *order]
+        counted = search.counted(scope, filters, q, dialect)
+    else:
+        statement = statement.where(scope, *filters)
     return render_template(
-        "disputes/index.html", page=listing.page_of(statement), args=request.args, sort=sort,
-        q=q, highlight=search.highlight, snippet=search.snippet,
+        "disputes/index.html", page=listing.page_of(statement.order_by(*order), counted),
+        args=request.args, sort=sort, q=q, highlight=search.highlight, snippet=search.snippet,
         villages=list(_villages()), statuses=list(Status), categories=list(Category),
         risks=list(Risk),
     )

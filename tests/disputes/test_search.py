@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
 import sqlalchemy as sa
 
 from portal.disputes import search, services
@@ -117,3 +120,65 @@ def test_list_page_marks_the_words_found(client, make, login):
 
 def test_highlight_escapes_the_text():
     assert str(search.highlight("<b>欠薪</b>", "欠薪")) == "&lt;b&gt;<mark>欠薪</mark>&lt;/b&gt;"
+
+
+# The list asks each rank for the rows up to its page, read either by walking the list's
+# order (a common word) or by looking each match up (a rare one): both must list the same.
+@pytest.fixture(params=["rare", "common"])
+def word_is(request, monkeypatch):
+    monkeypatch.setattr(search, "COMMON", 10**9 if request.param == "rare" else 1)
+    return request.param
+
+
+def _titles(page: str) -> list[str]:
+    return re.findall(r'data-testid="dispute-title">(.*?)</a>', page)
+
+
+def test_a_two_character_query_lists_the_surname_and_the_title_word(client, make, login,
+                                                                    word_is):
+    login(make.user(Role.CONVENER))
+    make.dispute(title="借款纠纷", parties=_party("欧阳明"))
+    make.dispute(title="欧阳村道路占用", parties=_party("李四"))
+    make.dispute(title="噪音扰邻", parties=_party("王五"))
+    page = client.get("/disputes/?q=欧阳").get_data(as_text=True)
+    assert sorted(_titles(page)) == ["<mark>欧阳</mark>村道路占用", "借款纠纷"]
+    assert "共 2 条" in page
+
+
+def test_a_match_only_in_a_long_description_is_listed_after_the_head_matches(
+        client, make, login, app, monkeypatch, word_is):
+    monkeypatch.setitem(app.config, "PORTAL_PAGE_SIZE", 2)
+    login(make.user(Role.CONVENER))
+    for title in ("欠薪一", "欠薪二", "欠薪三"):
+        make.dispute(title=title, description="工地老板拖延结算")
+    long = "起因复杂，" * 400 + "包工头欠薪后失联" + "，村委会多次调解" * 300
+    make.dispute(title="工程款纠纷", description=long)
+    first = client.get("/disputes/?q=欠薪").get_data(as_text=True)
+    second = client.get("/disputes/?q=欠薪&page=2").get_data(as_text=True)
+    assert _titles(first) == ["<mark>欠薪</mark>三", "<mark>欠薪</mark>二"]
+    assert _titles(second) == ["<mark>欠薪</mark>一", "工程款纠纷"]
+    assert "包工头<mark>欠薪</mark>后失联" in second and "共 4 条" in second
+    newest = client.get("/disputes/?q=欠薪&sort=-reported_at").get_data(as_text=True)
+    assert _titles(newest)[0] == "工程款纠纷"
+
+
+def test_a_longer_query_ranks_the_title_first_on_the_list(client, make, login, word_is):
+    login(make.user(Role.CONVENER))
+    make.dispute(title="宅基地边界纠纷", description="两户争执")
+    make.dispute(title="邻里琐事", description="起因是宅基地边界不清")
+    page = client.get("/disputes/?q=宅基地边界").get_data(as_text=True)
+    assert _titles(page) == ["<mark>宅基地边界</mark>纠纷", "邻里琐事"]
+    assert "起因是<mark>宅基地边界</mark>不清" in page
+
+
+def test_a_grid_worker_finds_and_counts_only_the_disputes_they_may_see(client, make, login,
+                                                                     word_is):
+    grid = make.user(Role.GRID_WORKER)
+    own = make.village(grid_worker=grid)
+    make.dispute(village=own, title="本村欠薪")
+    make.dispute(village=own, title="本村噪音", description="邻居欠薪后搬走")
+    make.dispute(title="外村欠薪")
+    make.dispute(title="外村纠纷", description="欠薪")
+    login(grid)
+    page = client.get("/disputes/?q=欠薪").get_data(as_text=True)
+    assert _titles(page) == ["本村<mark>欠薪</mark>", "本村噪音"] and "共 2 条" in page
