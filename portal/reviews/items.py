@@ -74,8 +74,12 @@ def report_item(actor: User, series: ReviewSeries, data: ItemInput,
         raise DomainError(_("Choose the kind of hazard."), "kind")
     dispute = (_dispute_by_reference(data.dispute_reference, "dispute_reference")
                if data.dispute_reference.strip() else None)
-    resident_request = _request_of(data.request_id, data.village_id)
-    address = _address_of(data.address_id, data.village_id) or (
+    resident_request = _of_village(
+        ResidentRequest, data.request_id, data.village_id,
+        _("Choose a resident's request from the village of the item."), "request_id")
+    address = _of_village(
+        StandardAddress, data.address_id, data.village_id,
+        _("Choose a standard address of the village of the item."), "address_id") or (
         resident_request.address if resident_request is not None else None)
     if meeting is not None and meeting.series_id != series.id:
         raise DomainError(_("Unknown meeting."))
@@ -99,23 +103,14 @@ def report_item(actor: User, series: ReviewSeries, data: ItemInput,
     return item
 
 
-def _address_of(address_id: int | None, village_id: int) -> StandardAddress | None:
-    if address_id is None:
+def _of_village(model, ident: int | None, village_id: int, refusal: str, field: str):
+    """The ``model`` row ``ident`` if it belongs to the item's village; None if none is
+    named."""
+    if ident is None:
         return None
-    address = db.session.get(StandardAddress, address_id)
-    if address is None or address.village_id != village_id:
-        raise DomainError(_("Choose a standard address of the village of the item."),
-                          "address_id")
-    return address
-
-
-def _request_of(request_id: int | None, village_id: int) -> ResidentRequest | None:
-    if request_id is None:
-        return None
-    found = db.session.get(ResidentRequest, request_id)
+    found = db.session.get(model, ident)
     if found is None or found.village_id != village_id:
-        raise DomainError(_("Choose a resident's request from the village of the item."),
-                          "request_id")
+        raise DomainError(refusal, field)
     return found
 
 
